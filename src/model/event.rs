@@ -1,0 +1,50 @@
+//! Every event of the pool model, in one closed enum.
+
+/// An event of the pool simulation. Small and `Copy`: the queue holds millions of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A new session of feature `feature` arrives at the pool (Poisson, per feature).
+    Arrival {
+        /// Feature id.
+        feature: u16,
+    },
+    /// A session ends at its drawn holding time. Stale when the slot's `epoch` moved on
+    /// (its server restarted or its service stopped first: the session was already cut).
+    Departure {
+        /// 0-based server.
+        server: u32,
+        /// Feature id.
+        feature: u16,
+        /// Epoch of the (server, feature) slot when the session was admitted.
+        epoch: u32,
+    },
+    /// Plan step `step` becomes due (its `at` time was reached).
+    StepStart {
+        /// Index in the plan.
+        step: u32,
+    },
+    /// A `wait` ends, or a `wait_until_drained` times out. Stale unless `gen` is current.
+    StepTimer {
+        /// Index in the plan.
+        step: u32,
+        /// Generation of the plan cursor when scheduled.
+        generation: u32,
+    },
+    /// A restarted server finishes booting. Stale if it was restarted again since (`gen`).
+    ServerUp {
+        /// 0-based server.
+        server: u32,
+        /// Restart generation of that server when scheduled.
+        generation: u32,
+    },
+    /// The hardware load balancer's health monitor catches up with server `server`'s state
+    /// (`detect_delay` after it changed). Stale if it changed again since (`gen`).
+    HealthNoticed {
+        /// 0-based server.
+        server: u32,
+        /// Health generation of that server when scheduled.
+        generation: u32,
+    },
+    /// Record occupancy for the time series.
+    Sample,
+}

@@ -1,0 +1,214 @@
+//! What one replication measures (R10).
+
+use crate::engine::SimTime;
+
+/// Why sessions were cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CutReason {
+    /// The server restarted (R7).
+    Restart,
+    /// The service (or RTCSRV) was stopped at once.
+    Stop,
+    /// The pool lost quorum (R9).
+    QuorumLoss,
+}
+
+impl CutReason {
+    /// Every reason, in report order.
+    pub const ALL: [CutReason; 3] = [CutReason::Restart, CutReason::Stop, CutReason::QuorumLoss];
+
+    /// Name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            CutReason::Restart => "restart",
+            CutReason::Stop => "stop",
+            CutReason::QuorumLoss => "quorum_loss",
+        }
+    }
+}
+
+/// Counts for one feature in one replication. Conservation (R10):
+/// `arrivals = accepted + blocked + failed` and
+/// `accepted = completed + cut + disrupted + active_at_end`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeatureCounts {
+    /// New sessions.
+    pub arrivals: u64,
+    /// Accepted somewhere (including redirected and landed on paused).
+    pub accepted: u64,
+    /// Of the accepted: redirected by the pool after a hardware load balancer's pick (R5).
+    pub redirected: u64,
+    /// Of the accepted: DNS-dependent sessions accepted on a paused server (R5).
+    pub landed_on_paused: u64,
+    /// No server would take them.
+    pub blocked: u64,
+    /// Sent to a dead member before the monitor noticed.
+    pub failed: u64,
+    /// Cut (feature `dropped`), by [`CutReason`] in `CutReason::ALL` order.
+    pub cut_by: [u64; 3],
+    /// Disrupted (feature `recovers`) when their server or service went away.
+    pub disrupted: u64,
+    /// Ended at their drawn holding time.
+    pub completed: u64,
+    /// Still active at the horizon.
+    pub active_at_end: u64,
+    /// Sum of setup delays of accepted sessions, µs.
+    pub setup_delay_sum_us: u64,
+}
+
+impl FeatureCounts {
+    /// All cut sessions, every reason.
+    pub fn cut(&self) -> u64 {
+        self.cut_by.iter().sum()
+    }
+
+    /// Mean setup delay of accepted sessions, s (0 when none).
+    pub fn setup_delay_mean_s(&self) -> f64 {
+        if self.accepted == 0 {
+            0.0
+        } else {
+            self.setup_delay_sum_us as f64 / self.accepted as f64 / 1e6
+        }
+    }
+
+    /// Whether both conservation identities of R10 hold.
+    pub fn conserved(&self) -> bool {
+        self.arrivals == self.accepted + self.blocked + self.failed
+            && self.accepted == self.completed + self.cut() + self.disrupted + self.active_at_end
+            && self.redirected + self.landed_on_paused <= self.accepted
+    }
+
+    /// Adds `other` into `self`.
+    pub fn add(&mut self, other: &FeatureCounts) {
+        self.arrivals += other.arrivals;
+        self.accepted += other.accepted;
+        self.redirected += other.redirected;
+        self.landed_on_paused += other.landed_on_paused;
+        self.blocked += other.blocked;
+        self.failed += other.failed;
+        for (a, b) in self.cut_by.iter_mut().zip(other.cut_by) {
+            *a += b;
+        }
+        self.disrupted += other.disrupted;
+        self.completed += other.completed;
+        self.active_at_end += other.active_at_end;
+        self.setup_delay_sum_us += other.setup_delay_sum_us;
+    }
+}
+
+/// One restart of one server and what it cut.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestartRecord {
+    /// 0-based server.
+    pub server: usize,
+    /// When it went down.
+    pub at: SimTime,
+    /// When its drain began (first pause), if it was paused.
+    pub paused_at: Option<SimTime>,
+    /// Sessions cut, per feature id.
+    pub cut: Vec<u64>,
+    /// Sessions disrupted, per feature id.
+    pub disrupted: Vec<u64>,
+}
+
+/// How a drain ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DrainEnd {
+    /// Its last session on the paused services ended.
+    Drained,
+    /// It was restarted first.
+    Restarted,
+    /// Its paused services were stopped first.
+    Stopped,
+    /// Every paused service was resumed first.
+    Resumed,
+    /// The horizon came first.
+    Horizon,
+}
+
+impl DrainEnd {
+    /// Name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            DrainEnd::Drained => "drained",
+            DrainEnd::Restarted => "restarted",
+            DrainEnd::Stopped => "stopped",
+            DrainEnd::Resumed => "resumed",
+            DrainEnd::Horizon => "horizon",
+        }
+    }
+}
+
+/// One drain: from a server's first pause to its last session on the paused services.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrainRecord {
+    /// 0-based server.
+    pub server: usize,
+    /// When the first service was paused.
+    pub paused_at: SimTime,
+    /// When it ended.
+    pub ended_at: SimTime,
+    /// How it ended.
+    pub end: DrainEnd,
+    /// Sessions still on the paused services when it ended (0 when drained).
+    pub left: u64,
+}
+
+impl DrainRecord {
+    /// Drain time, if the server drained.
+    pub fn drain_time(&self) -> Option<SimTime> {
+        (self.end == DrainEnd::Drained).then(|| self.ended_at.since(self.paused_at))
+    }
+}
+
+/// One plan step as it happened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepRecord {
+    /// Index in the plan.
+    pub index: usize,
+    /// Action name.
+    pub action: &'static str,
+    /// When it started.
+    pub started: SimTime,
+    /// When it ended (`None`: still running at the horizon).
+    pub ended: Option<SimTime>,
+    /// `done`, `drained`, `timeout`, or `running` at the horizon.
+    pub outcome: &'static str,
+}
+
+/// Occupancy samples: `active[k * servers * features + s * features + f]` at `times[k]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TimeSeries {
+    /// Sample times.
+    pub times: Vec<SimTime>,
+    /// Active sessions per sample, server and feature.
+    pub active: Vec<u32>,
+}
+
+/// Everything one replication measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplicationMetrics {
+    /// Per feature id.
+    pub features: Vec<FeatureCounts>,
+    /// Restarts in order.
+    pub restarts: Vec<RestartRecord>,
+    /// Drains in order of their end.
+    pub drains: Vec<DrainRecord>,
+    /// Plan steps as they happened.
+    pub steps: Vec<StepRecord>,
+    /// Occupancy over time (only when requested).
+    pub timeseries: TimeSeries,
+    /// Events handled.
+    pub events: u64,
+}
+
+impl ReplicationMetrics {
+    /// The sum over every feature.
+    pub fn total(&self) -> FeatureCounts {
+        let mut t = FeatureCounts::default();
+        for f in &self.features {
+            t.add(f);
+        }
+        t
+    }
+}

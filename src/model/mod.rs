@@ -1,0 +1,132 @@
+//! The pool model: servers, services, features, routing, the operator's plan, and the
+//! simulation that ties them to the engine. No I/O, no serde, no wall clock.
+
+pub mod dist;
+pub mod event;
+pub mod feature;
+pub mod metrics;
+pub mod plan;
+pub mod pool;
+pub mod quorum;
+pub mod routing;
+pub mod service;
+pub mod sim;
+
+pub use dist::{DistKind, HoldingTime};
+pub use event::Event;
+pub use feature::{CATALOGUE, CatalogueEntry, Feature, OnLoss, catalogue_entry};
+pub use metrics::{CutReason, DrainEnd, DrainRecord, StepRecord, TimeSeries, FeatureCounts, ReplicationMetrics, RestartRecord};
+pub use plan::{Action, Step, Target};
+pub use pool::{Pool, Status};
+pub use quorum::QuorumRule;
+pub use routing::{Admission, Decision, DnsPolicy, HardwarePolicy, RoutingPolicy};
+pub use service::{FRONT_END, ServiceId, ServiceMask, ServiceState, StartupType};
+pub use sim::{Seeds, SimError, Simulation};
+
+use crate::engine::SimTime;
+
+/// The random number generator of every stream: portable and seedable (same numbers on every
+/// platform), with 2^64 independent streams per seed.
+pub type SimRng = rand_chacha::ChaCha8Rng;
+
+/// The generator of one session's routing decisions: seeded per session from its feature's
+/// placement stream (common random numbers: the same session makes the same random choices in
+/// every run of a sweep), small and cheap to seed.
+pub type RouteRng = rand_pcg::Pcg64Mcg;
+
+/// How new sessions reach a server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LoadBalancing {
+    /// The client tries the pool's A records in random order (R4).
+    Dns,
+    /// A hardware load balancer picks a member (R5).
+    Hardware,
+}
+
+impl LoadBalancing {
+    /// Name used in scenarios and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            LoadBalancing::Dns => "dns",
+            LoadBalancing::Hardware => "hardware",
+        }
+    }
+}
+
+/// How a hardware load balancer picks a member among those it sees up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HlbAlgorithm {
+    /// In turn.
+    RoundRobin,
+    /// The member with the fewest active sessions (ties: the next in turn).
+    LeastConnections,
+    /// Uniformly at random.
+    Random,
+}
+
+/// What the hardware load balancer's health monitor checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HealthMonitor {
+    /// TCP port 5061: up unless the server is down or RTCSRV is stopped (Microsoft's documented set-up).
+    Port,
+    /// Application-aware: also treats a paused RTCSRV as down.
+    Service,
+}
+
+/// Client-side (DNS load balancing) timings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DnsConfig {
+    /// Delay before trying the next address after a refusal (paused or full).
+    pub retry_delay: SimTime,
+    /// Delay before trying the next address when the server does not answer (down or stopped).
+    pub connect_timeout: SimTime,
+}
+
+/// Hardware load balancer settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HardwareConfig {
+    /// Member selection.
+    pub algorithm: HlbAlgorithm,
+    /// What the monitor checks.
+    pub health_monitor: HealthMonitor,
+    /// How long the monitor takes to notice a change (interval × count).
+    pub detect_delay: SimTime,
+    /// Probability that a DNS-dependent session sent to a paused server stays there.
+    pub not_redirected: f64,
+}
+
+/// The pool's static configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolConfig {
+    /// Number of Front Ends.
+    pub servers: u32,
+    /// DNS or hardware load balancing.
+    pub load_balancing: LoadBalancing,
+    /// Quorum rule.
+    pub quorum: QuorumRule,
+    /// Optional cap on concurrent sessions per server, all features together.
+    pub max_sessions_per_server: Option<u32>,
+    /// DNS load balancing timings.
+    pub dns: DnsConfig,
+    /// Hardware load balancer settings.
+    pub hardware: HardwareConfig,
+}
+
+/// Everything one run needs: the validated model of one scenario (after sweep expansion).
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// The pool.
+    pub pool: PoolConfig,
+    /// Windows service names, indexed by [`ServiceId`]; `services[0]` is RTCSRV.
+    pub services: Vec<String>,
+    /// Enabled features, indexed by feature id.
+    pub features: Vec<Feature>,
+    /// The operator's plan.
+    pub plan: Vec<Step>,
+    /// End of the simulated time.
+    pub horizon: SimTime,
+    /// Most events a replication may handle before it is stopped with an error.
+    pub event_budget: u64,
+    /// Occupancy sampling interval for the time series (`None`: no time series).
+    pub sample_interval: Option<SimTime>,
+}

@@ -1,0 +1,803 @@
+//! One replication of one run: the pool, its routing, the plan, and the measures, driven by the
+//! engine. Handlers are `on_<event>`; every R3/R7 state change goes through `Pool::transition`.
+
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, Exp};
+
+use super::event::Event;
+use super::metrics::{
+    CutReason, DrainEnd, DrainRecord, FeatureCounts, ReplicationMetrics, RestartRecord, StepRecord,
+    TimeSeries,
+};
+use super::plan::{Action, Target};
+use super::pool::{Pool, Status, Transition};
+use super::routing::{Admission, Decision, DnsPolicy, HardwarePolicy, RoutingPolicy};
+use super::service::{FRONT_END, ServiceState};
+use super::{LoadBalancing, OnLoss, RouteRng, RunConfig, SimRng};
+use crate::engine::{self, EventQueue, Model, SimTime, Stop};
+
+/// A replication that could not finish.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SimError {
+    /// The event budget ran out before the horizon.
+    #[error(
+        "event budget of {budget} events exhausted at simulated time {at} (horizon {horizon}); \
+         lower the arrival rates or the horizon, or raise `event_budget`"
+    )]
+    EventBudget {
+        /// The budget.
+        budget: u64,
+        /// Simulated time reached.
+        at: SimTime,
+        /// The horizon.
+        horizon: SimTime,
+    },
+}
+
+/// The seed of one replication's random streams.
+///
+/// It is derived from (scenario seed, replication) and deliberately *not* from the run: every
+/// run of a sweep replays the same sessions (common random numbers, R11). Each feature has
+/// three streams keyed by its name: arrivals, holding times, and placement (one number per
+/// session that seeds that session's routing choices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seeds {
+    /// Seed of every stream of the replication.
+    pub sessions: u64,
+}
+
+/// SplitMix64's finaliser: a bijective mix of 64 bits, used to derive seeds.
+pub fn mix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// FNV-1a of a string: a stable hash (unlike `std`'s, which may change between releases), used
+/// to key a feature's streams by its name so that adding or removing features leaves the
+/// others' sessions unchanged.
+pub fn stable_hash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+impl Seeds {
+    /// The seeds of replication `replication` of run `run` of a scenario seeded `seed`.
+    pub fn derive(seed: u64, replication: u64) -> Seeds {
+        Seeds {
+            sessions: mix64(mix64(seed) ^ replication),
+        }
+    }
+}
+
+/// What the plan is waiting for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Waiting {
+    /// Nothing: the step in progress ended, or the plan is done.
+    Nothing,
+    /// A `StepTimer` (wait).
+    Timer,
+    /// `remaining` servers of a restart to come up.
+    ServersUp { remaining: u32 },
+    /// The step's targets to drain (or its timer to fire).
+    Drained,
+}
+
+/// The model's state; the engine drives it through [`Model::handle`].
+struct State<'a> {
+    cfg: &'a RunConfig,
+    pool: Pool,
+    policy: Box<dyn RoutingPolicy + 'a>,
+    arrival_rng: Vec<SimRng>,
+    hold_rng: Vec<SimRng>,
+    place_rng: Vec<SimRng>,
+    interarrival: Vec<Option<Exp<f64>>>,
+    m: ReplicationMetrics,
+    step: usize,
+    step_gen: u32,
+    waiting: Waiting,
+    /// Start of the server's current drain (first pause since it last ran everything).
+    paused_at: Vec<Option<SimTime>>,
+    /// Whether a drain record is open for the server.
+    drain_open: Vec<bool>,
+    restart_gen: Vec<u32>,
+    health_gen: Vec<u32>,
+    /// Whether any graceful stop is pending on the server (fast path for departures).
+    graceful_any: Vec<bool>,
+    record_timeseries: bool,
+}
+
+/// One replication, steppable event by event (for lifecycle tests) or run to the horizon.
+pub struct Simulation<'a> {
+    queue: EventQueue<Event>,
+    state: State<'a>,
+    finished: bool,
+}
+
+impl<'a> Simulation<'a> {
+    /// A replication of `cfg` with the routing policy its load balancing names.
+    pub fn new(cfg: &'a RunConfig, seeds: Seeds) -> Simulation<'a> {
+        let policy: Box<dyn RoutingPolicy> = match cfg.pool.load_balancing {
+            LoadBalancing::Dns => Box::new(DnsPolicy::new(
+                cfg.pool.dns.clone(),
+                cfg.pool.servers as usize,
+            )),
+            LoadBalancing::Hardware => Box::new(HardwarePolicy::new(cfg.pool.hardware.clone())),
+        };
+        Self::with_policy(cfg, seeds, policy)
+    }
+
+    /// A replication of `cfg` routed by a policy of your own.
+    pub fn with_policy(
+        cfg: &'a RunConfig,
+        seeds: Seeds,
+        policy: Box<dyn RoutingPolicy + 'a>,
+    ) -> Simulation<'a> {
+        let nf = cfg.features.len();
+        let n = cfg.pool.servers as usize;
+        let mut arrival_rng = Vec::with_capacity(nf);
+        let mut hold_rng = Vec::with_capacity(nf);
+        let mut place_rng = Vec::with_capacity(nf);
+        for f in &cfg.features {
+            let key = mix64(seeds.sessions ^ stable_hash(&f.name));
+            for (stream, v) in [(1, &mut arrival_rng), (2, &mut hold_rng), (3, &mut place_rng)] {
+                let mut r = SimRng::seed_from_u64(key);
+                r.set_stream(stream);
+                v.push(r);
+            }
+        }
+        let interarrival = cfg
+            .features
+            .iter()
+            .map(|f| {
+                (f.arrivals_per_hour > 0.0)
+                    .then(|| Exp::new(f.arrivals_per_hour / 3600.0).ok())
+                    .flatten()
+            })
+            .collect();
+        let pool = Pool::new(&cfg.pool, cfg.services.len(), &cfg.features);
+        let mut state = State {
+            cfg,
+            pool,
+            policy,
+            arrival_rng,
+            hold_rng,
+            place_rng,
+            interarrival,
+            m: ReplicationMetrics {
+                features: vec![FeatureCounts::default(); nf],
+                restarts: Vec::new(),
+                drains: Vec::new(),
+                steps: Vec::new(),
+                timeseries: TimeSeries::default(),
+                events: 0,
+            },
+            step: 0,
+            step_gen: 0,
+            waiting: Waiting::Nothing,
+            paused_at: vec![None; n],
+            drain_open: vec![false; n],
+            restart_gen: vec![0; n],
+            health_gen: vec![0; n],
+            graceful_any: vec![false; n],
+            record_timeseries: false,
+        };
+        let mut queue = EventQueue::with_capacity(1024);
+        for f in 0..nf {
+            state.schedule_arrival(&mut queue, f);
+        }
+        if !cfg.plan.is_empty() {
+            queue.schedule(SimTime::ZERO, Event::StepStart { step: 0 });
+        }
+        Simulation {
+            queue,
+            state,
+            finished: false,
+        }
+    }
+
+    /// Also records occupancy every `sample_interval` of the run's configuration.
+    pub fn record_timeseries(mut self, yes: bool) -> Self {
+        if yes && !self.state.record_timeseries {
+            if self.state.cfg.sample_interval.is_some() {
+                self.queue.schedule(SimTime::ZERO, Event::Sample);
+                self.state.record_timeseries = true;
+            }
+        }
+        self
+    }
+
+    /// The pool's current state.
+    pub fn pool(&self) -> &Pool {
+        &self.state.pool
+    }
+
+    /// Simulated time of the last event handled.
+    pub fn now(&self) -> SimTime {
+        self.queue.now()
+    }
+
+    /// Measures so far (final only after [`Simulation::run`]).
+    pub fn metrics(&self) -> &ReplicationMetrics {
+        &self.state.m
+    }
+
+    /// Index of the plan step in progress (or the plan's length when it is done).
+    pub fn current_step(&self) -> usize {
+        self.state.step
+    }
+
+    /// Time of the next event, if any.
+    pub fn next_time(&self) -> Option<SimTime> {
+        self.queue.peek_time()
+    }
+
+    /// Handles the next event if it is not beyond the horizon; returns its time.
+    pub fn step(&mut self) -> Option<SimTime> {
+        let t = self.queue.peek_time()?;
+        if t > self.state.cfg.horizon || self.finished {
+            return None;
+        }
+        let ev = self.queue.pop()?;
+        self.state.handle(ev.time, ev.event, &mut self.queue);
+        self.state.m.events += 1;
+        Some(ev.time)
+    }
+
+    /// Handles events until simulated time `t` (inclusive) or the horizon.
+    pub fn run_until(&mut self, t: SimTime) {
+        while self.queue.peek_time().is_some_and(|n| n <= t) {
+            if self.step().is_none() {
+                break;
+            }
+        }
+    }
+
+    /// Runs to the horizon and returns the measures.
+    pub fn run(mut self) -> Result<ReplicationMetrics, SimError> {
+        let cfg = self.state.cfg;
+        let budget = cfg.event_budget.saturating_sub(self.state.m.events);
+        let (stop, handled) = engine::run(&mut self.state, &mut self.queue, cfg.horizon, budget);
+        self.state.m.events += handled;
+        if let Stop::BudgetExhausted { at } = stop {
+            return Err(SimError::EventBudget {
+                budget: cfg.event_budget,
+                at,
+                horizon: cfg.horizon,
+            });
+        }
+        self.finished = true;
+        Ok(self.state.finish(cfg.horizon))
+    }
+}
+
+impl Model for State<'_> {
+    type Event = Event;
+
+    fn handle(&mut self, now: SimTime, event: Event, q: &mut EventQueue<Event>) {
+        match event {
+            Event::Arrival { feature } => self.on_arrival(now, feature as usize, q),
+            Event::Departure {
+                server,
+                feature,
+                epoch,
+            } => self.on_departure(now, server as usize, feature as usize, epoch, q),
+            Event::StepStart { step } => {
+                if step as usize == self.step {
+                    self.run_plan(now, q);
+                }
+            }
+            Event::StepTimer { step, generation } => {
+                if step as usize == self.step && generation == self.step_gen {
+                    let outcome = if self.waiting == Waiting::Drained {
+                        "timeout"
+                    } else {
+                        "done"
+                    };
+                    self.end_step(now, outcome, q);
+                }
+            }
+            Event::ServerUp { server, generation } => {
+                if self.restart_gen[server as usize] == generation {
+                    self.on_server_up(now, server as usize, q);
+                }
+            }
+            Event::HealthNoticed { server, generation } => {
+                let s = server as usize;
+                if self.health_gen[s] == generation {
+                    self.pool.hlb_up[s] = self.pool.monitor_truth(s);
+                }
+            }
+            Event::Sample => self.on_sample(now, q),
+        }
+    }
+}
+
+impl State<'_> {
+    fn schedule_arrival(&mut self, q: &mut EventQueue<Event>, f: usize) {
+        if let Some(exp) = &self.interarrival[f] {
+            let gap = exp.sample(&mut self.arrival_rng[f]);
+            q.schedule_in(
+                SimTime::from_secs_f64(gap),
+                Event::Arrival { feature: f as u16 },
+            );
+        }
+    }
+
+    fn on_arrival(&mut self, now: SimTime, f: usize, q: &mut EventQueue<Event>) {
+        let cfg = self.cfg;
+        let feature = &cfg.features[f];
+        // Draw the holding time whatever happens to the session, so that every run of a sweep
+        // consumes the same numbers (common random numbers).
+        let hold = SimTime::from_secs_f64(feature.duration.sample(&mut self.hold_rng[f]));
+        let mut route_rng = RouteRng::seed_from_u64(self.place_rng[f].next_u64());
+        self.schedule_arrival(q, f);
+        let c = &mut self.m.features[f];
+        c.arrivals += 1;
+        if self.pool.quorum_lost() {
+            c.blocked += 1;
+            return;
+        }
+        match self
+            .policy
+            .route(&self.pool, f, feature, &mut route_rng)
+        {
+            Decision::Accept {
+                server,
+                setup_delay,
+                admission,
+            } => {
+                debug_assert!(matches!(
+                    self.pool.status(server, f),
+                    Status::Running | Status::Paused
+                ));
+                let epoch = self.pool.admit(server, f);
+                let c = &mut self.m.features[f];
+                c.accepted += 1;
+                c.setup_delay_sum_us += setup_delay.0;
+                match admission {
+                    Admission::Direct => {}
+                    Admission::Redirected => c.redirected += 1,
+                    Admission::LandedOnPaused => c.landed_on_paused += 1,
+                }
+                q.schedule(
+                    now.plus(setup_delay).plus(hold),
+                    Event::Departure {
+                        server: server as u32,
+                        feature: f as u16,
+                        epoch,
+                    },
+                );
+            }
+            Decision::Block { .. } => self.m.features[f].blocked += 1,
+            Decision::Fail => self.m.features[f].failed += 1,
+        }
+    }
+
+    fn on_departure(
+        &mut self,
+        now: SimTime,
+        s: usize,
+        f: usize,
+        epoch: u32,
+        q: &mut EventQueue<Event>,
+    ) {
+        if !self.pool.depart(s, f, epoch) {
+            return; // already cut
+        }
+        self.m.features[f].completed += 1;
+        self.after_sessions_left(now, s, q);
+    }
+
+    /// Checks what may complete when sessions leave server `s`: graceful stops, drains, the plan.
+    fn after_sessions_left(&mut self, now: SimTime, s: usize, q: &mut EventQueue<Event>) {
+        if self.graceful_any[s] {
+            self.check_graceful(now, s, q);
+        }
+        if self.drain_open[s] {
+            self.check_drain(now, s);
+        }
+        if self.waiting == Waiting::Drained && self.targets_drained() {
+            self.end_step(now, "drained", q);
+        }
+    }
+
+    fn check_graceful(&mut self, now: SimTime, s: usize, q: &mut EventQueue<Event>) {
+        let mut any = false;
+        for svc in 0..self.pool.n_services() {
+            if !self.pool.graceful_pending(s, svc) {
+                continue;
+            }
+            let left: u32 = (0..self.pool.n_features())
+                .filter(|&f| self.pool.feature_uses(f, svc))
+                .map(|f| self.pool.active(s, f))
+                .sum();
+            if left == 0 {
+                self.pool.transition(s, svc, Transition::GracefulDone);
+                if svc == FRONT_END {
+                    self.health_changed(now, s, q);
+                    self.check_quorum(now, q);
+                }
+            } else {
+                any = true;
+            }
+        }
+        self.graceful_any[s] = any;
+        if self.drain_open[s] {
+            self.check_drain(now, s);
+        }
+    }
+
+    /// Sessions on server `s` of features that currently see it paused.
+    fn draining_sessions(&self, s: usize) -> u64 {
+        (0..self.pool.n_features())
+            .filter(|&f| self.pool.status(s, f) == Status::Paused)
+            .map(|f| self.pool.active(s, f) as u64)
+            .sum()
+    }
+
+    fn any_paused(&self, s: usize) -> bool {
+        (0..self.pool.n_services())
+            .any(|svc| self.pool.service_state(s, svc) == ServiceState::Paused)
+    }
+
+    fn check_drain(&mut self, now: SimTime, s: usize) {
+        if !self.any_paused(s) {
+            let end = if self.pool.is_up(s)
+                && (0..self.pool.n_services())
+                    .any(|svc| self.pool.service_state(s, svc) == ServiceState::Stopped)
+            {
+                DrainEnd::Stopped
+            } else {
+                DrainEnd::Resumed
+            };
+            // A graceful stop that completed is a drain that completed.
+            let end = if end == DrainEnd::Stopped && self.draining_sessions(s) == 0 {
+                DrainEnd::Drained
+            } else {
+                end
+            };
+            self.close_drain(now, s, end);
+        } else if self.draining_sessions(s) == 0 {
+            self.close_drain(now, s, DrainEnd::Drained);
+        }
+    }
+
+    fn open_drain(&mut self, now: SimTime, s: usize) {
+        if self.paused_at[s].is_none() {
+            self.paused_at[s] = Some(now);
+        }
+        if !self.drain_open[s] {
+            self.drain_open[s] = true;
+            self.check_drain(now, s);
+        }
+    }
+
+    fn close_drain(&mut self, now: SimTime, s: usize, end: DrainEnd) {
+        if !self.drain_open[s] {
+            return;
+        }
+        self.drain_open[s] = false;
+        let left = if end == DrainEnd::Drained {
+            0
+        } else {
+            self.draining_sessions(s)
+        };
+        self.m.drains.push(DrainRecord {
+            server: s,
+            paused_at: self.paused_at[s].unwrap_or(now),
+            ended_at: now,
+            end,
+            left,
+        });
+    }
+
+    /// Ends every session of features matching `which` on server `s`, as cut or disrupted.
+    fn cut_sessions(
+        &mut self,
+        s: usize,
+        reason: CutReason,
+        which: impl Fn(&Pool, usize) -> bool,
+        mut record: Option<&mut RestartRecord>,
+    ) {
+        let reason_ix = CutReason::ALL.iter().position(|&r| r == reason).unwrap_or(0);
+        for f in 0..self.pool.n_features() {
+            if !which(&self.pool, f) {
+                continue;
+            }
+            let n = self.pool.clear(s, f) as u64;
+            if n == 0 {
+                continue;
+            }
+            let c = &mut self.m.features[f];
+            match self.cfg.features[f].on_loss {
+                OnLoss::Dropped => {
+                    c.cut_by[reason_ix] += n;
+                    if let Some(r) = record.as_deref_mut() {
+                        r.cut[f] += n;
+                    }
+                }
+                OnLoss::Recovers => {
+                    c.disrupted += n;
+                    if let Some(r) = record.as_deref_mut() {
+                        r.disrupted[f] += n;
+                    }
+                }
+            }
+        }
+    }
+
+    fn health_changed(&mut self, now: SimTime, s: usize, q: &mut EventQueue<Event>) {
+        if self.cfg.pool.load_balancing != LoadBalancing::Hardware {
+            return;
+        }
+        let delay = self.cfg.pool.hardware.detect_delay;
+        if delay == SimTime::ZERO {
+            self.pool.hlb_up[s] = self.pool.monitor_truth(s);
+            return;
+        }
+        self.health_gen[s] = self.health_gen[s].wrapping_add(1);
+        q.schedule(
+            now.plus(delay),
+            Event::HealthNoticed {
+                server: s as u32,
+                generation: self.health_gen[s],
+            },
+        );
+    }
+
+    fn check_quorum(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
+        let rule = self.cfg.pool.quorum;
+        let n = self.cfg.pool.servers;
+        let pool = &self.pool;
+        let holds = rule.holds(n, |s| {
+            pool.is_up(s) && pool.service_state(s, FRONT_END) != ServiceState::Stopped
+        });
+        if holds == !self.pool.quorum_lost() {
+            return;
+        }
+        self.pool.set_quorum_lost(!holds);
+        for s in 0..self.pool.servers() {
+            if !holds {
+                self.close_drain(now, s, DrainEnd::Stopped);
+                self.cut_sessions(s, CutReason::QuorumLoss, |_, _| true, None);
+            }
+            self.health_changed(now, s, q);
+        }
+    }
+
+    fn restart_server(&mut self, now: SimTime, s: usize, downtime: SimTime, q: &mut EventQueue<Event>) {
+        self.close_drain(now, s, DrainEnd::Restarted);
+        let nf = self.pool.n_features();
+        let mut record = RestartRecord {
+            server: s,
+            at: now,
+            paused_at: self.paused_at[s],
+            cut: vec![0; nf],
+            disrupted: vec![0; nf],
+        };
+        self.cut_sessions(s, CutReason::Restart, |_, _| true, Some(&mut record));
+        self.m.restarts.push(record);
+        self.pool.set_up(s, false);
+        self.graceful_any[s] = false;
+        self.restart_gen[s] = self.restart_gen[s].wrapping_add(1);
+        q.schedule(
+            now.plus(downtime),
+            Event::ServerUp {
+                server: s as u32,
+                generation: self.restart_gen[s],
+            },
+        );
+        self.health_changed(now, s, q);
+        self.check_quorum(now, q);
+    }
+
+    fn on_server_up(&mut self, now: SimTime, s: usize, q: &mut EventQueue<Event>) {
+        self.pool.set_up(s, true);
+        for svc in 0..self.pool.n_services() {
+            self.pool.transition(s, svc, Transition::Boot);
+        }
+        // Boot clears any pause: a new drain starts only with a new pause.
+        self.paused_at[s] = None;
+        self.health_changed(now, s, q);
+        self.check_quorum(now, q);
+        if let Waiting::ServersUp { remaining } = self.waiting {
+            let Action::Restart { servers, .. } = &self.cfg.plan[self.step].action else {
+                return;
+            };
+            if servers.contains(&(s as u32)) {
+                if remaining <= 1 {
+                    self.end_step(now, "done", q);
+                } else {
+                    self.waiting = Waiting::ServersUp {
+                        remaining: remaining - 1,
+                    };
+                }
+            }
+        }
+    }
+
+    fn on_sample(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
+        let ts = &mut self.m.timeseries;
+        ts.times.push(now);
+        for s in 0..self.pool.servers() {
+            for f in 0..self.pool.n_features() {
+                ts.active.push(self.pool.active(s, f));
+            }
+        }
+        if let Some(i) = self.cfg.sample_interval {
+            if now.plus(i) <= self.cfg.horizon && i > SimTime::ZERO {
+                q.schedule_in(i, Event::Sample);
+            }
+        }
+    }
+
+    /// Applies a per-service transition to every target, with its side effects.
+    fn apply(&mut self, now: SimTime, target: &Target, t: Transition, q: &mut EventQueue<Event>) {
+        for &server in &target.servers {
+            let s = server as usize;
+            for svc in 0..self.pool.n_services() {
+                if !target.services.contains(svc) {
+                    continue;
+                }
+                let before = self.pool.service_state(s, svc);
+                let after = self.pool.transition(s, svc, t);
+                if after == ServiceState::Stopped && before != ServiceState::Stopped {
+                    self.cut_sessions(s, CutReason::Stop, |p, f| p.feature_uses(f, svc), None);
+                }
+                if t == Transition::StopGraceful {
+                    self.graceful_any[s] = true;
+                }
+                if svc == FRONT_END && before != after {
+                    self.health_changed(now, s, q);
+                }
+            }
+            if self.any_paused(s) {
+                self.open_drain(now, s);
+            } else if self.paused_at[s].is_some() && self.pool.is_up(s) {
+                if self.drain_open[s] {
+                    self.check_drain(now, s);
+                }
+                let all_running = (0..self.pool.n_services())
+                    .all(|svc| self.pool.service_state(s, svc) == ServiceState::Running);
+                if all_running {
+                    self.paused_at[s] = None;
+                }
+            }
+            if self.graceful_any[s] {
+                self.check_graceful(now, s, q);
+            }
+        }
+        self.check_quorum(now, q);
+    }
+
+    fn targets_drained(&self) -> bool {
+        match &self.cfg.plan.get(self.step).map(|s| &s.action) {
+            Some(Action::WaitUntilDrained { target, .. }) => target
+                .servers
+                .iter()
+                .all(|&s| self.pool.active_using(s as usize, target.services) == 0),
+            _ => false,
+        }
+    }
+
+    fn end_step(&mut self, now: SimTime, outcome: &'static str, q: &mut EventQueue<Event>) {
+        if let Some(r) = self.m.steps.last_mut() {
+            if r.index == self.step && r.ended.is_none() {
+                r.ended = Some(now);
+                r.outcome = outcome;
+            }
+        }
+        self.waiting = Waiting::Nothing;
+        self.step += 1;
+        self.step_gen = self.step_gen.wrapping_add(1);
+        self.run_plan(now, q);
+    }
+
+    /// Starts plan steps from the cursor until one has to wait.
+    fn run_plan(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
+        let cfg = self.cfg;
+        while self.waiting == Waiting::Nothing {
+            let Some(step) = cfg.plan.get(self.step) else {
+                return;
+            };
+            if let Some(at) = step.at {
+                if at > now {
+                    q.schedule(
+                        at,
+                        Event::StepStart {
+                            step: self.step as u32,
+                        },
+                    );
+                    // The plan sleeps until then; `StepStart` re-enters here.
+                    return;
+                }
+            }
+            self.m.steps.push(StepRecord {
+                index: self.step,
+                action: step.action.name(),
+                started: now,
+                ended: None,
+                outcome: "running",
+            });
+            match &step.action {
+                Action::Pause(t) => self.apply(now, t, Transition::Pause, q),
+                Action::Resume(t) => self.apply(now, t, Transition::Resume, q),
+                Action::StopGraceful(t) => self.apply(now, t, Transition::StopGraceful, q),
+                Action::Stop(t) => self.apply(now, t, Transition::Stop, q),
+                Action::Start(t) => self.apply(now, t, Transition::Start, q),
+                Action::SetStartup { target, startup } => {
+                    for &s in &target.servers {
+                        for svc in 0..self.pool.n_services() {
+                            if target.services.contains(svc) {
+                                self.pool.set_startup(s as usize, svc, *startup);
+                            }
+                        }
+                    }
+                }
+                Action::Wait { duration } => {
+                    self.waiting = Waiting::Timer;
+                    q.schedule(
+                        now.plus(*duration),
+                        Event::StepTimer {
+                            step: self.step as u32,
+                            generation: self.step_gen,
+                        },
+                    );
+                }
+                Action::Restart { servers, downtime } => {
+                    self.waiting = Waiting::ServersUp {
+                        remaining: servers.len() as u32,
+                    };
+                    for &s in servers {
+                        self.restart_server(now, s as usize, *downtime, q);
+                    }
+                }
+                Action::WaitUntilDrained { timeout, .. } => {
+                    if !self.targets_drained() {
+                        self.waiting = Waiting::Drained;
+                        if let Some(t) = timeout {
+                            q.schedule(
+                                now.plus(*t),
+                                Event::StepTimer {
+                                    step: self.step as u32,
+                                    generation: self.step_gen,
+                                },
+                            );
+                        }
+                    } else {
+                        self.finish_current(now, "drained");
+                        continue;
+                    }
+                }
+            }
+            if self.waiting == Waiting::Nothing {
+                self.finish_current(now, "done");
+            }
+        }
+    }
+
+    /// Marks the current step ended at `now` and moves the cursor (without re-entering the plan).
+    fn finish_current(&mut self, now: SimTime, outcome: &'static str) {
+        if let Some(r) = self.m.steps.last_mut() {
+            if r.index == self.step && r.ended.is_none() {
+                r.ended = Some(now);
+                r.outcome = outcome;
+            }
+        }
+        self.step += 1;
+        self.step_gen = self.step_gen.wrapping_add(1);
+    }
+
+    fn finish(mut self, horizon: SimTime) -> ReplicationMetrics {
+        for s in 0..self.pool.servers() {
+            for f in 0..self.pool.n_features() {
+                self.m.features[f].active_at_end += self.pool.active(s, f) as u64;
+            }
+            self.close_drain(horizon, s, DrainEnd::Horizon);
+        }
+        self.m
+    }
+}

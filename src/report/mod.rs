@@ -1,0 +1,392 @@
+//! Report files (DESIGN §3): CSV tables, `report.md`, and the short table printed by `run`.
+//!
+//! Rendering is pure (bytes in memory); [`write`] puts them on disk atomically. Floats are
+//! written with fixed decimals so that the same seed gives byte-identical files.
+
+pub mod folder;
+mod markdown;
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::runner::RunResult;
+use crate::scenario::Scenario;
+use crate::stats::{DRAIN_COLUMNS, MEASURES, STATS};
+use crate::summary::{Comparison, SummaryRow};
+
+pub use folder::FolderError;
+pub use markdown::render_markdown;
+
+/// Everything a report is made of, computed once.
+pub struct ReportData<'a> {
+    /// The scenario.
+    pub scenario: &'a Scenario,
+    /// Its source text (copied into the report for reproduction).
+    pub source: &'a str,
+    /// Raw results.
+    pub results: &'a [RunResult],
+    /// Summary rows.
+    pub rows: &'a [SummaryRow],
+    /// Paired DNS/hardware comparisons.
+    pub comparisons: &'a [Comparison],
+    /// The command line that reproduces the run.
+    pub command: String,
+}
+
+/// A float with fixed decimals; NaN and infinities as an empty cell.
+pub fn fixed(x: f64, decimals: usize) -> String {
+    if x.is_finite() {
+        let s = format!("{x:.decimals$}");
+        // "-0.0000" and "0.0000" must not differ between runs.
+        if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+            s.trim_start_matches('-').to_string()
+        } else {
+            s
+        }
+    } else {
+        String::new()
+    }
+}
+
+fn secs(t: crate::engine::SimTime) -> String {
+    fixed(t.as_secs_f64(), 3)
+}
+
+/// The axis columns of a scenario's runs (same for every run), `load_balancing` first.
+pub fn label_columns(results: &[RunResult]) -> Vec<String> {
+    results
+        .first()
+        .map(|r| r.run.labels.iter().map(|(c, _)| c.clone()).collect())
+        .unwrap_or_else(|| vec!["load_balancing".into()])
+}
+
+fn csv_bytes(header: Vec<String>, rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    // Writing into memory cannot fail.
+    let _ = w.write_record(&header);
+    for r in rows {
+        let _ = w.write_record(&r);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// `summary.csv`.
+pub fn summary_csv(d: &ReportData<'_>) -> Vec<u8> {
+    let labels = label_columns(d.results);
+    let mut header = vec!["run".to_string()];
+    header.extend(labels.iter().cloned());
+    header.push("feature".into());
+    header.push("replications".into());
+    for (m, _) in MEASURES {
+        for s in STATS {
+            header.push(format!("{m}_{s}"));
+        }
+    }
+    header.extend(DRAIN_COLUMNS.iter().map(|s| s.to_string()));
+    let rows = d.rows.iter().map(|r| {
+        let mut v = vec![r.run.to_string()];
+        v.extend(r.labels.iter().map(|(_, x)| x.clone()));
+        v.push(r.feature.clone());
+        v.push(r.replications.to_string());
+        for e in &r.estimates {
+            v.push(fixed(e.mean, 4));
+            v.push(fixed(e.sd, 4));
+            v.push(fixed(e.low, 4));
+            v.push(fixed(e.high, 4));
+        }
+        match &r.drain {
+            Some(ds) => {
+                v.push(ds.drains.to_string());
+                for x in [ds.drained_fraction, ds.mean_s, ds.p50_s, ds.p95_s, ds.p99_s, ds.max_s] {
+                    v.push(fixed(x, 3));
+                }
+            }
+            None => v.extend(DRAIN_COLUMNS.iter().map(|_| String::new())),
+        }
+        v
+    });
+    csv_bytes(header, rows)
+}
+
+/// `replications.csv`: raw counts per (run, replication, feature), with the seeds.
+pub fn replications_csv(d: &ReportData<'_>) -> Vec<u8> {
+    let labels = label_columns(d.results);
+    let mut header = vec!["run".to_string()];
+    header.extend(labels);
+    header.extend(["replication", "seed", "feature"].map(String::from));
+    header.extend(MEASURES.iter().map(|(m, _)| m.to_string()));
+    let mut rows = Vec::new();
+    for r in d.results {
+        for rep in &r.replications {
+            for (f, feat) in r.run.config.features.iter().enumerate() {
+                let c = &rep.metrics.features[f];
+                let mut v = vec![r.run.index.to_string()];
+                v.extend(r.run.labels.iter().map(|(_, x)| x.clone()));
+                v.push(rep.replication.to_string());
+                v.push(rep.seeds.sessions.to_string());
+                v.push(feat.name.clone());
+                for (m, get) in MEASURES {
+                    let x = get(c);
+                    v.push(if *m == "setup_delay_s" { fixed(x, 6) } else { format!("{x}") });
+                }
+                rows.push(v);
+            }
+        }
+    }
+    csv_bytes(header, rows.into_iter())
+}
+
+/// `restarts.csv`: per restart and feature, sessions cut and disrupted.
+pub fn restarts_csv(d: &ReportData<'_>) -> Vec<u8> {
+    let labels = label_columns(d.results);
+    let mut header = vec!["run".to_string()];
+    header.extend(labels);
+    header.extend(
+        ["replication", "server", "restart_at_s", "paused_at_s", "since_pause_s", "feature", "cut", "disrupted"]
+            .map(String::from),
+    );
+    let mut rows = Vec::new();
+    for r in d.results {
+        for rep in &r.replications {
+            for rs in &rep.metrics.restarts {
+                for (f, feat) in r.run.config.features.iter().enumerate() {
+                    let mut v = vec![r.run.index.to_string()];
+                    v.extend(r.run.labels.iter().map(|(_, x)| x.clone()));
+                    v.push(rep.replication.to_string());
+                    v.push((rs.server + 1).to_string());
+                    v.push(secs(rs.at));
+                    v.push(rs.paused_at.map(secs).unwrap_or_default());
+                    v.push(rs.paused_at.map(|p| secs(rs.at.since(p))).unwrap_or_default());
+                    v.push(feat.name.clone());
+                    v.push(rs.cut[f].to_string());
+                    v.push(rs.disrupted[f].to_string());
+                    rows.push(v);
+                }
+            }
+        }
+    }
+    csv_bytes(header, rows.into_iter())
+}
+
+/// `drains.csv`: every drain, from pause to its end.
+pub fn drains_csv(d: &ReportData<'_>) -> Vec<u8> {
+    let labels = label_columns(d.results);
+    let mut header = vec!["run".to_string()];
+    header.extend(labels);
+    header.extend(
+        ["replication", "server", "paused_at_s", "ended_at_s", "end", "drain_time_s", "sessions_left"]
+            .map(String::from),
+    );
+    let mut rows = Vec::new();
+    for r in d.results {
+        for rep in &r.replications {
+            for dr in &rep.metrics.drains {
+                let mut v = vec![r.run.index.to_string()];
+                v.extend(r.run.labels.iter().map(|(_, x)| x.clone()));
+                v.push(rep.replication.to_string());
+                v.push((dr.server + 1).to_string());
+                v.push(secs(dr.paused_at));
+                v.push(secs(dr.ended_at));
+                v.push(dr.end.name().to_string());
+                v.push(dr.drain_time().map(secs).unwrap_or_default());
+                v.push(dr.left.to_string());
+                rows.push(v);
+            }
+        }
+    }
+    csv_bytes(header, rows.into_iter())
+}
+
+/// `timeseries.csv`: occupancy of every server per feature over time, replication 0 of each run.
+pub fn timeseries_csv(d: &ReportData<'_>) -> Vec<u8> {
+    let labels = label_columns(d.results);
+    let all: Vec<String> = d.scenario.base.features.iter().map(|f| f.name.clone()).collect();
+    let mut header = vec!["run".to_string()];
+    header.extend(labels);
+    header.extend(["time_s", "server"].map(String::from));
+    header.extend(all.iter().cloned());
+    header.push("total".into());
+    let mut rows = Vec::new();
+    for r in d.results {
+        let Some(rep) = r.replications.first() else { continue };
+        let ts = &rep.metrics.timeseries;
+        let feats = &r.run.config.features;
+        let nf = feats.len();
+        let n = r.run.config.pool.servers as usize;
+        let cols: Vec<Option<usize>> = all.iter().map(|name| feats.iter().position(|f| &f.name == name)).collect();
+        for (k, t) in ts.times.iter().enumerate() {
+            for s in 0..n {
+                let base = k * n * nf + s * nf;
+                let mut v = vec![r.run.index.to_string()];
+                v.extend(r.run.labels.iter().map(|(_, x)| x.clone()));
+                v.push(secs(*t));
+                v.push((s + 1).to_string());
+                let mut total = 0u64;
+                for c in &cols {
+                    match c {
+                        Some(f) => {
+                            let a = ts.active[base + f];
+                            total += a as u64;
+                            v.push(a.to_string());
+                        }
+                        None => v.push(String::new()),
+                    }
+                }
+                v.push(total.to_string());
+                rows.push(v);
+            }
+        }
+    }
+    csv_bytes(header, rows.into_iter())
+}
+
+/// `compare.csv`: paired differences hardware − DNS of sessions cut.
+pub fn compare_csv(d: &ReportData<'_>) -> Vec<u8> {
+    let extra: Vec<String> = d
+        .comparisons
+        .first()
+        .map(|c| c.labels.iter().map(|(k, _)| k.clone()).collect())
+        .unwrap_or_default();
+    let mut header = vec!["dns_run".to_string(), "hardware_run".into()];
+    header.extend(extra);
+    header.extend(
+        [
+            "feature",
+            "replications",
+            "dns_cut_mean",
+            "hardware_cut_mean",
+            "diff_mean",
+            "diff_sd",
+            "diff_ci95_low",
+            "diff_ci95_high",
+            "paired_half_width",
+            "unpaired_half_width",
+        ]
+        .map(String::from),
+    );
+    let rows = d.comparisons.iter().map(|c| {
+        let mut v = vec![c.dns_run.to_string(), c.hardware_run.to_string()];
+        v.extend(c.labels.iter().map(|(_, x)| x.clone()));
+        v.push(c.feature.clone());
+        v.push(c.diff.n.to_string());
+        for x in [
+            c.dns_cut_mean,
+            c.hardware_cut_mean,
+            c.diff.mean,
+            c.diff.sd,
+            c.diff.low,
+            c.diff.high,
+            c.diff.half_width(),
+            c.unpaired_half_width,
+        ] {
+            v.push(fixed(x, 4));
+        }
+        v
+    });
+    csv_bytes(header, rows)
+}
+
+/// Every report file, name → bytes, in a fixed order.
+pub fn render(d: &ReportData<'_>) -> Vec<(String, Vec<u8>)> {
+    let mut files = vec![
+        ("summary.csv".to_string(), summary_csv(d)),
+        ("replications.csv".into(), replications_csv(d)),
+        ("restarts.csv".into(), restarts_csv(d)),
+        ("drains.csv".into(), drains_csv(d)),
+        ("timeseries.csv".into(), timeseries_csv(d)),
+    ];
+    if !d.comparisons.is_empty() {
+        files.push(("compare.csv".into(), compare_csv(d)));
+    }
+    files.push(("scenario.toml".into(), d.source.as_bytes().to_vec()));
+    files.push(("report.md".into(), render_markdown(d).into_bytes()));
+    files
+}
+
+/// Writes the rendered files into `dir` atomically.
+pub fn write(dir: &Path, force: bool, files: &[(String, Vec<u8>)]) -> Result<(), FolderError> {
+    folder::write_atomically(dir, force, |tmp| {
+        for (name, bytes) in files {
+            let p = tmp.join(name);
+            std::fs::write(&p, bytes).map_err(|source| FolderError::Io { path: p, source })?;
+        }
+        Ok(())
+    })
+}
+
+/// "12.30 (11.80–12.90)": a mean and its 95 % interval.
+pub fn mean_ci(e: &crate::stats::Estimate) -> String {
+    if e.low.is_finite() {
+        format!("{:.2} ({:.2}–{:.2})", e.mean, e.low, e.high)
+    } else {
+        format!("{:.2}", e.mean)
+    }
+}
+
+/// The short table `drainsim run` prints: sessions cut per feature (rows) and run (columns).
+pub fn text_table(d: &ReportData<'_>) -> String {
+    let mut out = String::new();
+    let runs: Vec<&RunResult> = d.results.iter().collect();
+    let run_name = |r: &RunResult| -> String {
+        r.run.labels.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(" / ")
+    };
+    if runs.len() <= 6 {
+        let mut feats: Vec<String> = d.scenario.base.features.iter().map(|f| f.name.clone()).collect();
+        feats.push("all".into());
+        let w0 = feats.iter().map(|f| f.len()).max().unwrap_or(7).max(7);
+        let _ = write!(out, "{:<w0$}", "cut per replication, mean (95% CI)");
+        let _ = writeln!(out);
+        let _ = write!(out, "{:<w0$}", "feature");
+        for r in &runs {
+            let _ = write!(out, "  {:>26}", run_name(r));
+        }
+        let _ = writeln!(out);
+        for f in &feats {
+            let _ = write!(out, "{f:<w0$}");
+            for r in &runs {
+                let cell = d
+                    .rows
+                    .iter()
+                    .find(|row| row.run == r.run.index && &row.feature == f)
+                    .and_then(|row| row.measure("cut"))
+                    .map(mean_ci)
+                    .unwrap_or_else(|| "—".into());
+                let _ = write!(out, "  {cell:>26}");
+            }
+            let _ = writeln!(out);
+        }
+    } else {
+        let _ = writeln!(out, "{:<60} {:>26}", "run", "cut (all features), mean (95% CI)");
+        for r in &runs {
+            let cell = d
+                .rows
+                .iter()
+                .find(|row| row.run == r.run.index && row.feature == "all")
+                .and_then(|row| row.measure("cut"))
+                .map(mean_ci)
+                .unwrap_or_default();
+            let _ = writeln!(out, "{:<60} {cell:>26}", run_name(r));
+        }
+    }
+    if !d.comparisons.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "hardware − DNS, paired per replication (all features):");
+        for c in d.comparisons.iter().filter(|c| c.feature == "all") {
+            let ctx = if c.labels.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " [{}]",
+                    c.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
+                )
+            };
+            let _ = writeln!(
+                out,
+                "  {}{ctx}  (unpaired CI would be ±{:.2})",
+                mean_ci(&c.diff),
+                c.unpaired_half_width
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,138 @@
+//! Runs every (run, replication) pair, in parallel with rayon, in a deterministic order.
+
+use rayon::prelude::*;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::model::sim::Seeds;
+use crate::model::{ReplicationMetrics, SimError, Simulation};
+use crate::scenario::{Run, Scenario};
+
+/// How to run.
+#[derive(Default, Clone)]
+pub struct RunOptions {
+    /// Worker threads (`None`: every core). Results do not depend on it.
+    pub jobs: Option<usize>,
+    /// Set to stop early (e.g. on Ctrl-C); the run then fails with [`RunError::Interrupted`].
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// Called once per finished replication (from worker threads).
+    pub on_replication: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+/// One finished replication.
+#[derive(Debug, Clone)]
+pub struct ReplicationOutcome {
+    /// 0-based replication index.
+    pub replication: u32,
+    /// Its seeds.
+    pub seeds: Seeds,
+    /// What it measured.
+    pub metrics: ReplicationMetrics,
+}
+
+/// One run and its replications, in replication order.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    /// The run.
+    pub run: Run,
+    /// Its replications.
+    pub replications: Vec<ReplicationOutcome>,
+}
+
+/// Why a scenario could not be run.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// A replication failed.
+    #[error("run {run} ({labels}), replication {replication}: {source}")]
+    Simulation {
+        /// Run index.
+        run: usize,
+        /// Its axis values.
+        labels: String,
+        /// Replication index.
+        replication: u32,
+        /// What went wrong.
+        source: SimError,
+    },
+    /// Cancelled before the end.
+    #[error("interrupted")]
+    Interrupted,
+    /// The worker pool could not start.
+    #[error("cannot start worker threads: {0}")]
+    Threads(String),
+}
+
+/// Simulates one replication of one run.
+pub fn simulate(
+    scenario: &Scenario,
+    run: &Run,
+    replication: u32,
+) -> Result<ReplicationOutcome, SimError> {
+    let seeds = Seeds::derive(scenario.seed, replication as u64);
+    let sim = Simulation::new(&run.config, seeds).record_timeseries(replication == 0);
+    Ok(ReplicationOutcome {
+        replication,
+        seeds,
+        metrics: sim.run()?,
+    })
+}
+
+/// Runs every replication of every run. Same scenario ⇒ same results, whatever `jobs`.
+pub fn run_all(
+    scenario: &Scenario,
+    runs: Vec<Run>,
+    opts: &RunOptions,
+) -> Result<Vec<RunResult>, RunError> {
+    let reps = scenario.replications;
+    let pairs: Vec<(usize, u32)> = (0..runs.len())
+        .flat_map(|r| (0..reps).map(move |k| (r, k)))
+        .collect();
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(j) = opts.jobs {
+        builder = builder.num_threads(j.max(1));
+    }
+    let pool = builder
+        .build()
+        .map_err(|e| RunError::Threads(e.to_string()))?;
+    let cancel = opts.cancel.clone();
+    let outcomes: Vec<Result<ReplicationOutcome, RunError>> = pool.install(|| {
+        pairs
+            .par_iter()
+            .map(|&(r, k)| {
+                if cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+                    return Err(RunError::Interrupted);
+                }
+                let run = &runs[r];
+                let out = simulate(scenario, run, k).map_err(|source| RunError::Simulation {
+                    run: r,
+                    labels: run
+                        .labels
+                        .iter()
+                        .map(|(c, v)| format!("{c} = {v}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    replication: k,
+                    source,
+                });
+                if let Some(f) = &opts.on_replication {
+                    f();
+                }
+                out
+            })
+            .collect()
+    });
+    if cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+        return Err(RunError::Interrupted);
+    }
+    let mut results: Vec<RunResult> = runs
+        .into_iter()
+        .map(|run| RunResult {
+            run,
+            replications: Vec::with_capacity(reps as usize),
+        })
+        .collect();
+    for ((r, _), out) in pairs.into_iter().zip(outcomes) {
+        results[r].replications.push(out?);
+    }
+    Ok(results)
+}

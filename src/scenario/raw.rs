@@ -1,0 +1,183 @@
+//! Stage one: the scenario file as written (serde, `deny_unknown_fields`). Names here are the
+//! user contract of DESIGN §3: add fields, never rename them.
+
+use serde::Deserialize;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// Title for reports.
+    pub name: Option<String>,
+    /// Longer description for reports.
+    pub description: Option<String>,
+    /// Root seed (default 1).
+    pub seed: Option<u64>,
+    /// Replications per run (default 100).
+    pub replications: Option<u32>,
+    /// End of simulated time, e.g. `"6h"`.
+    pub horizon: Option<String>,
+    /// Most events per replication (default 200 million).
+    pub event_budget: Option<u64>,
+    /// Occupancy sampling interval for `timeseries.csv` (default `"1m"`; `"0s"` turns it off).
+    pub sample_interval: Option<String>,
+    /// The pool.
+    #[serde(default)]
+    pub pool: RawPool,
+    /// Features (`[[feature]]`).
+    #[serde(default)]
+    pub feature: Vec<RawFeature>,
+    /// Plan steps (`[[step]]`).
+    #[serde(default)]
+    pub step: Vec<RawStep>,
+    /// Sweep axes: every combination is one run. Read by hand: keys may be dotted `pool.*` paths.
+    #[serde(default)]
+    pub sweep: toml::Table,
+    /// Expectations (`[[expect]]`), read by hand: selectors and bounds on any summary column.
+    #[serde(default)]
+    pub expect: Vec<toml::Table>,
+}
+
+/// `[pool]`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawPool {
+    /// Number of Front Ends.
+    pub servers: Option<i64>,
+    /// `"dns"` or `"hardware"`.
+    pub load_balancing: Option<String>,
+    /// `"lync2013"`, `"sfb2019"` or `"none"`.
+    pub quorum: Option<String>,
+    /// Cap on concurrent sessions per server.
+    pub max_sessions_per_server: Option<i64>,
+    /// `[pool.dns]`.
+    #[serde(default)]
+    pub dns: RawDns,
+    /// `[pool.hardware]`.
+    #[serde(default)]
+    pub hardware: RawHardware,
+}
+
+/// `[pool.dns]`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawDns {
+    /// Delay after a refusal.
+    pub retry_delay: Option<String>,
+    /// Delay after no answer.
+    pub connect_timeout: Option<String>,
+}
+
+/// `[pool.hardware]`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawHardware {
+    /// `round_robin`, `least_connections` or `random`.
+    pub algorithm: Option<String>,
+    /// `port` or `service`.
+    pub health_monitor: Option<String>,
+    /// Monitor detection delay.
+    pub detect_delay: Option<String>,
+    /// Probability a DNS-dependent session stays on a paused server.
+    pub not_redirected: Option<f64>,
+}
+
+/// `[[feature]]`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawFeature {
+    /// Catalogue name or a new one.
+    pub name: String,
+    /// Hosting Windows service (catalogue default, required for new features).
+    pub service: Option<String>,
+    /// Needs DNS LB to drain.
+    pub needs_dns_lb: Option<bool>,
+    /// `dropped` or `recovers`.
+    pub on_server_loss: Option<String>,
+    /// Pool-wide Poisson rate per hour.
+    pub arrivals_per_hour: Option<f64>,
+    /// Holding time.
+    pub duration: Option<RawDist>,
+    /// Cap per server.
+    pub max_per_server: Option<i64>,
+    /// Whether a paused/stopped RTCSRV pauses/stops it too (default true).
+    pub needs_front_end: Option<bool>,
+}
+
+/// A holding-time distribution as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "distribution", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawDist {
+    /// `{ distribution = "exponential", mean = "3m" }`
+    Exponential {
+        /// Mean.
+        mean: String,
+    },
+    /// `{ distribution = "lognormal", median = "2m", sigma = 0.9 }` or `{ mean = "2m", cv = 1.2 }`.
+    Lognormal {
+        /// Median.
+        median: Option<String>,
+        /// Sigma of ln S.
+        sigma: Option<f64>,
+        /// Mean.
+        mean: Option<String>,
+        /// Coefficient of variation.
+        cv: Option<f64>,
+    },
+    /// `{ distribution = "deterministic", value = "90s" }`
+    Deterministic {
+        /// The value.
+        value: String,
+    },
+    /// `{ distribution = "uniform", min = "1m", max = "5m" }`
+    Uniform {
+        /// Lower bound.
+        min: String,
+        /// Upper bound.
+        max: String,
+    },
+    /// `{ distribution = "gamma", mean = "10m", shape = 0.5 }`
+    Gamma {
+        /// Mean.
+        mean: String,
+        /// Shape.
+        shape: f64,
+    },
+    /// `{ distribution = "weibull", scale = "10m", shape = 0.7 }`
+    Weibull {
+        /// Scale.
+        scale: String,
+        /// Shape.
+        shape: f64,
+    },
+    /// `{ distribution = "empirical", file = "durations.csv" }`: one duration per line, in
+    /// seconds, or a duration string; a header line is allowed.
+    Empirical {
+        /// CSV path, relative to the scenario file.
+        file: String,
+    },
+}
+
+/// `[[step]]`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    /// Earliest start.
+    pub at: Option<String>,
+    /// What to do.
+    pub action: String,
+    /// One server (1-based).
+    pub server: Option<i64>,
+    /// Several servers (1-based).
+    pub servers: Option<Vec<i64>>,
+    /// Windows services (default all).
+    pub services: Option<Vec<String>>,
+    /// For `wait`.
+    pub duration: Option<String>,
+    /// For `restart`.
+    pub downtime: Option<String>,
+    /// For `set_startup`: `automatic`, `manual` or `disabled`.
+    pub startup: Option<String>,
+    /// For `wait_until_drained`.
+    pub timeout: Option<String>,
+}

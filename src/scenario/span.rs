@@ -1,0 +1,116 @@
+//! Field paths and their positions in the source, for `file:line:col: message` errors.
+
+use std::fmt;
+use std::ops::Range;
+use toml::de::{DeTable, DeValue};
+
+/// One segment of a field path: a key or an array index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    /// Table key.
+    Key(String),
+    /// Array index (0-based; shown 1-based as `feature[1]`... no: shown as written, 0-based).
+    Index(usize),
+}
+
+/// A field path such as `feature[2].duration.sigma`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FieldPath(pub Vec<Seg>);
+
+impl FieldPath {
+    /// The root.
+    pub fn root() -> FieldPath {
+        FieldPath(Vec::new())
+    }
+
+    /// This path plus a key.
+    pub fn key(&self, k: &str) -> FieldPath {
+        let mut p = self.clone();
+        p.0.push(Seg::Key(k.to_string()));
+        p
+    }
+
+    /// This path plus an index.
+    pub fn index(&self, i: usize) -> FieldPath {
+        let mut p = self.clone();
+        p.0.push(Seg::Index(i));
+        p
+    }
+}
+
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for seg in &self.0 {
+            match seg {
+                Seg::Key(k) => {
+                    if !first {
+                        f.write_str(".")?;
+                    }
+                    if k.contains('.') {
+                        write!(f, "\"{k}\"")?;
+                    } else {
+                        f.write_str(k)?;
+                    }
+                }
+                Seg::Index(i) => write!(f, "[{i}]")?,
+            }
+            first = false;
+        }
+        Ok(())
+    }
+}
+
+/// The byte range of the value at `path` in a parsed document, or of the deepest ancestor found.
+pub fn span_of(doc: &toml::Spanned<DeTable<'_>>, path: &FieldPath) -> Option<Range<usize>> {
+    let mut best = None;
+    let mut table: Option<&DeTable<'_>> = Some(doc.get_ref());
+    let mut value: Option<&toml::Spanned<DeValue<'_>>> = None;
+    for seg in &path.0 {
+        let next = match (seg, table, value.map(|v| v.get_ref())) {
+            (Seg::Key(k), Some(t), _) => t.iter().find(|(key, _)| key.get_ref() == k).map(|(_, v)| v),
+            (Seg::Index(i), _, Some(DeValue::Array(a))) => a.get(*i),
+            _ => None,
+        };
+        let Some(v) = next else { break };
+        best = Some(v.span());
+        value = Some(v);
+        table = match v.get_ref() {
+            DeValue::Table(t) => Some(t),
+            _ => None,
+        };
+    }
+    best
+}
+
+/// 1-based line and column of byte offset `pos` in `text` (columns count characters).
+pub fn line_col(text: &str, pos: usize) -> (usize, usize) {
+    let pos = pos.min(text.len());
+    let before = &text[..floor_char_boundary(text, pos)];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_nested_spans() {
+        let text = "a = 1\n[[feature]]\nname = \"x\"\n[[feature]]\nname = \"y\"\nduration = { sigma = 0 }\n";
+        let doc = DeTable::parse(text).unwrap();
+        let p = FieldPath::root().key("feature").index(1).key("duration").key("sigma");
+        let span = span_of(&doc, &p).unwrap();
+        assert_eq!(&text[span.clone()], "0");
+        assert_eq!(line_col(text, span.start), (6, 22));
+        assert_eq!(p.to_string(), "feature[1].duration.sigma");
+    }
+}

@@ -1,0 +1,148 @@
+//! Summaries across replications (R11): mean, standard deviation, 95 % Student-t interval,
+//! quantiles.
+
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+use crate::model::FeatureCounts;
+
+/// The per-feature measures of R10, as `(name, extractor)`, in report order.
+pub const MEASURES: &[(&str, fn(&FeatureCounts) -> f64)] = &[
+    ("arrivals", |c| c.arrivals as f64),
+    ("accepted", |c| c.accepted as f64),
+    ("redirected", |c| c.redirected as f64),
+    ("landed_on_paused", |c| c.landed_on_paused as f64),
+    ("blocked", |c| c.blocked as f64),
+    ("failed", |c| c.failed as f64),
+    ("cut", |c| c.cut() as f64),
+    ("cut_restart", |c| c.cut_by[0] as f64),
+    ("cut_stop", |c| c.cut_by[1] as f64),
+    ("cut_quorum_loss", |c| c.cut_by[2] as f64),
+    ("disrupted", |c| c.disrupted as f64),
+    ("completed", |c| c.completed as f64),
+    ("active_at_end", |c| c.active_at_end as f64),
+    ("setup_delay_s", |c| c.setup_delay_mean_s()),
+];
+
+/// Statistics written for every measure: `<measure>_<stat>`.
+pub const STATS: &[&str] = &["mean", "sd", "ci95_low", "ci95_high"];
+
+/// Per-run drain statistics, written on the `feature = "all"` row.
+pub const DRAIN_COLUMNS: &[&str] = &[
+    "drains",
+    "drained_fraction",
+    "drain_time_s_mean",
+    "drain_time_s_p50",
+    "drain_time_s_p95",
+    "drain_time_s_p99",
+    "drain_time_s_max",
+];
+
+/// Whether `name` is a numeric column of `summary.csv` (for expectations).
+pub fn is_summary_column(name: &str) -> bool {
+    if DRAIN_COLUMNS.contains(&name) || name == "replications" {
+        return true;
+    }
+    MEASURES.iter().any(|(m, _)| {
+        name.strip_prefix(m)
+            .and_then(|rest| rest.strip_prefix('_'))
+            .is_some_and(|stat| STATS.contains(&stat))
+    })
+}
+
+/// Mean, standard deviation and 95 % confidence interval of a sample.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// Sample size.
+    pub n: usize,
+    /// Sample mean.
+    pub mean: f64,
+    /// Sample standard deviation (n − 1); NaN when n < 2.
+    pub sd: f64,
+    /// Lower end of the 95 % Student-t interval; NaN when n < 2.
+    pub low: f64,
+    /// Upper end.
+    pub high: f64,
+}
+
+impl Estimate {
+    /// Half-width of the interval.
+    pub fn half_width(&self) -> f64 {
+        (self.high - self.low) / 2.0
+    }
+}
+
+/// The two-sided 95 % Student-t quantile for `df` degrees of freedom.
+pub fn t95(df: usize) -> f64 {
+    if df == 0 {
+        return f64::NAN;
+    }
+    StudentsT::new(0.0, 1.0, df as f64)
+        .map(|t| t.inverse_cdf(0.975))
+        .unwrap_or(f64::NAN)
+}
+
+/// Estimates the mean of `xs` with a 95 % Student-t interval.
+pub fn estimate(xs: &[f64]) -> Estimate {
+    let n = xs.len();
+    if n == 0 {
+        return Estimate { n, mean: f64::NAN, sd: f64::NAN, low: f64::NAN, high: f64::NAN };
+    }
+    let mean = xs.iter().sum::<f64>() / n as f64;
+    if n < 2 {
+        return Estimate { n, mean, sd: f64::NAN, low: f64::NAN, high: f64::NAN };
+    }
+    let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
+    let sd = var.sqrt();
+    let h = t95(n - 1) * sd / (n as f64).sqrt();
+    Estimate { n, mean, sd, low: mean - h, high: mean + h }
+}
+
+/// The `q`-quantile of `sorted` (ascending), by linear interpolation between order statistics
+/// (Hyndman & Fan type 7, as R and NumPy default). NaN for an empty sample.
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let h = (sorted.len() - 1) as f64 * q.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    let hi = h.ceil() as usize;
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn t_quantiles_match_tables() {
+        assert!((t95(1) - 12.706).abs() < 1e-3);
+        assert!((t95(10) - 2.228).abs() < 1e-3);
+        assert!((t95(1000) - 1.962).abs() < 1e-3);
+    }
+
+    #[test]
+    fn estimate_of_a_known_sample() {
+        let e = estimate(&[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(e.mean, 2.5);
+        assert!((e.sd - 1.290_994).abs() < 1e-6);
+        assert!((e.half_width() - 3.182_446 * 1.290_994 / 2.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn quantiles_interpolate() {
+        let xs = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(quantile(&xs, 0.5), 3.0);
+        assert_eq!(quantile(&xs, 0.25), 2.0);
+        assert_eq!(quantile(&xs, 0.1), 1.4);
+    }
+
+    #[test]
+    fn summary_columns_are_recognised() {
+        assert!(is_summary_column("cut_mean"));
+        assert!(is_summary_column("cut_ci95_high"));
+        assert!(is_summary_column("landed_on_paused_sd"));
+        assert!(is_summary_column("drain_time_s_p95"));
+        assert!(!is_summary_column("cut_median"));
+        assert!(!is_summary_column("feature"));
+    }
+}

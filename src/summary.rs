@@ -1,0 +1,264 @@
+//! Aggregates replications into the rows of `summary.csv` and `compare.csv`.
+
+use crate::model::{DrainEnd, FeatureCounts};
+use crate::runner::RunResult;
+use crate::stats::{MEASURES, estimate, quantile, t95, Estimate};
+
+/// Drain statistics of one run (all servers, all replications).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrainStats {
+    /// Drains that began (pauses).
+    pub drains: usize,
+    /// Fraction that drained completely before a restart, stop, resume or the horizon.
+    pub drained_fraction: f64,
+    /// Mean drain time of the completed drains, s.
+    pub mean_s: f64,
+    /// Median, s.
+    pub p50_s: f64,
+    /// 95th percentile, s.
+    pub p95_s: f64,
+    /// 99th percentile, s.
+    pub p99_s: f64,
+    /// Longest, s.
+    pub max_s: f64,
+}
+
+/// One row of `summary.csv`.
+#[derive(Debug, Clone)]
+pub struct SummaryRow {
+    /// Run index.
+    pub run: usize,
+    /// Axis columns.
+    pub labels: Vec<(String, String)>,
+    /// Feature name, or `all`.
+    pub feature: String,
+    /// Replications.
+    pub replications: usize,
+    /// One estimate per entry of [`MEASURES`].
+    pub estimates: Vec<Estimate>,
+    /// On `all` rows: the run's drain statistics.
+    pub drain: Option<DrainStats>,
+}
+
+impl SummaryRow {
+    /// The estimate of measure `name`.
+    pub fn measure(&self, name: &str) -> Option<&Estimate> {
+        MEASURES
+            .iter()
+            .position(|(m, _)| *m == name)
+            .map(|i| &self.estimates[i])
+    }
+
+    /// The value of a numeric summary column, e.g. `cut_mean`, `drain_time_s_p95`.
+    pub fn column(&self, name: &str) -> Option<f64> {
+        if name == "replications" {
+            return Some(self.replications as f64);
+        }
+        if let Some(d) = &self.drain {
+            let v = match name {
+                "drains" => Some(d.drains as f64),
+                "drained_fraction" => Some(d.drained_fraction),
+                "drain_time_s_mean" => Some(d.mean_s),
+                "drain_time_s_p50" => Some(d.p50_s),
+                "drain_time_s_p95" => Some(d.p95_s),
+                "drain_time_s_p99" => Some(d.p99_s),
+                "drain_time_s_max" => Some(d.max_s),
+                _ => None,
+            };
+            if v.is_some() {
+                return v;
+            }
+        }
+        for (i, (m, _)) in MEASURES.iter().enumerate() {
+            if let Some(stat) = name.strip_prefix(m).and_then(|r| r.strip_prefix('_')) {
+                let e = &self.estimates[i];
+                return match stat {
+                    "mean" => Some(e.mean),
+                    "sd" => Some(e.sd),
+                    "ci95_low" => Some(e.low),
+                    "ci95_high" => Some(e.high),
+                    _ => continue,
+                };
+            }
+        }
+        None
+    }
+
+    /// The value of a label column (`feature`, `run`, or an axis).
+    pub fn label(&self, name: &str) -> Option<String> {
+        match name {
+            "feature" => Some(self.feature.clone()),
+            "run" => Some(self.run.to_string()),
+            _ => self
+                .labels
+                .iter()
+                .find(|(c, _)| c == name)
+                .map(|(_, v)| v.clone()),
+        }
+    }
+}
+
+fn row_for(r: &RunResult, feature: String, counts: &[FeatureCounts]) -> SummaryRow {
+    // Every measure is a count or a duration: an interval end below zero says nothing more
+    // than zero, so the reported interval is clipped there.
+    let estimates = MEASURES
+        .iter()
+        .map(|(_, get)| {
+            let mut e = estimate(&counts.iter().map(get).collect::<Vec<_>>());
+            e.low = e.low.max(0.0);
+            e
+        })
+        .collect();
+    SummaryRow {
+        run: r.run.index,
+        labels: r.run.labels.clone(),
+        feature,
+        replications: counts.len(),
+        estimates,
+        drain: None,
+    }
+}
+
+/// Drain statistics of a run.
+pub fn drain_stats(r: &RunResult) -> DrainStats {
+    let mut times: Vec<f64> = Vec::new();
+    let mut drains = 0usize;
+    for rep in &r.replications {
+        for d in &rep.metrics.drains {
+            drains += 1;
+            if d.end == DrainEnd::Drained {
+                times.push(d.ended_at.since(d.paused_at).as_secs_f64());
+            }
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let mean = if times.is_empty() {
+        f64::NAN
+    } else {
+        times.iter().sum::<f64>() / times.len() as f64
+    };
+    DrainStats {
+        drains,
+        drained_fraction: if drains == 0 {
+            f64::NAN
+        } else {
+            times.len() as f64 / drains as f64
+        },
+        mean_s: mean,
+        p50_s: quantile(&times, 0.5),
+        p95_s: quantile(&times, 0.95),
+        p99_s: quantile(&times, 0.99),
+        max_s: times.last().copied().unwrap_or(f64::NAN),
+    }
+}
+
+/// The rows of `summary.csv`: per run, one per feature then `all`.
+pub fn summarize(results: &[RunResult]) -> Vec<SummaryRow> {
+    let mut rows = Vec::new();
+    for r in results {
+        let names: Vec<String> = r.run.config.features.iter().map(|f| f.name.clone()).collect();
+        for (f, name) in names.iter().enumerate() {
+            let counts: Vec<FeatureCounts> = r
+                .replications
+                .iter()
+                .map(|o| o.metrics.features[f].clone())
+                .collect();
+            rows.push(row_for(r, name.clone(), &counts));
+        }
+        let totals: Vec<FeatureCounts> = r.replications.iter().map(|o| o.metrics.total()).collect();
+        let mut all = row_for(r, "all".into(), &totals);
+        all.drain = Some(drain_stats(r));
+        rows.push(all);
+    }
+    rows
+}
+
+/// A paired comparison hardware − DNS of one feature's cut sessions (common random numbers).
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// Index of the DNS run.
+    pub dns_run: usize,
+    /// Index of the hardware run.
+    pub hardware_run: usize,
+    /// The other axis values the two runs share.
+    pub labels: Vec<(String, String)>,
+    /// Feature or `all`.
+    pub feature: String,
+    /// Mean cut under DNS.
+    pub dns_cut_mean: f64,
+    /// Mean cut under hardware.
+    pub hardware_cut_mean: f64,
+    /// Paired difference (per replication, hardware − DNS).
+    pub diff: Estimate,
+    /// Half-width of the 95 % interval had the runs been independent (Welch).
+    pub unpaired_half_width: f64,
+}
+
+/// Pairs every DNS run with the hardware run that differs from it only in load balancing.
+pub fn compare(results: &[RunResult]) -> Vec<Comparison> {
+    let mut out = Vec::new();
+    let others = |r: &RunResult| -> Vec<(String, String)> {
+        r.run.labels.iter().filter(|(c, _)| c != "load_balancing").cloned().collect()
+    };
+    for d in results.iter().filter(|r| r.run.config.pool.load_balancing == crate::model::LoadBalancing::Dns) {
+        let key = others(d);
+        let Some(h) = results.iter().find(|r| {
+            r.run.config.pool.load_balancing == crate::model::LoadBalancing::Hardware && others(r) == key
+        }) else {
+            continue;
+        };
+        let n = d.replications.len().min(h.replications.len());
+        let mut feats: Vec<(String, Option<usize>, Option<usize>)> = d
+            .run
+            .config
+            .features
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                (f.name.clone(), Some(i), h.run.config.features.iter().position(|g| g.name == f.name))
+            })
+            .collect();
+        feats.push(("all".into(), None, None));
+        for (name, fd, fh) in feats {
+            if name != "all" && fh.is_none() {
+                continue;
+            }
+            let cut = |rr: &RunResult, f: Option<usize>, k: usize| -> f64 {
+                let m = &rr.replications[k].metrics;
+                match f {
+                    Some(i) => m.features[i].cut() as f64,
+                    None => m.total().cut() as f64,
+                }
+            };
+            let xd: Vec<f64> = (0..n).map(|k| cut(d, fd, k)).collect();
+            let xh: Vec<f64> = (0..n).map(|k| cut(h, fh, k)).collect();
+            let diffs: Vec<f64> = xh.iter().zip(&xd).map(|(a, b)| a - b).collect();
+            let (ed, eh) = (estimate(&xd), estimate(&xh));
+            let unpaired = if n >= 2 {
+                let se2 = (ed.sd * ed.sd + eh.sd * eh.sd) / n as f64;
+                // Welch–Satterthwaite degrees of freedom.
+                let v1 = ed.sd * ed.sd / n as f64;
+                let v2 = eh.sd * eh.sd / n as f64;
+                let df = if v1 + v2 > 0.0 {
+                    (v1 + v2).powi(2) / (v1 * v1 / (n - 1) as f64 + v2 * v2 / (n - 1) as f64)
+                } else {
+                    (2 * n - 2) as f64
+                };
+                t95(df.round().max(1.0) as usize) * se2.sqrt()
+            } else {
+                f64::NAN
+            };
+            out.push(Comparison {
+                dns_run: d.run.index,
+                hardware_run: h.run.index,
+                labels: key.clone(),
+                feature: name,
+                dns_cut_mean: ed.mean,
+                hardware_cut_mean: eh.mean,
+                diff: estimate(&diffs),
+                unpaired_half_width: unpaired,
+            });
+        }
+    }
+    out
+}
