@@ -40,6 +40,7 @@
 pub mod cli;
 pub mod engine;
 pub mod expect;
+pub mod harness;
 pub mod model;
 pub mod report;
 pub mod runner;

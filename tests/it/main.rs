@@ -1,1 +1,10 @@
+//! drainsim's integration tests: one binary, one module per concern.
 
+mod common;
+
+mod closed_form;
+mod harness;
+mod lifecycle;
+mod properties;
+mod report_files;
+mod scenarios;

@@ -1,0 +1,1 @@
+//! Invariant suite for routing policies (to be written).
