@@ -59,10 +59,14 @@ pub trait RoutingPolicy: Send {
 #[derive(Debug, Clone)]
 pub struct DnsPolicy {
     cfg: DnsConfig,
-    /// Scratch permutation of server indices. A partial Fisher–Yates shuffle from *any*
-    /// arrangement yields a uniformly random prefix, so it is reused without resetting and the
-    /// client only shuffles as far as it tries: O(tries), no allocation per session.
+    /// Scratch permutation of server indices, the identity between sessions. The client
+    /// shuffles only as far as it tries (partial Fisher–Yates, O(tries)), then the swaps are
+    /// undone. Starting from the identity makes a session's first choice a pure function of its
+    /// own random numbers, so the same session picks the same first server in every run of a
+    /// sweep (common random numbers), and the same one a `random` hardware balancer would.
     order: Vec<u32>,
+    /// The swaps made for the current session, to undo them.
+    swaps: Vec<u32>,
 }
 
 impl DnsPolicy {
@@ -71,21 +75,17 @@ impl DnsPolicy {
         DnsPolicy {
             cfg,
             order: (0..servers as u32).collect(),
+            swaps: Vec::with_capacity(servers),
         }
     }
-}
 
-impl RoutingPolicy for DnsPolicy {
-    fn name(&self) -> &str {
-        "dns"
-    }
-
-    fn route(&mut self, pool: &Pool, f: usize, _feature: &Feature, rng: &mut RouteRng) -> Decision {
+    fn try_servers(&mut self, pool: &Pool, f: usize, rng: &mut RouteRng) -> Decision {
         let n = self.order.len();
         let mut delay = SimTime::ZERO;
         for i in 0..n {
             let j = rng.random_range(i..n);
             self.order.swap(i, j);
+            self.swaps.push(j as u32);
             let s = self.order[i] as usize;
             match pool.status(s, f) {
                 Status::Down | Status::Stopped => delay = delay.plus(self.cfg.connect_timeout),
@@ -103,6 +103,22 @@ impl RoutingPolicy for DnsPolicy {
             }
         }
         Decision::Block { setup_delay: delay }
+    }
+}
+
+impl RoutingPolicy for DnsPolicy {
+    fn name(&self) -> &str {
+        "dns"
+    }
+
+    fn route(&mut self, pool: &Pool, f: usize, _feature: &Feature, rng: &mut RouteRng) -> Decision {
+        let d = self.try_servers(pool, f, rng);
+        // Undo the swaps in reverse order: the permutation is the identity again.
+        while let Some(j) = self.swaps.pop() {
+            let i = self.swaps.len();
+            self.order.swap(i, j as usize);
+        }
+        d
     }
 
     fn may_land_on_paused(&self, _feature: &Feature) -> bool {

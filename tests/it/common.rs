@@ -32,3 +32,24 @@ pub fn run_config(text: &str) -> RunConfig {
 pub fn sim(cfg: &RunConfig, seed: u64, rep: u64) -> Simulation<'_> {
     Simulation::new(cfg, Seeds::derive(seed, rep))
 }
+
+/// Index of feature `name` in `cfg` (panics if the scenario has no such feature).
+pub fn feature_id(cfg: &RunConfig, name: &str) -> usize {
+    cfg.features
+        .iter()
+        .position(|f| f.name == name)
+        .unwrap_or_else(|| panic!("no feature {name:?} in the run"))
+}
+
+/// Index of Windows service `name` in `cfg` (panics if unknown).
+pub fn service_id(cfg: &RunConfig, name: &str) -> usize {
+    cfg.services
+        .iter()
+        .position(|s| s == name)
+        .unwrap_or_else(|| panic!("no Windows service {name:?} in the run"))
+}
+
+/// Simulated time from minutes.
+pub fn mins(m: u64) -> drainsim::engine::SimTime {
+    drainsim::engine::SimTime::from_secs(m * 60)
+}
