@@ -13,6 +13,15 @@ pub const MEASURES: &[(&str, fn(&FeatureCounts) -> f64)] = &[
     ("landed_on_paused", |c| c.landed_on_paused as f64),
     ("blocked", |c| c.blocked as f64),
     ("failed", |c| c.failed as f64),
+    ("arrivals_in_maintenance", |c| c.arrivals_in_maintenance as f64),
+    ("blocked_in_maintenance", |c| c.blocked_in_maintenance as f64),
+    ("blocked_in_maintenance_fraction", |c| {
+        if c.arrivals_in_maintenance == 0 {
+            0.0
+        } else {
+            c.blocked_in_maintenance as f64 / c.arrivals_in_maintenance as f64
+        }
+    }),
     ("cut", |c| c.cut() as f64),
     ("cut_restart", |c| c.cut_by[0] as f64),
     ("cut_stop", |c| c.cut_by[1] as f64),
@@ -37,9 +46,22 @@ pub const DRAIN_COLUMNS: &[&str] = &[
     "drain_time_s_max",
 ];
 
+/// Per-run maintenance and capacity statistics, written on the `feature = "all"` row after the
+/// drain columns.
+pub const MAINTENANCE_COLUMNS: &[&str] = &[
+    "maintenance_s_mean",
+    "maintenance_s_p50",
+    "maintenance_s_p95",
+    "plan_finished_fraction",
+    "plan_failed_fraction",
+    "peak_sessions_per_server_mean",
+    "peak_sessions_per_server_max",
+    "above_threshold_s_mean",
+];
+
 /// Whether `name` is a numeric column of `summary.csv` (for expectations).
 pub fn is_summary_column(name: &str) -> bool {
-    if DRAIN_COLUMNS.contains(&name) || name == "replications" {
+    if DRAIN_COLUMNS.contains(&name) || MAINTENANCE_COLUMNS.contains(&name) || name == "replications" {
         return true;
     }
     MEASURES.iter().any(|(m, _)| {

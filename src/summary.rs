@@ -23,6 +23,28 @@ pub struct DrainStats {
     pub max_s: f64,
 }
 
+/// Maintenance-window statistics of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaintenanceStats {
+    /// Mean plan duration (first step to last) over the replications where it finished, s.
+    pub mean_s: f64,
+    /// Median, s.
+    pub p50_s: f64,
+    /// 95th percentile, s.
+    pub p95_s: f64,
+    /// Fraction of replications whose plan finished before the horizon.
+    pub finished_fraction: f64,
+    /// Fraction of replications whose plan failed (readiness, failover timeout).
+    pub failed_fraction: f64,
+    /// Mean over replications of the most concurrent sessions on any server during maintenance.
+    pub peak_mean: f64,
+    /// The most concurrent sessions on any server in any replication.
+    pub peak_max: f64,
+    /// Mean over replications of the longest time any server spent at or above the
+    /// utilisation threshold during maintenance, s.
+    pub above_threshold_mean_s: f64,
+}
+
 /// One row of `summary.csv`.
 #[derive(Debug, Clone)]
 pub struct SummaryRow {
@@ -38,6 +60,8 @@ pub struct SummaryRow {
     pub estimates: Vec<Estimate>,
     /// On `all` rows: the run's drain statistics.
     pub drain: Option<DrainStats>,
+    /// On `all` rows: the run's maintenance and capacity statistics.
+    pub maintenance: Option<MaintenanceStats>,
 }
 
 impl SummaryRow {
@@ -53,6 +77,22 @@ impl SummaryRow {
     pub fn column(&self, name: &str) -> Option<f64> {
         if name == "replications" {
             return Some(self.replications as f64);
+        }
+        if let Some(m) = &self.maintenance {
+            let v = match name {
+                "maintenance_s_mean" => Some(m.mean_s),
+                "maintenance_s_p50" => Some(m.p50_s),
+                "maintenance_s_p95" => Some(m.p95_s),
+                "plan_finished_fraction" => Some(m.finished_fraction),
+                "plan_failed_fraction" => Some(m.failed_fraction),
+                "peak_sessions_per_server_mean" => Some(m.peak_mean),
+                "peak_sessions_per_server_max" => Some(m.peak_max),
+                "above_threshold_s_mean" => Some(m.above_threshold_mean_s),
+                _ => None,
+            };
+            if v.is_some() {
+                return v;
+            }
         }
         if let Some(d) = &self.drain {
             let v = match name {
@@ -116,6 +156,59 @@ fn row_for(r: &RunResult, feature: String, counts: &[FeatureCounts]) -> SummaryR
         replications: counts.len(),
         estimates,
         drain: None,
+        maintenance: None,
+    }
+}
+
+/// Maintenance statistics of a run.
+pub fn maintenance_stats(r: &RunResult) -> MaintenanceStats {
+    let n = r.replications.len().max(1) as f64;
+    let mut durations: Vec<f64> = r
+        .replications
+        .iter()
+        .filter_map(|o| {
+            let m = &o.metrics;
+            Some(m.plan_ended?.since(m.plan_started?).as_secs_f64())
+        })
+        .collect();
+    durations.sort_by(f64::total_cmp);
+    let failed = r
+        .replications
+        .iter()
+        .filter(|o| o.metrics.plan_failure.is_some())
+        .count();
+    let peaks: Vec<f64> = r
+        .replications
+        .iter()
+        .map(|o| o.metrics.peak_active.iter().copied().max().unwrap_or(0) as f64)
+        .collect();
+    let above: Vec<f64> = r
+        .replications
+        .iter()
+        .map(|o| {
+            o.metrics
+                .above_threshold
+                .iter()
+                .map(|t| t.as_secs_f64())
+                .fold(0.0, f64::max)
+        })
+        .collect();
+    let mean = |v: &[f64]| {
+        if v.is_empty() {
+            f64::NAN
+        } else {
+            v.iter().sum::<f64>() / v.len() as f64
+        }
+    };
+    MaintenanceStats {
+        mean_s: mean(&durations),
+        p50_s: quantile(&durations, 0.5),
+        p95_s: quantile(&durations, 0.95),
+        finished_fraction: durations.len() as f64 / n,
+        failed_fraction: failed as f64 / n,
+        peak_mean: mean(&peaks),
+        peak_max: peaks.iter().copied().fold(f64::NAN, f64::max),
+        above_threshold_mean_s: mean(&above),
     }
 }
 
@@ -168,6 +261,7 @@ pub fn summarize(results: &[RunResult]) -> Vec<SummaryRow> {
         let totals: Vec<FeatureCounts> = r.replications.iter().map(|o| o.metrics.total()).collect();
         let mut all = row_for(r, "all".into(), &totals);
         all.drain = Some(drain_stats(r));
+        all.maintenance = Some(maintenance_stats(r));
         rows.push(all);
     }
     rows

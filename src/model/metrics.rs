@@ -44,6 +44,12 @@ pub struct FeatureCounts {
     pub blocked: u64,
     /// Sent to a dead member before the monitor noticed.
     pub failed: u64,
+    /// Of the arrivals: those during the maintenance window (from the plan's first step to its
+    /// end).
+    pub arrivals_in_maintenance: u64,
+    /// Of the blocked: those blocked during the maintenance window (from the plan's first step
+    /// to its end).
+    pub blocked_in_maintenance: u64,
     /// Cut (feature `dropped`), by [`CutReason`] in `CutReason::ALL` order.
     pub cut_by: [u64; 3],
     /// Disrupted (feature `recovers`) when their server or service went away.
@@ -76,6 +82,8 @@ impl FeatureCounts {
         self.arrivals == self.accepted + self.blocked + self.failed
             && self.accepted == self.completed + self.cut() + self.disrupted + self.active_at_end
             && self.redirected + self.landed_on_paused <= self.accepted
+            && self.blocked_in_maintenance <= self.blocked
+            && self.blocked_in_maintenance <= self.arrivals_in_maintenance
     }
 
     /// Adds `other` into `self`.
@@ -86,6 +94,8 @@ impl FeatureCounts {
         self.landed_on_paused += other.landed_on_paused;
         self.blocked += other.blocked;
         self.failed += other.failed;
+        self.blocked_in_maintenance += other.blocked_in_maintenance;
+        self.arrivals_in_maintenance += other.arrivals_in_maintenance;
         for (a, b) in self.cut_by.iter_mut().zip(other.cut_by) {
             *a += b;
         }
@@ -176,6 +186,30 @@ pub struct StepRecord {
     pub outcome: &'static str,
 }
 
+/// One upgrade domain's passage through a `rolling_restart` step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DomainRecord {
+    /// 0-based domain index.
+    pub domain: usize,
+    /// First readiness poll.
+    pub first_poll: SimTime,
+    /// Busy answers before Ready (or before failing).
+    pub busy_polls: u32,
+    /// When readiness answered Ready.
+    pub ready_at: Option<SimTime>,
+    /// When the domain was paused.
+    pub paused_at: Option<SimTime>,
+    /// When the drain ended (drained or timed out) and the restart began.
+    pub restarted_at: Option<SimTime>,
+    /// Whether it had drained completely by then.
+    pub drained: bool,
+    /// When its last server was up again.
+    pub up_at: Option<SimTime>,
+    /// `done`, `busy` (three Busy in a row), `insufficient` (InsufficientActiveFrontEnds), or
+    /// `running` at the horizon.
+    pub outcome: &'static str,
+}
+
 /// Occupancy samples: `active[k * servers * features + s * features + f]` at `times[k]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeSeries {
@@ -198,6 +232,18 @@ pub struct ReplicationMetrics {
     pub steps: Vec<StepRecord>,
     /// Occupancy over time (only when requested).
     pub timeseries: TimeSeries,
+    /// Upgrade domains of `rolling_restart` steps, in order.
+    pub domains: Vec<DomainRecord>,
+    /// When the plan's first step started.
+    pub plan_started: Option<SimTime>,
+    /// When its last step ended (`None`: still running at the horizon, or failed).
+    pub plan_ended: Option<SimTime>,
+    /// Why the plan stopped early, if it did: `step N (action): reason`.
+    pub plan_failure: Option<String>,
+    /// Per server: most concurrent sessions during the maintenance window.
+    pub peak_active: Vec<u32>,
+    /// Per server: time at or above the utilisation threshold during the maintenance window.
+    pub above_threshold: Vec<SimTime>,
     /// Events handled.
     pub events: u64,
 }

@@ -11,6 +11,7 @@ pub mod quorum;
 pub mod routing;
 pub mod service;
 pub mod sim;
+pub mod workload;
 
 pub use dist::{DistKind, HoldingTime};
 pub use event::Event;
@@ -112,6 +113,86 @@ pub struct PoolConfig {
     pub hardware: HardwareConfig,
 }
 
+/// Readiness of an upgrade domain, as `Get-CsPoolUpgradeReadinessState` answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readiness {
+    /// The domain can be taken down: quorum holds without it and every routing group keeps a
+    /// primary and a secondary.
+    Ready,
+    /// Replicas of a server that came back are still rebuilding: retry later.
+    Busy,
+    /// Taking the domain down would lose quorum or a routing group's last replicas.
+    InsufficientActiveFrontEnds,
+}
+
+impl Readiness {
+    /// The cmdlet's word for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Readiness::Ready => "Ready",
+            Readiness::Busy => "Busy",
+            Readiness::InsufficientActiveFrontEnds => "InsufficientActiveFrontEnds",
+        }
+    }
+}
+
+/// The pool's topology for pool-wide maintenance (upgrade domains, routing groups).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Topology {
+    /// Upgrade domains in patch order, each a list of 0-based servers.
+    pub upgrade_domains: Vec<Vec<u32>>,
+    /// Routing groups, each the 0-based servers holding its replicas (primary first).
+    pub routing_groups: Vec<Vec<u32>>,
+    /// How long a server's replicas rebuild after it comes back (readiness says Busy meanwhile).
+    pub replica_rebuild: SimTime,
+}
+
+impl Topology {
+    /// `domains` contiguous blocks of servers, as even as possible, the first ones one larger
+    /// when the division is not exact (e.g. 10 servers in 4 domains: 1–3, 4–6, 7–8, 9–10).
+    pub fn contiguous_domains(servers: u32, domains: u32) -> Vec<Vec<u32>> {
+        let d = domains.clamp(1, servers.max(1));
+        let base = servers / d;
+        let extra = servers % d;
+        let mut out = Vec::new();
+        let mut next = 0;
+        for k in 0..d {
+            let size = base + u32::from(k < extra);
+            out.push((next..next + size).collect());
+            next += size;
+        }
+        out
+    }
+
+    /// `groups` routing groups with `min(3, servers)` replicas each, on distinct servers and,
+    /// where there are enough domains, in distinct upgrade domains (as Windows Fabric places
+    /// them). Servers are listed round-robin across the domains (first server of each domain,
+    /// then the second of each, …); group g takes positions g, g+1, g+2 of that list (mod N).
+    /// Deterministic and spread evenly.
+    pub fn spread_routing_groups(domains: &[Vec<u32>], servers: u32, groups: u32) -> Vec<Vec<u32>> {
+        let mut order: Vec<u32> = Vec::with_capacity(servers as usize);
+        let longest = domains.iter().map(Vec::len).max().unwrap_or(0);
+        for k in 0..longest {
+            for d in domains {
+                if let Some(&s) = d.get(k) {
+                    order.push(s);
+                }
+            }
+        }
+        // Servers in no domain (explicit lists may leave some out) come last.
+        for s in 0..servers {
+            if !order.contains(&s) {
+                order.push(s);
+            }
+        }
+        let n = order.len().max(1);
+        let r = n.min(3);
+        (0..groups as usize)
+            .map(|g| (0..r).map(|k| order[(g + k) % n]).collect())
+            .collect()
+    }
+}
+
 /// Everything one run needs: the validated model of one scenario (after sweep expansion).
 #[derive(Debug, Clone)]
 pub struct RunConfig {
@@ -129,4 +210,9 @@ pub struct RunConfig {
     pub event_budget: u64,
     /// Occupancy sampling interval for the time series (`None`: no time series).
     pub sample_interval: Option<SimTime>,
+    /// Upgrade domains and routing groups.
+    pub topology: Topology,
+    /// A server counts as busy above this fraction of `max_sessions_per_server` (survivors'
+    /// capacity report).
+    pub utilisation_threshold: f64,
 }

@@ -62,9 +62,77 @@ pub enum Action {
         /// Give up after this long (`None`: wait until the horizon).
         timeout: Option<SimTime>,
     },
+    /// Patch the pool one upgrade domain at a time, as Microsoft documents it: poll
+    /// `Get-CsPoolUpgradeReadinessState` (Busy → retry after [`BUSY_RETRY`]; [`MAX_BUSY`] Busy in
+    /// a row or InsufficientActiveFrontEnds → the step fails and the plan stops), pause the
+    /// domain, wait until drained (at most `drain_timeout`), restart it, and wait
+    /// [`READY_WAIT`] after the next Ready before the following domain.
+    RollingRestart {
+        /// How long each server stays down.
+        downtime: SimTime,
+        /// Longest wait for a domain to drain before it is restarted anyway (`None`: no limit).
+        drain_timeout: Option<SimTime>,
+    },
+    /// Skype for Business 2015 `Invoke-CsComputerFailOver`: pause, wait for the drain up to
+    /// `wait_time`; drained → stop the services and set them Disabled (a reboot keeps them down);
+    /// not drained in time → resume ("no action is taken"), the step fails and the plan stops.
+    Failover {
+        /// Servers failed over together.
+        servers: Vec<u32>,
+        /// Longest wait for the drain (the cmdlet's default is 1 h).
+        wait_time: SimTime,
+    },
+    /// `Invoke-CsComputerFailBack`: set the services back to Automatic and start them.
+    Failback {
+        /// Servers failed back.
+        servers: Vec<u32>,
+    },
 }
 
+/// Retry interval after a Busy readiness answer (Microsoft: "retry in 10 minutes").
+pub const BUSY_RETRY: SimTime = SimTime::from_secs(600);
+/// Busy answers in a row that mean a problem (Microsoft: three).
+pub const MAX_BUSY: u32 = 3;
+/// Wait after Ready before patching the next upgrade domain (Microsoft: 20 minutes).
+pub const READY_WAIT: SimTime = SimTime::from_secs(1200);
+
 impl Action {
+    /// Replaces the servers of a step that names servers (others are left alone).
+    pub fn set_servers(&mut self, new: &[u32]) {
+        match self {
+            Action::Pause(t)
+            | Action::Resume(t)
+            | Action::StopGraceful(t)
+            | Action::Stop(t)
+            | Action::Start(t) => t.servers = new.to_vec(),
+            Action::SetStartup { target, .. } | Action::WaitUntilDrained { target, .. } => {
+                target.servers = new.to_vec()
+            }
+            Action::Restart { servers, .. }
+            | Action::Failover { servers, .. }
+            | Action::Failback { servers } => *servers = new.to_vec(),
+            Action::Wait { .. } | Action::RollingRestart { .. } => {}
+        }
+    }
+
+    /// The servers a step names (empty for `wait` and `rolling_restart`, which names domains).
+    pub fn servers(&self) -> &[u32] {
+        match self {
+            Action::Pause(t)
+            | Action::Resume(t)
+            | Action::StopGraceful(t)
+            | Action::Stop(t)
+            | Action::Start(t) => &t.servers,
+            Action::SetStartup { target, .. } | Action::WaitUntilDrained { target, .. } => {
+                &target.servers
+            }
+            Action::Restart { servers, .. }
+            | Action::Failover { servers, .. }
+            | Action::Failback { servers } => servers,
+            Action::Wait { .. } | Action::RollingRestart { .. } => &[],
+        }
+    }
+
     /// The action's name as written in scenarios.
     pub fn name(&self) -> &'static str {
         match self {
@@ -77,6 +145,9 @@ impl Action {
             Action::SetStartup { .. } => "set_startup",
             Action::Wait { .. } => "wait",
             Action::WaitUntilDrained { .. } => "wait_until_drained",
+            Action::RollingRestart { .. } => "rolling_restart",
+            Action::Failover { .. } => "failover",
+            Action::Failback { .. } => "failback",
         }
     }
 }

@@ -6,14 +6,14 @@ use rand_distr::{Distribution, Exp};
 
 use super::event::Event;
 use super::metrics::{
-    CutReason, DrainEnd, DrainRecord, FeatureCounts, ReplicationMetrics, RestartRecord, StepRecord,
-    TimeSeries,
+    CutReason, DomainRecord, DrainEnd, DrainRecord, FeatureCounts, ReplicationMetrics,
+    RestartRecord, StepRecord, TimeSeries,
 };
-use super::plan::{Action, Target};
+use super::plan::{Action, BUSY_RETRY, MAX_BUSY, READY_WAIT, Target};
 use super::pool::{Pool, Status, Transition};
 use super::routing::{Admission, Decision, DnsPolicy, HardwarePolicy, RoutingPolicy};
-use super::service::{FRONT_END, ServiceState};
-use super::{LoadBalancing, OnLoss, RouteRng, RunConfig, SimRng};
+use super::service::{FRONT_END, ServiceMask, ServiceState, StartupType};
+use super::{LoadBalancing, OnLoss, Readiness, RouteRng, RunConfig, SimRng};
 use crate::engine::{self, EventQueue, Model, SimTime, Stop};
 
 /// A replication that could not finish.
@@ -83,6 +83,33 @@ enum Waiting {
     ServersUp { remaining: u32 },
     /// The step's targets to drain (or its timer to fire).
     Drained,
+    /// A rolling restart, in one of its phases.
+    Rolling(Rolling),
+    /// A failover's drain (or its `wait_time`).
+    Failover,
+}
+
+/// Where a `rolling_restart` step is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Rolling {
+    /// Upgrade domain being handled.
+    domain: usize,
+    /// Its phase.
+    phase: RollPhase,
+    /// Index of its record in `metrics.domains`.
+    record: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RollPhase {
+    /// Polling readiness (a timer fires the next poll after Busy).
+    Poll,
+    /// Waiting the settle time after Ready.
+    ReadyWait,
+    /// Paused, waiting for the drain (or its timeout).
+    Drain,
+    /// Restarted, waiting for `remaining` servers to come up.
+    Up { remaining: u32 },
 }
 
 /// The model's state; the engine drives it through [`Model::handle`].
@@ -107,6 +134,14 @@ struct State<'a> {
     /// Whether any graceful stop is pending on the server (fast path for departures).
     graceful_any: Vec<bool>,
     record_timeseries: bool,
+    /// When each server last came up after a restart (replica rebuild, readiness).
+    up_since: Vec<Option<SimTime>>,
+    /// Whether the maintenance window (plan's first step to its end) is open.
+    in_maintenance: bool,
+    /// Sessions at which a server counts as above the utilisation threshold.
+    busy_sessions: u32,
+    /// Since when each server has been above the threshold, during maintenance.
+    above_since: Vec<Option<SimTime>>,
 }
 
 /// One replication, steppable event by event (for lifecycle tests) or run to the horizon.
@@ -173,6 +208,12 @@ impl<'a> Simulation<'a> {
                 steps: Vec::new(),
                 timeseries: TimeSeries::default(),
                 events: 0,
+                domains: Vec::new(),
+                plan_started: None,
+                plan_ended: None,
+                plan_failure: None,
+                peak_active: vec![0; n],
+                above_threshold: vec![SimTime::ZERO; n],
             },
             step: 0,
             step_gen: 0,
@@ -183,6 +224,12 @@ impl<'a> Simulation<'a> {
             health_gen: vec![0; n],
             graceful_any: vec![false; n],
             record_timeseries: false,
+            up_since: vec![None; n],
+            in_maintenance: false,
+            busy_sessions: cfg.pool.max_sessions_per_server.map_or(u32::MAX, |cap| {
+                ((cfg.utilisation_threshold * cap as f64).ceil() as u32).max(1)
+            }),
+            above_since: vec![None; n],
         };
         let mut queue = EventQueue::with_capacity(1024);
         for f in 0..nf {
@@ -291,12 +338,7 @@ impl Model for State<'_> {
             }
             Event::StepTimer { step, generation } => {
                 if step as usize == self.step && generation == self.step_gen {
-                    let outcome = if self.waiting == Waiting::Drained {
-                        "timeout"
-                    } else {
-                        "done"
-                    };
-                    self.end_step(now, outcome, q);
+                    self.on_step_timer(now, q);
                 }
             }
             Event::ServerUp { server, generation } => {
@@ -334,10 +376,13 @@ impl State<'_> {
         let hold = SimTime::from_secs_f64(feature.duration.sample(&mut self.hold_rng[f]));
         let mut route_rng = RouteRng::seed_from_u64(self.place_rng[f].next_u64());
         self.schedule_arrival(q, f);
+        let in_maintenance = self.in_maintenance;
         let c = &mut self.m.features[f];
         c.arrivals += 1;
+        c.arrivals_in_maintenance += u64::from(in_maintenance);
         if self.pool.quorum_lost() {
             c.blocked += 1;
+            c.blocked_in_maintenance += u64::from(in_maintenance);
             return;
         }
         match self
@@ -370,8 +415,15 @@ impl State<'_> {
                         epoch,
                     },
                 );
+                if self.in_maintenance {
+                    self.load_changed(now, server);
+                }
             }
-            Decision::Block { .. } => self.m.features[f].blocked += 1,
+            Decision::Block { .. } => {
+                let c = &mut self.m.features[f];
+                c.blocked += 1;
+                c.blocked_in_maintenance += u64::from(in_maintenance);
+            }
             Decision::Fail => self.m.features[f].failed += 1,
         }
     }
@@ -388,6 +440,9 @@ impl State<'_> {
             return; // already cut
         }
         self.m.features[f].completed += 1;
+        if self.in_maintenance {
+            self.load_changed(now, s);
+        }
         self.after_sessions_left(now, s, q);
     }
 
@@ -399,9 +454,54 @@ impl State<'_> {
         if self.drain_open[s] {
             self.check_drain(now, s);
         }
-        if self.waiting == Waiting::Drained && self.targets_drained() {
-            self.end_step(now, "drained", q);
+        self.check_plan_drain(now, q);
+    }
+
+    /// Ends whatever plan wait is satisfied by the sessions that just left.
+    fn check_plan_drain(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
+        match self.waiting {
+            Waiting::Drained if self.targets_drained() => self.end_step(now, "drained", q),
+            Waiting::Rolling(r) if r.phase == RollPhase::Drain && self.domain_drained(r.domain) => {
+                self.roll_restart_domain(now, r, true, q)
+            }
+            Waiting::Failover if self.failover_drained() => self.failover_done(now, q),
+            _ => {}
         }
+    }
+
+    /// Records a change of server `s`'s load for the survivors' capacity report.
+    fn load_changed(&mut self, now: SimTime, s: usize) {
+        let a = self.pool.active_on_server(s);
+        if a > self.m.peak_active[s] {
+            self.m.peak_active[s] = a;
+        }
+        match (a >= self.busy_sessions, self.above_since[s]) {
+            (true, None) => self.above_since[s] = Some(now),
+            (false, Some(t)) => {
+                self.m.above_threshold[s] = self.m.above_threshold[s].plus(now.since(t));
+                self.above_since[s] = None;
+            }
+            _ => {}
+        }
+    }
+
+    fn begin_maintenance(&mut self, now: SimTime) {
+        self.in_maintenance = true;
+        for s in 0..self.pool.servers() {
+            self.load_changed(now, s);
+        }
+    }
+
+    fn end_maintenance(&mut self, now: SimTime) {
+        if !self.in_maintenance {
+            return;
+        }
+        for s in 0..self.pool.servers() {
+            if let Some(t) = self.above_since[s].take() {
+                self.m.above_threshold[s] = self.m.above_threshold[s].plus(now.since(t));
+            }
+        }
+        self.in_maintenance = false;
     }
 
     fn check_graceful(&mut self, now: SimTime, s: usize, q: &mut EventQueue<Event>) {
@@ -497,6 +597,7 @@ impl State<'_> {
     /// Ends every session of features matching `which` on server `s`, as cut or disrupted.
     fn cut_sessions(
         &mut self,
+        now: SimTime,
         s: usize,
         reason: CutReason,
         which: impl Fn(&Pool, usize) -> bool,
@@ -511,6 +612,7 @@ impl State<'_> {
             if n == 0 {
                 continue;
             }
+
             let c = &mut self.m.features[f];
             match self.cfg.features[f].on_loss {
                 OnLoss::Dropped => {
@@ -526,6 +628,9 @@ impl State<'_> {
                     }
                 }
             }
+        }
+        if self.in_maintenance {
+            self.load_changed(now, s);
         }
     }
 
@@ -562,7 +667,7 @@ impl State<'_> {
         for s in 0..self.pool.servers() {
             if !holds {
                 self.close_drain(now, s, DrainEnd::Stopped);
-                self.cut_sessions(s, CutReason::QuorumLoss, |_, _| true, None);
+                self.cut_sessions(now, s, CutReason::QuorumLoss, |_, _| true, None);
             }
             self.health_changed(now, s, q);
         }
@@ -578,7 +683,7 @@ impl State<'_> {
             cut: vec![0; nf],
             disrupted: vec![0; nf],
         };
-        self.cut_sessions(s, CutReason::Restart, |_, _| true, Some(&mut record));
+        self.cut_sessions(now, s, CutReason::Restart, |_, _| true, Some(&mut record));
         self.m.restarts.push(record);
         self.pool.set_up(s, false);
         self.graceful_any[s] = false;
@@ -596,6 +701,7 @@ impl State<'_> {
 
     fn on_server_up(&mut self, now: SimTime, s: usize, q: &mut EventQueue<Event>) {
         self.pool.set_up(s, true);
+        self.up_since[s] = Some(now);
         for svc in 0..self.pool.n_services() {
             self.pool.transition(s, svc, Transition::Boot);
         }
@@ -603,11 +709,11 @@ impl State<'_> {
         self.paused_at[s] = None;
         self.health_changed(now, s, q);
         self.check_quorum(now, q);
-        if let Waiting::ServersUp { remaining } = self.waiting {
-            let Action::Restart { servers, .. } = &self.cfg.plan[self.step].action else {
-                return;
-            };
-            if servers.contains(&(s as u32)) {
+        match self.waiting {
+            Waiting::ServersUp { remaining } => {
+                if !self.cfg.plan[self.step].action.servers().contains(&(s as u32)) {
+                    return;
+                }
                 if remaining <= 1 {
                     self.end_step(now, "done", q);
                 } else {
@@ -616,6 +722,27 @@ impl State<'_> {
                     };
                 }
             }
+            Waiting::Rolling(r) => {
+                let RollPhase::Up { remaining } = r.phase else {
+                    return;
+                };
+                if !self.cfg.topology.upgrade_domains[r.domain].contains(&(s as u32)) {
+                    return;
+                }
+                if remaining > 1 {
+                    self.set_rolling(r.domain, RollPhase::Up { remaining: remaining - 1 }, r.record);
+                    return;
+                }
+                let rec = &mut self.m.domains[r.record];
+                rec.up_at = Some(now);
+                rec.outcome = "done";
+                if r.domain + 1 >= self.cfg.topology.upgrade_domains.len() {
+                    self.end_step(now, "done", q);
+                } else {
+                    self.roll_begin_domain(now, r.domain + 1, q);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -645,7 +772,7 @@ impl State<'_> {
                 let before = self.pool.service_state(s, svc);
                 let after = self.pool.transition(s, svc, t);
                 if after == ServiceState::Stopped && before != ServiceState::Stopped {
-                    self.cut_sessions(s, CutReason::Stop, |p, f| p.feature_uses(f, svc), None);
+                    self.cut_sessions(now, s, CutReason::Stop, |p, f| p.feature_uses(f, svc), None);
                 }
                 if t == Transition::StopGraceful {
                     self.graceful_any[s] = true;
@@ -683,16 +810,248 @@ impl State<'_> {
         }
     }
 
-    fn end_step(&mut self, now: SimTime, outcome: &'static str, q: &mut EventQueue<Event>) {
+    fn domain_drained(&self, d: usize) -> bool {
+        self.cfg.topology.upgrade_domains[d]
+            .iter()
+            .all(|&s| self.pool.active_on_server(s as usize) == 0)
+    }
+
+    fn failover_drained(&self) -> bool {
+        self.cfg.plan[self.step]
+            .action
+            .servers()
+            .iter()
+            .all(|&s| self.pool.active_on_server(s as usize) == 0)
+    }
+
+    /// Schedules the current step's timer; any timer scheduled before for this step is stale.
+    fn step_timer(&mut self, now: SimTime, delay: SimTime, q: &mut EventQueue<Event>) {
+        self.step_gen = self.step_gen.wrapping_add(1);
+        q.schedule(
+            now.plus(delay),
+            Event::StepTimer {
+                step: self.step as u32,
+                generation: self.step_gen,
+            },
+        );
+    }
+
+    fn on_step_timer(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
+        match self.waiting {
+            Waiting::Timer => self.end_step(now, "done", q),
+            Waiting::Drained => self.end_step(now, "timeout", q),
+            Waiting::Rolling(r) => match r.phase {
+                RollPhase::Poll => self.roll_poll(now, r, q),
+                RollPhase::ReadyWait => self.roll_pause_domain(now, r, q),
+                RollPhase::Drain => self.roll_restart_domain(now, r, false, q),
+                RollPhase::Up { .. } => {}
+            },
+            Waiting::Failover => self.failover_timeout(now, q),
+            Waiting::Nothing | Waiting::ServersUp { .. } => {}
+        }
+    }
+
+    /// Moves a rolling restart to a new phase, making any pending timer stale.
+    fn set_rolling(&mut self, domain: usize, phase: RollPhase, record: usize) {
+        self.step_gen = self.step_gen.wrapping_add(1);
+        self.waiting = Waiting::Rolling(Rolling {
+            domain,
+            phase,
+            record,
+        });
+    }
+
+    /// `Get-CsPoolUpgradeReadinessState` for upgrade domain `d` at this moment.
+    pub(crate) fn readiness(&self, now: SimTime, d: usize) -> Readiness {
+        let topo = &self.cfg.topology;
+        let rebuilding = (0..self.pool.servers()).any(|s| {
+            self.pool.is_up(s)
+                && self.up_since[s].is_some_and(|t| now < t.plus(topo.replica_rebuild))
+        });
+        if rebuilding {
+            return Readiness::Busy;
+        }
+        let domain = &topo.upgrade_domains[d];
+        let pool = &self.pool;
+        let runs_without = |s: usize| {
+            pool.is_up(s)
+                && pool.service_state(s, FRONT_END) != ServiceState::Stopped
+                && !domain.contains(&(s as u32))
+        };
+        let quorum = self.cfg.pool.quorum.holds(self.cfg.pool.servers, runs_without);
+        // Every routing group keeps a primary and at least one secondary.
+        let groups = topo.routing_groups.iter().all(|g| {
+            let up = g.iter().filter(|&&s| runs_without(s as usize)).count();
+            up >= g.len().min(2)
+        });
+        if quorum && groups {
+            Readiness::Ready
+        } else {
+            Readiness::InsufficientActiveFrontEnds
+        }
+    }
+
+    fn roll_begin_domain(&mut self, now: SimTime, d: usize, q: &mut EventQueue<Event>) {
+        self.m.domains.push(DomainRecord {
+            domain: d,
+            first_poll: now,
+            busy_polls: 0,
+            ready_at: None,
+            paused_at: None,
+            restarted_at: None,
+            drained: false,
+            up_at: None,
+            outcome: "running",
+        });
+        let record = self.m.domains.len() - 1;
+        self.set_rolling(d, RollPhase::Poll, record);
+        let Waiting::Rolling(r) = self.waiting else {
+            return;
+        };
+        self.roll_poll(now, r, q);
+    }
+
+    fn roll_poll(&mut self, now: SimTime, r: Rolling, q: &mut EventQueue<Event>) {
+        match self.readiness(now, r.domain) {
+            Readiness::Busy => {
+                self.m.domains[r.record].busy_polls += 1;
+                if self.m.domains[r.record].busy_polls >= MAX_BUSY {
+                    self.m.domains[r.record].outcome = "busy";
+                    self.fail_plan(
+                        now,
+                        format!(
+                            "upgrade domain {} answered Busy {MAX_BUSY} times in a row",
+                            r.domain + 1
+                        ),
+                    );
+                } else {
+                    self.set_rolling(r.domain, RollPhase::Poll, r.record);
+                    self.step_timer(now, BUSY_RETRY, q);
+                }
+            }
+            Readiness::InsufficientActiveFrontEnds => {
+                self.m.domains[r.record].outcome = "insufficient";
+                self.fail_plan(
+                    now,
+                    format!(
+                        "upgrade domain {}: InsufficientActiveFrontEnds",
+                        r.domain + 1
+                    ),
+                );
+            }
+            Readiness::Ready => {
+                self.m.domains[r.record].ready_at = Some(now);
+                if r.domain > 0 && READY_WAIT > SimTime::ZERO {
+                    self.set_rolling(r.domain, RollPhase::ReadyWait, r.record);
+                    self.step_timer(now, READY_WAIT, q);
+                } else {
+                    self.roll_pause_domain(now, r, q);
+                }
+            }
+        }
+    }
+
+    fn roll_pause_domain(&mut self, now: SimTime, r: Rolling, q: &mut EventQueue<Event>) {
+        let target = Target {
+            servers: self.cfg.topology.upgrade_domains[r.domain].clone(),
+            services: ServiceMask::ALL,
+        };
+        self.apply(now, &target, Transition::Pause, q);
+        self.m.domains[r.record].paused_at = Some(now);
+        self.set_rolling(r.domain, RollPhase::Drain, r.record);
+        if self.domain_drained(r.domain) {
+            self.roll_restart_domain(now, r, true, q);
+            return;
+        }
+        if let Action::RollingRestart {
+            drain_timeout: Some(t),
+            ..
+        } = self.cfg.plan[self.step].action
+        {
+            self.step_timer(now, t, q);
+        }
+    }
+
+    fn roll_restart_domain(
+        &mut self,
+        now: SimTime,
+        r: Rolling,
+        drained: bool,
+        q: &mut EventQueue<Event>,
+    ) {
+        let Action::RollingRestart { downtime, .. } = self.cfg.plan[self.step].action else {
+            return;
+        };
+        let servers = self.cfg.topology.upgrade_domains[r.domain].clone();
+        let rec = &mut self.m.domains[r.record];
+        rec.restarted_at = Some(now);
+        rec.drained = drained;
+        self.set_rolling(
+            r.domain,
+            RollPhase::Up {
+                remaining: servers.len() as u32,
+            },
+            r.record,
+        );
+        for s in servers {
+            self.restart_server(now, s as usize, downtime, q);
+        }
+    }
+
+    fn failover_done(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
+        let target = Target {
+            servers: self.cfg.plan[self.step].action.servers().to_vec(),
+            services: ServiceMask::ALL,
+        };
+        self.apply(now, &target, Transition::Stop, q);
+        for &s in &target.servers {
+            for svc in 0..self.pool.n_services() {
+                self.pool.set_startup(s as usize, svc, StartupType::Disabled);
+            }
+        }
+        self.end_step(now, "done", q);
+    }
+
+    fn failover_timeout(&mut self, now: SimTime, q: &mut EventQueue<Event>) {
+        let target = Target {
+            servers: self.cfg.plan[self.step].action.servers().to_vec(),
+            services: ServiceMask::ALL,
+        };
+        // "No action is taken": the servers go back to accepting connections.
+        self.apply(now, &target, Transition::Resume, q);
+        let wait = match self.cfg.plan[self.step].action {
+            Action::Failover { wait_time, .. } => wait_time,
+            _ => SimTime::ZERO,
+        };
+        let names: Vec<String> = target.servers.iter().map(|s| format!("FE {}", s + 1)).collect();
+        self.fail_plan(
+            now,
+            format!(
+                "{} did not drain within {wait}; no action was taken",
+                names.join(", ")
+            ),
+        );
+    }
+
+    /// The current step failed: record why and stop the plan.
+    fn fail_plan(&mut self, now: SimTime, reason: String) {
+        let action = self.cfg.plan[self.step].action.name();
         if let Some(r) = self.m.steps.last_mut() {
             if r.index == self.step && r.ended.is_none() {
                 r.ended = Some(now);
-                r.outcome = outcome;
+                r.outcome = "failed";
             }
         }
+        self.m.plan_failure = Some(format!("step {} ({action}): {reason}", self.step + 1));
         self.waiting = Waiting::Nothing;
-        self.step += 1;
+        self.step = self.cfg.plan.len();
         self.step_gen = self.step_gen.wrapping_add(1);
+        self.end_maintenance(now);
+    }
+
+    fn end_step(&mut self, now: SimTime, outcome: &'static str, q: &mut EventQueue<Event>) {
+        self.finish_current(now, outcome);
+        self.waiting = Waiting::Nothing;
         self.run_plan(now, q);
     }
 
@@ -701,19 +1060,27 @@ impl State<'_> {
         let cfg = self.cfg;
         while self.waiting == Waiting::Nothing {
             let Some(step) = cfg.plan.get(self.step) else {
+                if self.m.plan_started.is_some() && self.m.plan_ended.is_none() && self.m.plan_failure.is_none() {
+                    self.m.plan_ended = Some(now);
+                    self.end_maintenance(now);
+                }
                 return;
             };
             if let Some(at) = step.at {
                 if at > now {
+                    // The plan sleeps until then; `StepStart` re-enters here.
                     q.schedule(
                         at,
                         Event::StepStart {
                             step: self.step as u32,
                         },
                     );
-                    // The plan sleeps until then; `StepStart` re-enters here.
                     return;
                 }
+            }
+            if self.m.plan_started.is_none() {
+                self.m.plan_started = Some(now);
+                self.begin_maintenance(now);
             }
             self.m.steps.push(StepRecord {
                 index: self.step,
@@ -739,13 +1106,7 @@ impl State<'_> {
                 }
                 Action::Wait { duration } => {
                     self.waiting = Waiting::Timer;
-                    q.schedule(
-                        now.plus(*duration),
-                        Event::StepTimer {
-                            step: self.step as u32,
-                            generation: self.step_gen,
-                        },
-                    );
+                    self.step_timer(now, *duration, q);
                 }
                 Action::Restart { servers, downtime } => {
                     self.waiting = Waiting::ServersUp {
@@ -756,21 +1117,50 @@ impl State<'_> {
                     }
                 }
                 Action::WaitUntilDrained { timeout, .. } => {
-                    if !self.targets_drained() {
-                        self.waiting = Waiting::Drained;
-                        if let Some(t) = timeout {
-                            q.schedule(
-                                now.plus(*t),
-                                Event::StepTimer {
-                                    step: self.step as u32,
-                                    generation: self.step_gen,
-                                },
-                            );
-                        }
-                    } else {
+                    if self.targets_drained() {
                         self.finish_current(now, "drained");
                         continue;
                     }
+                    self.waiting = Waiting::Drained;
+                    if let Some(t) = timeout {
+                        self.step_timer(now, *t, q);
+                    }
+                }
+                Action::RollingRestart { .. } => {
+                    if cfg.topology.upgrade_domains.is_empty() {
+                        self.finish_current(now, "done");
+                        continue;
+                    }
+                    self.roll_begin_domain(now, 0, q);
+                    if self.step >= cfg.plan.len() {
+                        return; // failed at once
+                    }
+                }
+                Action::Failover { servers, wait_time } => {
+                    let target = Target {
+                        servers: servers.clone(),
+                        services: ServiceMask::ALL,
+                    };
+                    self.apply(now, &target, Transition::Pause, q);
+                    self.waiting = Waiting::Failover;
+                    if self.failover_drained() {
+                        self.waiting = Waiting::Nothing;
+                        self.failover_done(now, q);
+                        return;
+                    }
+                    self.step_timer(now, *wait_time, q);
+                }
+                Action::Failback { servers } => {
+                    for &s in servers {
+                        for svc in 0..self.pool.n_services() {
+                            self.pool.set_startup(s as usize, svc, StartupType::Automatic);
+                        }
+                    }
+                    let target = Target {
+                        servers: servers.clone(),
+                        services: ServiceMask::ALL,
+                    };
+                    self.apply(now, &target, Transition::Start, q);
                 }
             }
             if self.waiting == Waiting::Nothing {
@@ -792,6 +1182,7 @@ impl State<'_> {
     }
 
     fn finish(mut self, horizon: SimTime) -> ReplicationMetrics {
+        self.end_maintenance(horizon);
         for s in 0..self.pool.servers() {
             for f in 0..self.pool.n_features() {
                 self.m.features[f].active_at_end += self.pool.active(s, f) as u64;

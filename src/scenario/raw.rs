@@ -24,6 +24,8 @@ pub struct RawScenario {
     /// The pool.
     #[serde(default)]
     pub pool: RawPool,
+    /// A workload preset that derives the features from a user count (`[workload]`).
+    pub workload: Option<RawWorkload>,
     /// Features (`[[feature]]`).
     #[serde(default)]
     pub feature: Vec<RawFeature>,
@@ -50,6 +52,14 @@ pub struct RawPool {
     pub quorum: Option<String>,
     /// Cap on concurrent sessions per server.
     pub max_sessions_per_server: Option<i64>,
+    /// Upgrade domains: a number (contiguous blocks of servers) or explicit lists of servers.
+    pub upgrade_domains: Option<toml::Value>,
+    /// Number of routing groups (3 replicas each, on distinct servers).
+    pub routing_groups: Option<i64>,
+    /// How long a restarted server's replicas take to rebuild (readiness says Busy meanwhile).
+    pub replica_rebuild: Option<String>,
+    /// Fraction of `max_sessions_per_server` above which a server counts as busy (default 0.8).
+    pub utilisation_threshold: Option<f64>,
     /// `[pool.dns]`.
     #[serde(default)]
     pub dns: RawDns,
@@ -82,6 +92,16 @@ pub struct RawHardware {
     pub not_redirected: Option<f64>,
 }
 
+/// `[workload]`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkload {
+    /// `"lync2013"`: Microsoft's Lync Server 2013 user model.
+    pub preset: String,
+    /// Users homed on the pool.
+    pub users: i64,
+}
+
 /// `[[feature]]`.
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -102,6 +122,8 @@ pub struct RawFeature {
     pub max_per_server: Option<i64>,
     /// Whether a paused/stopped RTCSRV pauses/stops it too (default true).
     pub needs_front_end: Option<bool>,
+    /// `false` leaves out a feature that the workload preset would add.
+    pub enabled: Option<bool>,
 }
 
 /// A holding-time distribution as written.
@@ -178,6 +200,8 @@ pub struct RawStep {
     pub downtime: Option<String>,
     /// For `set_startup`: `automatic`, `manual` or `disabled`.
     pub startup: Option<String>,
-    /// For `wait_until_drained`.
+    /// For `wait_until_drained` and `rolling_restart` (longest wait for a drain).
     pub timeout: Option<String>,
+    /// For `failover`: longest wait for the drain (default 1 h, as the cmdlet).
+    pub wait_time: Option<String>,
 }

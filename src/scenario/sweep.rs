@@ -30,6 +30,9 @@ pub enum AxisValue {
     FeatureSet(FeatureSet),
     /// A `pool.*` scalar, by dotted path.
     Pool(toml::Value),
+    /// `paused_servers`: every step that names servers acts on FE 1..=k instead (capacity
+    /// studies: how many servers can be drained at once).
+    PausedServers(u32),
 }
 
 /// A sweep axis.
@@ -55,7 +58,7 @@ impl Axis {
     pub fn label(&self, i: usize) -> String {
         match &self.values[i] {
             AxisValue::LoadBalancing(lb) => lb.name().to_string(),
-            AxisValue::Servers(n) => n.to_string(),
+            AxisValue::Servers(n) | AxisValue::PausedServers(n) => n.to_string(),
             AxisValue::Wait(d) => format!("{}", d.0 / SimTime::SECOND),
             AxisValue::FeatureSet(fs) => fs.label.clone(),
             AxisValue::Pool(v) => match v {
@@ -204,6 +207,10 @@ pub(super) fn validate_axes(ctx: &mut Ctx<'_>, raw: &toml::Table, base: &RunConf
                         Some(n) if (1..=1000).contains(&n) => Ok(AxisValue::Servers(n as u32)),
                         _ => Err(format!("expected a number of servers from 1 to 1000, got {item}")),
                     },
+                    "paused_servers" => match item.as_integer() {
+                        Some(k) if k >= 1 && k <= base.pool.servers as i64 => Ok(AxisValue::PausedServers(k as u32)),
+                        _ => Err(format!("expected a number of servers from 1 to {}, got {item}", base.pool.servers)),
+                    },
                     "wait" => item.as_str().ok_or_else(|| "expected a duration string".to_string()).and_then(parse_duration).map(AxisValue::Wait),
                     "feature_sets" => match item.as_array() {
                         Some(list) => {
@@ -229,7 +236,7 @@ pub(super) fn validate_axes(ctx: &mut Ctx<'_>, raw: &toml::Table, base: &RunConf
                         set_pool(&mut pool, k, item, true).map(|_| AxisValue::Pool(item.clone()))
                     }
                     k => {
-                        ctx.err(&p, format!("unknown sweep axis \"{k}\"; expected load_balancing, servers, wait, feature_sets or one of {}", POOL_KEYS.join(", ")));
+                        ctx.err(&p, format!("unknown sweep axis \"{k}\"; expected load_balancing, servers, wait, feature_sets, paused_servers or one of {}", POOL_KEYS.join(", ")));
                         break;
                     }
                 };
@@ -305,6 +312,13 @@ pub fn expand(s: &Scenario) -> Result<Vec<Run>, Vec<String>> {
                     Ok(())
                 }
                 AxisValue::Pool(v) => set_pool(&mut cfg.pool, &axis.key, v, s.quorum_explicit),
+                AxisValue::PausedServers(k) => {
+                    let first: Vec<u32> = (0..*k).collect();
+                    for step in &mut cfg.plan {
+                        step.action.set_servers(&first);
+                    }
+                    Ok(())
+                }
             };
             if let Err(e) = r {
                 errors.push(format!("run with {}: {e}", what.join(", ")));
@@ -314,14 +328,12 @@ pub fn expand(s: &Scenario) -> Result<Vec<Run>, Vec<String>> {
             }
         }
         let n = cfg.pool.servers;
+        match s.topology.resolve(n) {
+            Ok(t) => cfg.topology = t,
+            Err(e) => errors.push(format!("run with {}: {e}", what.join(", "))),
+        }
         for (k, step) in cfg.plan.iter().enumerate() {
-            let servers: &[u32] = match &step.action {
-                Action::Pause(t) | Action::Resume(t) | Action::StopGraceful(t) | Action::Stop(t) | Action::Start(t) => &t.servers,
-                Action::SetStartup { target, .. } | Action::WaitUntilDrained { target, .. } => &target.servers,
-                Action::Restart { servers, .. } => servers,
-                Action::Wait { .. } => &[],
-            };
-            if let Some(&bad) = servers.iter().find(|&&s| s >= n) {
+            if let Some(&bad) = step.action.servers().iter().find(|&&s| s >= n) {
                 errors.push(format!("run with {}: step[{k}] names server {} but the pool has {n}", what.join(", "), bad + 1));
             }
         }

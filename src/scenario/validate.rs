@@ -8,11 +8,67 @@ use super::sweep::{self, Axis};
 use super::{Diagnostic, FileSource, ScenarioError};
 use crate::engine::{SimTime, parse_duration};
 use crate::model::service::{KNOWN_SERVICES, MAX_SERVICES};
+use crate::model::workload::{self, PresetFeature};
 use crate::model::{
     Action, DistKind, DnsConfig, Feature, HardwareConfig, HealthMonitor, HlbAlgorithm,
     HoldingTime, LoadBalancing, OnLoss, PoolConfig, QuorumRule, RunConfig, ServiceMask,
-    StartupType, Step, Target, catalogue_entry,
+    StartupType, Step, Target, Topology, catalogue_entry,
 };
+
+/// How upgrade domains were given.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DomainSpec {
+    /// Not given: every server is its own upgrade domain.
+    PerServer,
+    /// `upgrade_domains = N`: N contiguous blocks.
+    Count(u32),
+    /// Explicit lists of 0-based servers.
+    Lists(Vec<Vec<u32>>),
+}
+
+/// The pool topology as written, resolved for each pool size of a sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopologySpec {
+    /// Upgrade domains.
+    pub domains: DomainSpec,
+    /// Number of routing groups.
+    pub routing_groups: u32,
+    /// Replica rebuild time.
+    pub replica_rebuild: SimTime,
+}
+
+impl TopologySpec {
+    /// The topology of a pool of `servers`, or why it does not fit.
+    pub fn resolve(&self, servers: u32) -> Result<Topology, String> {
+        let upgrade_domains = match &self.domains {
+            DomainSpec::PerServer => (0..servers).map(|s| vec![s]).collect(),
+            DomainSpec::Count(d) => {
+                if *d > servers {
+                    return Err(format!("{d} upgrade domains for {servers} servers"));
+                }
+                Topology::contiguous_domains(servers, *d)
+            }
+            DomainSpec::Lists(l) => {
+                if let Some(bad) = l.iter().flatten().find(|&&s| s >= servers) {
+                    return Err(format!(
+                        "upgrade domains name server {} but the pool has {servers}",
+                        bad + 1
+                    ));
+                }
+                l.clone()
+            }
+        };
+        Ok(Topology {
+            routing_groups: Topology::spread_routing_groups(
+                &upgrade_domains,
+                servers,
+                self.routing_groups,
+            ),
+            upgrade_domains,
+            replica_rebuild: self.replica_rebuild,
+        })
+    }
+}
 
 /// Limits on what one scenario may ask for: exceeding one is an error, never a hang.
 #[derive(Debug, Clone)]
@@ -84,6 +140,8 @@ pub struct Scenario {
     pub base: RunConfig,
     /// Whether `pool.quorum` was written (else it follows the pool size).
     pub quorum_explicit: bool,
+    /// Upgrade domains and routing groups as written.
+    pub topology: TopologySpec,
     /// Sweep axes in file order.
     pub axes: Vec<Axis>,
     /// Expectations.
@@ -304,22 +362,46 @@ fn validate(ctx: &mut Ctx<'_>, raw: &RawScenario, files: &dyn FileSource, limits
         Some(SimTime::from_secs(60)),
     );
     let (pool, quorum_explicit) = validate_pool(ctx, &raw.pool, limits);
+    let topology = validate_topology(ctx, &raw.pool, pool.as_ref().map(|p| p.servers));
+    let utilisation_threshold = match raw.pool.utilisation_threshold {
+        None => Some(0.8),
+        Some(x) if x.is_finite() && x > 0.0 && x <= 1.0 => Some(x),
+        Some(x) => {
+            ctx.err(
+                &root.key("pool").key("utilisation_threshold"),
+                format!("must be a fraction in (0, 1], got {x}"),
+            );
+            None
+        }
+    };
+    let preset = validate_workload(ctx, raw);
 
     let mut services: Vec<String> = KNOWN_SERVICES.iter().map(|(n, _)| n.to_string()).collect();
-    let features = validate_features(ctx, &raw.feature, &mut services, files);
+    let features = validate_features(ctx, &raw.feature, &preset, &mut services, files);
     if services.len() > MAX_SERVICES {
         ctx.err(&root.key("feature"), format!("at most {MAX_SERVICES} distinct Windows services"));
     }
     let plan = validate_steps(ctx, &raw.step, &services, pool.as_ref().map(|p| p.servers), horizon);
 
+    let pool = pool?;
+    let topology = topology?;
+    let resolved = match topology.resolve(pool.servers) {
+        Ok(t) => t,
+        Err(e) => {
+            ctx.err(&root.key("pool").key("upgrade_domains"), e);
+            return None;
+        }
+    };
     let base = RunConfig {
-        pool: pool?,
+        pool,
         services,
         features: features?,
         plan: plan?,
         horizon: horizon?,
         event_budget,
         sample_interval: sample_interval.filter(|&d| d > SimTime::ZERO),
+        topology: resolved,
+        utilisation_threshold: utilisation_threshold?,
     };
     let axes = sweep::validate_axes(ctx, &raw.sweep, &base, limits);
     let expects = validate_expects(ctx, &raw.expect, &axes);
@@ -334,6 +416,7 @@ fn validate(ctx: &mut Ctx<'_>, raw: &RawScenario, files: &dyn FileSource, limits
         replications,
         base,
         quorum_explicit,
+        topology,
         axes,
         expects,
         limits: limits.clone(),
@@ -444,22 +527,128 @@ fn validate_pool(ctx: &mut Ctx<'_>, raw: &RawPool, limits: &Limits) -> (Option<P
     (cfg.filter(|_| ok), raw.quorum.is_some())
 }
 
+fn validate_topology(ctx: &mut Ctx<'_>, raw: &RawPool, servers: Option<u32>) -> Option<TopologySpec> {
+    let p = FieldPath::root().key("pool");
+    let mut ok = true;
+    let domains = match &raw.upgrade_domains {
+        None => DomainSpec::PerServer,
+        Some(toml::Value::Integer(n)) => {
+            if *n < 1 || servers.is_some_and(|s| *n > s as i64) {
+                ctx.err(&p.key("upgrade_domains"), format!("must be between 1 and the number of servers, got {n}"));
+                ok = false;
+            }
+            DomainSpec::Count((*n).clamp(1, u32::MAX as i64) as u32)
+        }
+        Some(toml::Value::Array(lists)) => {
+            let mut out = Vec::new();
+            let mut seen = Vec::new();
+            for (i, l) in lists.iter().enumerate() {
+                let lp = p.key("upgrade_domains").index(i);
+                let Some(items) = l.as_array().filter(|a| !a.is_empty()) else {
+                    ctx.err(&lp, "each upgrade domain is a non-empty list of server numbers");
+                    ok = false;
+                    continue;
+                };
+                let mut d = Vec::new();
+                for (k, v) in items.iter().enumerate() {
+                    match v.as_integer() {
+                        Some(s) if s >= 1 && servers.is_none_or(|n| s <= n as i64) => {
+                            if seen.contains(&s) {
+                                ctx.err(&lp.index(k), format!("server {s} is in two upgrade domains"));
+                                ok = false;
+                            }
+                            seen.push(s);
+                            d.push((s - 1) as u32);
+                        }
+                        _ => {
+                            ctx.err(&lp.index(k), format!("{v} is not a server of this pool (1 to {})", servers.unwrap_or(0)));
+                            ok = false;
+                        }
+                    }
+                }
+                out.push(d);
+            }
+            DomainSpec::Lists(out)
+        }
+        Some(other) => {
+            ctx.err(&p.key("upgrade_domains"), format!("expected a number of domains or a list of server lists, got {other}"));
+            ok = false;
+            DomainSpec::PerServer
+        }
+    };
+    let routing_groups = match raw.routing_groups {
+        None => 0,
+        Some(n) if (0..=100_000).contains(&n) => n as u32,
+        Some(n) => {
+            ctx.err(&p.key("routing_groups"), format!("must be between 0 and 100000, got {n}"));
+            ok = false;
+            0
+        }
+    };
+    let replica_rebuild = ctx.duration(&p.key("replica_rebuild"), &raw.replica_rebuild, Some(SimTime::ZERO));
+    ok.then_some(TopologySpec { domains, routing_groups, replica_rebuild: replica_rebuild? })
+}
+
+fn validate_workload(ctx: &mut Ctx<'_>, raw: &RawScenario) -> Vec<PresetFeature> {
+    let Some(w) = &raw.workload else {
+        return Vec::new();
+    };
+    let p = FieldPath::root().key("workload");
+    if !(1..=10_000_000).contains(&w.users) {
+        ctx.err(&p.key("users"), format!("must be between 1 and 10,000,000, got {}", w.users));
+        return Vec::new();
+    }
+    match w.preset.as_str() {
+        "lync2013" => workload::lync2013(w.users as f64),
+        other => {
+            ctx.err(&p.key("preset"), format!("unknown preset \"{other}\"; expected \"lync2013\""));
+            Vec::new()
+        }
+    }
+}
+
 fn validate_features(
     ctx: &mut Ctx<'_>,
     raw: &[RawFeature],
+    preset: &[PresetFeature],
     services: &mut Vec<String>,
     files: &dyn FileSource,
 ) -> Option<Vec<Feature>> {
     let root = FieldPath::root().key("feature");
-    if raw.is_empty() {
-        ctx.err(&root, "no features: add at least one [[feature]] with a name, arrivals_per_hour and duration");
+    if raw.is_empty() && preset.is_empty() {
+        ctx.err(&root, "no features: add at least one [[feature]] with a name, arrivals_per_hour and duration (or a [workload] preset)");
         return None;
     }
+    // Preset features first (in the preset's order, each overridden by a [[feature]] of the
+    // same name), then the file's other features in file order.
+    let mut items: Vec<(Option<usize>, Option<&PresetFeature>)> = preset
+        .iter()
+        .map(|pf| (raw.iter().position(|r| r.name.trim() == pf.name), Some(pf)))
+        .collect();
+    for (i, r) in raw.iter().enumerate() {
+        if !preset.iter().any(|pf| pf.name == r.name.trim()) {
+            items.push((Some(i), None));
+        }
+    }
+    let empty = RawFeature::default();
     let mut out = Vec::new();
     let mut ok = true;
-    for (i, rf) in raw.iter().enumerate() {
-        let p = root.index(i);
-        let name = rf.name.trim();
+    for (ri, pf) in items {
+        let (rf, p) = match ri {
+            Some(i) => (&raw[i], root.index(i)),
+            None => (&empty, FieldPath::root().key("workload")),
+        };
+        if rf.enabled == Some(false) {
+            continue;
+        }
+        let owned_name;
+        let name = match pf {
+            Some(pf) => pf.name,
+            None => {
+                owned_name = rf.name.trim().to_string();
+                owned_name.as_str()
+            }
+        };
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
             ctx.err(&p.key("name"), format!("{:?} is not a valid feature name (letters, digits, _ and -)", rf.name));
             ok = false;
@@ -469,7 +658,7 @@ fn validate_features(
             ctx.err(&p.key("name"), "\"all\" is reserved for the total row of the summary");
             ok = false;
         }
-        if raw[..i].iter().any(|o| o.name.trim() == name) {
+        if ri.is_some_and(|i| raw[..i].iter().any(|o| o.name.trim() == name)) {
             ctx.err(&p.key("name"), format!("feature \"{name}\" is defined twice"));
             ok = false;
         }
@@ -510,7 +699,7 @@ fn validate_features(
             },
             None => cat.map_or(OnLoss::Dropped, |c| c.on_loss),
         };
-        let rate = match rf.arrivals_per_hour {
+        let rate = match rf.arrivals_per_hour.or(pf.map(|p| p.arrivals_per_hour)) {
             None => {
                 ctx.err(&p.key("arrivals_per_hour"), "is required (pool-wide Poisson rate per hour)");
                 ok = false;
@@ -523,15 +712,22 @@ fn validate_features(
             }
             Some(r) => r,
         };
-        let duration = match &rf.duration {
-            None => {
+        let duration = match (&rf.duration, pf) {
+            (None, Some(pf)) => match HoldingTime::new(pf.duration.clone()) {
+                Ok(h) => Some(h),
+                Err(e) => {
+                    ctx.err(&p, e);
+                    None
+                }
+            },
+            (None, None) => {
                 ctx.err(&p.key("duration"), "is required, e.g. { distribution = \"exponential\", mean = \"3m\" }");
                 None
             }
-            Some(d) => validate_dist(ctx, &p.key("duration"), d, files),
+            (Some(d), _) => validate_dist(ctx, &p.key("duration"), d, files),
         };
         let max_per_server = match rf.max_per_server {
-            None => None,
+            None => pf.and_then(|p| p.max_per_server),
             Some(n) if n >= 1 && n <= u32::MAX as i64 => Some(n as u32),
             Some(n) => {
                 ctx.err(&p.key("max_per_server"), format!("must be at least 1, got {n}"));
@@ -672,7 +868,7 @@ fn validate_steps(
     let mut ok = true;
     const ACTIONS: &[&str] = &[
         "pause", "resume", "stop_graceful", "stop", "start", "restart", "set_startup", "wait",
-        "wait_until_drained",
+        "wait_until_drained", "rolling_restart", "failover", "failback",
     ];
     for (i, rs) in raw.iter().enumerate() {
         let p = root.index(i);
@@ -696,12 +892,16 @@ fn validate_steps(
         // Which optional fields this action takes.
         let takes = |f: &str| -> bool {
             match f {
-                "server" | "servers" => action != "wait",
-                "services" => !matches!(action, "wait" | "restart"),
+                "server" | "servers" => !matches!(action, "wait" | "rolling_restart"),
+                "services" => !matches!(
+                    action,
+                    "wait" | "restart" | "rolling_restart" | "failover" | "failback"
+                ),
                 "duration" => action == "wait",
-                "downtime" => action == "restart",
+                "downtime" => matches!(action, "restart" | "rolling_restart"),
                 "startup" => action == "set_startup",
-                "timeout" => action == "wait_until_drained",
+                "timeout" => matches!(action, "wait_until_drained" | "rolling_restart"),
+                "wait_time" => action == "failover",
                 _ => true,
             }
         };
@@ -713,6 +913,7 @@ fn validate_steps(
             ("downtime", rs.downtime.is_some()),
             ("startup", rs.startup.is_some()),
             ("timeout", rs.timeout.is_some()),
+            ("wait_time", rs.wait_time.is_some()),
         ];
         for (f, g) in given {
             if g && !takes(f) {
@@ -720,7 +921,7 @@ fn validate_steps(
             }
         }
         let mut server_list = Vec::new();
-        if action != "wait" {
+        if !matches!(action, "wait" | "rolling_restart") {
             match (rs.server, &rs.servers) {
                 (Some(_), Some(_)) => ctx.err(&p.key("servers"), "give `server` or `servers`, not both"),
                 (None, None) => ctx.err(&p, format!("action \"{action}\" needs `server` (or `servers`)")),
@@ -799,6 +1000,24 @@ fn validate_steps(
             "wait" => ctx
                 .duration(&p.key("duration"), &rs.duration, None)
                 .map(|duration| Action::Wait { duration }),
+            "rolling_restart" => {
+                let downtime =
+                    ctx.duration(&p.key("downtime"), &rs.downtime, Some(SimTime::from_secs(600)));
+                let timeout = match &rs.timeout {
+                    None => Some(None),
+                    Some(_) => ctx.positive_duration(&p.key("timeout"), &rs.timeout, None).map(Some),
+                };
+                match (downtime, timeout) {
+                    (Some(downtime), Some(drain_timeout)) => {
+                        Some(Action::RollingRestart { downtime, drain_timeout })
+                    }
+                    _ => None,
+                }
+            }
+            "failover" => ctx
+                .positive_duration(&p.key("wait_time"), &rs.wait_time, Some(SimTime::from_secs(3600)))
+                .map(|wait_time| Action::Failover { servers: server_ids, wait_time }),
+            "failback" => Some(Action::Failback { servers: server_ids }),
             "wait_until_drained" => {
                 let timeout = match &rs.timeout {
                     None => Some(None),

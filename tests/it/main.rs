@@ -5,6 +5,7 @@ mod common;
 mod closed_form;
 mod harness;
 mod lifecycle;
+mod pool_maintenance;
 mod properties;
 mod report_files;
 mod scenarios;
