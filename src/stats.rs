@@ -46,6 +46,9 @@ pub const DRAIN_COLUMNS: &[&str] = &[
     "drain_time_s_max",
 ];
 
+/// Setup-delay quantiles over every accepted session of a run, written on every row.
+pub const SETUP_DELAY_COLUMNS: &[&str] = &["setup_delay_s_p50", "setup_delay_s_p95", "setup_delay_s_p99"];
+
 /// Per-run maintenance and capacity statistics, written on the `feature = "all"` row after the
 /// drain columns.
 pub const MAINTENANCE_COLUMNS: &[&str] = &[
@@ -61,7 +64,11 @@ pub const MAINTENANCE_COLUMNS: &[&str] = &[
 
 /// Whether `name` is a numeric column of `summary.csv` (for expectations).
 pub fn is_summary_column(name: &str) -> bool {
-    if DRAIN_COLUMNS.contains(&name) || MAINTENANCE_COLUMNS.contains(&name) || name == "replications" {
+    if DRAIN_COLUMNS.contains(&name)
+        || MAINTENANCE_COLUMNS.contains(&name)
+        || SETUP_DELAY_COLUMNS.contains(&name)
+        || name == "replications"
+    {
         return true;
     }
     MEASURES.iter().any(|(m, _)| {

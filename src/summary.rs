@@ -62,6 +62,8 @@ pub struct SummaryRow {
     pub drain: Option<DrainStats>,
     /// On `all` rows: the run's maintenance and capacity statistics.
     pub maintenance: Option<MaintenanceStats>,
+    /// Setup delay p50, p95, p99 over every accepted session of the run, s.
+    pub setup_delay_quantiles: [f64; 3],
 }
 
 impl SummaryRow {
@@ -75,8 +77,12 @@ impl SummaryRow {
 
     /// The value of a numeric summary column, e.g. `cut_mean`, `drain_time_s_p95`.
     pub fn column(&self, name: &str) -> Option<f64> {
-        if name == "replications" {
-            return Some(self.replications as f64);
+        match name {
+            "replications" => return Some(self.replications as f64),
+            "setup_delay_s_p50" => return Some(self.setup_delay_quantiles[0]),
+            "setup_delay_s_p95" => return Some(self.setup_delay_quantiles[1]),
+            "setup_delay_s_p99" => return Some(self.setup_delay_quantiles[2]),
+            _ => {}
         }
         if let Some(m) = &self.maintenance {
             let v = match name {
@@ -157,6 +163,13 @@ fn row_for(r: &RunResult, feature: String, counts: &[FeatureCounts]) -> SummaryR
         estimates,
         drain: None,
         maintenance: None,
+        setup_delay_quantiles: {
+            let mut pooled = FeatureCounts::default();
+            for c in counts {
+                pooled.add(c);
+            }
+            [0.5, 0.95, 0.99].map(|q| pooled.setup_delay_quantile_s(q))
+        },
     }
 }
 

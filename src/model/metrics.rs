@@ -60,6 +60,9 @@ pub struct FeatureCounts {
     pub active_at_end: u64,
     /// Sum of setup delays of accepted sessions, µs.
     pub setup_delay_sum_us: u64,
+    /// Accepted sessions by setup delay (µs), for the non-zero delays only (the rest waited
+    /// nothing). Delays are sums of `retry_delay` and `connect_timeout`, so there are few keys.
+    pub setup_delays: std::collections::BTreeMap<u64, u64>,
 }
 
 impl FeatureCounts {
@@ -75,6 +78,27 @@ impl FeatureCounts {
         } else {
             self.setup_delay_sum_us as f64 / self.accepted as f64 / 1e6
         }
+    }
+
+    /// The `q`-quantile of the setup delay of accepted sessions, s (the smallest delay with at
+    /// least a fraction `q` of sessions at or below it); NaN when none was accepted.
+    pub fn setup_delay_quantile_s(&self, q: f64) -> f64 {
+        if self.accepted == 0 {
+            return f64::NAN;
+        }
+        let need = (q.clamp(0.0, 1.0) * self.accepted as f64).ceil() as u64;
+        let delayed: u64 = self.setup_delays.values().sum();
+        let mut seen = self.accepted.saturating_sub(delayed);
+        if seen >= need {
+            return 0.0;
+        }
+        for (us, n) in &self.setup_delays {
+            seen += n;
+            if seen >= need {
+                return *us as f64 / 1e6;
+            }
+        }
+        self.setup_delays.keys().last().map_or(0.0, |us| *us as f64 / 1e6)
     }
 
     /// Whether both conservation identities of R10 hold.
@@ -103,6 +127,9 @@ impl FeatureCounts {
         self.completed += other.completed;
         self.active_at_end += other.active_at_end;
         self.setup_delay_sum_us += other.setup_delay_sum_us;
+        for (k, v) in &other.setup_delays {
+            *self.setup_delays.entry(*k).or_insert(0) += v;
+        }
     }
 }
 

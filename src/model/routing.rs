@@ -127,27 +127,40 @@ impl RoutingPolicy for DnsPolicy {
 }
 
 /// A hardware load balancer in front of the pool (R5).
+///
+/// Round robin and least connections rotate a cursor *per feature*: each feature's sessions are
+/// spread in turn over the members. A balancer rotating over all connections spreads every
+/// feature evenly too, so the expected load per server is the same; rotating per feature keeps
+/// one feature's placement independent of the others' arrivals, so that runs of a sweep that
+/// add or remove features replay exactly the same placements (common random numbers).
 #[derive(Debug, Clone)]
 pub struct HardwarePolicy {
     cfg: HardwareConfig,
-    cursor: usize,
+    cursor: Vec<usize>,
 }
 
 impl HardwarePolicy {
     /// A hardware policy with the given settings.
     pub fn new(cfg: HardwareConfig) -> HardwarePolicy {
-        HardwarePolicy { cfg, cursor: 0 }
+        HardwarePolicy {
+            cfg,
+            cursor: Vec::new(),
+        }
     }
 
     /// The member the balancer picks among those its monitor sees up, or `None`.
-    fn pick(&mut self, pool: &Pool, rng: &mut RouteRng) -> Option<usize> {
+    fn pick(&mut self, pool: &Pool, f: usize, rng: &mut RouteRng) -> Option<usize> {
         let n = pool.servers();
+        if self.cursor.len() < pool.n_features() {
+            self.cursor.resize(pool.n_features(), 0);
+        }
+        let cursor = &mut self.cursor[f];
         match self.cfg.algorithm {
             HlbAlgorithm::RoundRobin => {
                 for k in 0..n {
-                    let s = (self.cursor + k) % n;
+                    let s = (*cursor + k) % n;
                     if pool.hlb_sees_up(s) {
-                        self.cursor = (s + 1) % n;
+                        *cursor = (s + 1) % n;
                         return Some(s);
                     }
                 }
@@ -156,7 +169,7 @@ impl HardwarePolicy {
             HlbAlgorithm::LeastConnections => {
                 let mut best: Option<(u32, usize)> = None;
                 for k in 0..n {
-                    let s = (self.cursor + k) % n;
+                    let s = (*cursor + k) % n;
                     if pool.hlb_sees_up(s) {
                         let load = pool.active_on_server(s);
                         if best.is_none_or(|(b, _)| load < b) {
@@ -165,7 +178,7 @@ impl HardwarePolicy {
                     }
                 }
                 let (_, s) = best?;
-                self.cursor = (s + 1) % n;
+                *cursor = (s + 1) % n;
                 Some(s)
             }
             HlbAlgorithm::Random => {
@@ -222,7 +235,7 @@ impl RoutingPolicy for HardwarePolicy {
     }
 
     fn route(&mut self, pool: &Pool, f: usize, feature: &Feature, rng: &mut RouteRng) -> Decision {
-        let Some(s) = self.pick(pool, rng) else {
+        let Some(s) = self.pick(pool, f, rng) else {
             return Decision::Block {
                 setup_delay: SimTime::ZERO,
             };

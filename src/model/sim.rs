@@ -402,6 +402,9 @@ impl State<'_> {
                 let c = &mut self.m.features[f];
                 c.accepted += 1;
                 c.setup_delay_sum_us += setup_delay.0;
+                if setup_delay.0 > 0 {
+                    *c.setup_delays.entry(setup_delay.0).or_insert(0) += 1;
+                }
                 match admission {
                     Admission::Direct => {}
                     Admission::Redirected => c.redirected += 1,

@@ -75,8 +75,7 @@ pub fn write_atomically(
     }
     fs::create_dir(&tmp).map_err(io_err(&tmp))?;
     let result = write(&tmp).and_then(|()| {
-        fs::write(tmp.join(MARKER), "written by drainsim; safe to replace\n")
-            .map_err(io_err(&tmp))
+        fs::write(tmp.join(MARKER), "written by drainsim; safe to replace\n").map_err(io_err(&tmp))
     });
     if let Err(e) = result {
         let _ = fs::remove_dir_all(&tmp);

@@ -1,14 +1,26 @@
 //! `report.md`: the page a person reads first.
+//!
+//! Order: the scenario in brief, the verdict in plain words, the charts, the tables, and the
+//! command that reproduces the report. Every number in the verdict is a summary row's number
+//! written with [`fixed`]`(x, 2)`, the same two decimals as the tables, so the words and the
+//! tables never disagree.
 
 use std::fmt::Write as _;
 
+use super::charts::Drawn;
 use super::{ReportData, fixed, mean_ci};
-use crate::model::{Action, LoadBalancing, Step};
+use crate::model::{Action, HealthMonitor, HlbAlgorithm, LoadBalancing, Step};
+use crate::runner::RunResult;
 use crate::scenario::Scenario;
+use crate::stats::Estimate;
+use crate::summary::{Comparison, SummaryRow};
 
 fn describe_step(s: &Scenario, step: &Step) -> String {
     let servers = |v: &[u32]| -> String {
-        v.iter().map(|x| format!("FE {}", x + 1)).collect::<Vec<_>>().join(", ")
+        v.iter()
+            .map(|x| format!("FE {}", x + 1))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     let services = |m: crate::model::ServiceMask| -> String {
         if m == crate::model::ServiceMask::ALL {
@@ -29,11 +41,18 @@ fn describe_step(s: &Scenario, step: &Step) -> String {
         Action::Pause(t) => format!("pause {} ({})", servers(&t.servers), services(t.services)),
         Action::Resume(t) => format!("resume {} ({})", servers(&t.servers), services(t.services)),
         Action::StopGraceful(t) => {
-            format!("stop gracefully {} ({})", servers(&t.servers), services(t.services))
+            format!(
+                "stop gracefully {} ({})",
+                servers(&t.servers),
+                services(t.services)
+            )
         }
         Action::Stop(t) => format!("stop {} ({})", servers(&t.servers), services(t.services)),
         Action::Start(t) => format!("start {} ({})", servers(&t.servers), services(t.services)),
-        Action::Restart { servers: v, downtime } => {
+        Action::Restart {
+            servers: v,
+            downtime,
+        } => {
             format!("restart {} (down {downtime})", servers(v))
         }
         Action::SetStartup { target, startup } => format!(
@@ -47,14 +66,391 @@ fn describe_step(s: &Scenario, step: &Step) -> String {
             "wait until {} ({}) is drained{}",
             servers(&target.servers),
             services(target.services),
-            timeout.map(|t| format!(", at most {t}")).unwrap_or_default()
+            timeout
+                .map(|t| format!(", at most {t}"))
+                .unwrap_or_default()
         ),
+        Action::RollingRestart {
+            downtime,
+            drain_timeout,
+        } => format!(
+            "rolling restart by upgrade domain ({} domains; each drained{}, down {downtime})",
+            s.base.topology.upgrade_domains.len(),
+            drain_timeout
+                .map(|t| format!(" for at most {t}"))
+                .unwrap_or_default()
+        ),
+        Action::Failover {
+            servers: v,
+            wait_time,
+        } => format!(
+            "fail over {} (Invoke-CsComputerFailOver, wait at most {wait_time})",
+            servers(v)
+        ),
+        Action::Failback { servers: v } => {
+            format!("fail back {} (Invoke-CsComputerFailBack)", servers(v))
+        }
     };
     format!("{at}{what}")
 }
 
-/// Renders `report.md`.
-pub fn render_markdown(d: &ReportData<'_>) -> String {
+/// Two decimals, as in the tables: the one number format of the verdict.
+fn num(x: f64) -> String {
+    fixed(x, 2)
+}
+
+/// "(95 % CI 11.80–12.90)", or a note when there is no interval (one replication).
+fn ci(e: &Estimate) -> String {
+    if e.low.is_finite() && e.high.is_finite() {
+        format!("(95 % CI {}–{})", num(e.low), num(e.high))
+    } else {
+        "(one replication: no confidence interval)".into()
+    }
+}
+
+/// How a person calls a catalogue feature; other features keep their scenario name.
+fn display_name(name: &str) -> String {
+    match name {
+        "im" => "peer-to-peer IM".into(),
+        "av_conference" => "A/V conference".into(),
+        "web_conference" => "web conference".into(),
+        "app_sharing" => "application sharing".into(),
+        "im_conference" => "IM conference".into(),
+        "pstn_call" => "PSTN call".into(),
+        "conferencing_attendant" => "Conferencing Attendant".into(),
+        "conferencing_announcement" => "Conferencing Announcement".into(),
+        "response_group" => "Response Group".into(),
+        "announcement" => "Announcement".into(),
+        "call_park" => "Call Park".into(),
+        other => format!("`{other}`"),
+    }
+}
+
+/// "a", "a and b", "a, b and c".
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [a] => a.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// A duration for prose: "45 s", "30 min", "12.5 min", "1 h 30 min".
+fn human(secs: f64) -> String {
+    if secs < 60.0 {
+        format!("{} s", secs.round())
+    } else if secs < 3600.0 || (secs % 60.0).abs() > 0.5 {
+        let m = fixed(secs / 60.0, 1);
+        format!("{} min", m.strip_suffix(".0").unwrap_or(&m))
+    } else {
+        let m = (secs / 60.0).round() as u64;
+        if m % 60 == 0 {
+            format!("{} h", m / 60)
+        } else {
+            format!("{} h {} min", m / 60, m % 60)
+        }
+    }
+}
+
+fn fe_list(servers: &[usize]) -> String {
+    if servers.len() > 4 {
+        format!("{} Front Ends", servers.len())
+    } else {
+        and_list(
+            &servers
+                .iter()
+                .map(|s| format!("FE {}", s + 1))
+                .collect::<Vec<_>>(),
+        )
+    }
+}
+
+/// "restarting FE 1 30 min after pausing it", from the run's restart records.
+fn restart_phrase(r: &RunResult) -> Option<String> {
+    let mut servers: Vec<usize> = Vec::new();
+    let mut since: Vec<f64> = Vec::new();
+    for rep in &r.replications {
+        for rs in &rep.metrics.restarts {
+            if !servers.contains(&rs.server) {
+                servers.push(rs.server);
+            }
+            if let Some(p) = rs.paused_at {
+                since.push(rs.at.since(p).as_secs_f64());
+            }
+        }
+    }
+    if servers.is_empty() {
+        return None;
+    }
+    let it = if servers.len() == 1 { "it" } else { "each" };
+    let when = if since.is_empty() {
+        format!(
+            " without pausing {} first",
+            if servers.len() == 1 { "it" } else { "them" }
+        )
+    } else {
+        let lo = since.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = since.iter().copied().fold(0.0, f64::max);
+        if hi - lo < 1.0 {
+            format!(" {} after pausing {it}", human(lo))
+        } else {
+            let mean = since.iter().sum::<f64>() / since.len() as f64;
+            format!(
+                " on average {} after pausing {it} ({} to {})",
+                human(mean),
+                human(lo),
+                human(hi)
+            )
+        }
+    };
+    Some(format!("restarting {}{when}", fe_list(&servers)))
+}
+
+fn summary_row<'r>(d: &'r ReportData<'_>, run: usize, feature: &str) -> Option<&'r SummaryRow> {
+    d.rows.iter().find(|r| r.run == run && r.feature == feature)
+}
+
+fn cut(d: &ReportData<'_>, run: usize, feature: &str) -> Option<Estimate> {
+    summary_row(d, run, feature)
+        .and_then(|r| r.measure("cut"))
+        .copied()
+}
+
+fn result<'r>(d: &ReportData<'r>, run: usize) -> Option<&'r RunResult> {
+    d.results.iter().find(|r| r.run.index == run)
+}
+
+/// Features of a run with their mean cut, largest first (ties in scenario order).
+fn cut_by_feature(d: &ReportData<'_>, run: usize, only_dns_dependent: bool) -> Vec<(String, f64)> {
+    let Some(r) = result(d, run) else {
+        return Vec::new();
+    };
+    let mut v: Vec<(String, f64)> = r
+        .run
+        .config
+        .features
+        .iter()
+        .filter(|f| !only_dns_dependent || f.needs_dns_lb)
+        .filter_map(|f| cut(d, run, &f.name).map(|e| (f.name.clone(), e.mean)))
+        .collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1));
+    v
+}
+
+/// The few features that make up at least 80 % of `v`'s total (at most three).
+fn dominant(v: &[(String, f64)]) -> Vec<(String, f64)> {
+    let total: f64 = v.iter().map(|x| x.1).sum();
+    let mut out = Vec::new();
+    let mut acc = 0.0;
+    for x in v.iter().filter(|x| num(x.1) != num(0.0)) {
+        if out.len() == 3 || acc >= 0.8 * total {
+            break;
+        }
+        acc += x.1;
+        out.push(x.clone());
+    }
+    out
+}
+
+fn context_text(labels: &[(String, String)]) -> String {
+    if labels.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({})",
+            labels
+                .iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+fn drain_phrase(d: &ReportData<'_>, run: usize) -> Option<(f64, f64)> {
+    let ds = summary_row(d, run, "all")?.drain.as_ref()?;
+    ds.drained_fraction
+        .is_finite()
+        .then_some((ds.drained_fraction, ds.p50_s))
+}
+
+/// The verdict on one DNS/hardware pair.
+fn verdict_pair(d: &ReportData<'_>, c: &Comparison) -> Option<String> {
+    let hw = cut(d, c.hardware_run, "all")?;
+    let dns = cut(d, c.dns_run, "all")?;
+    let hw_phrase = result(d, c.hardware_run).and_then(restart_phrase);
+    let dns_phrase = result(d, c.dns_run).and_then(restart_phrase);
+    let subject = hw_phrase.clone().unwrap_or_else(|| "the plan".into());
+    let mut o = format!(
+        "With **hardware** load balancing{}, {subject} cuts **{}** sessions per replication {}",
+        context_text(&c.labels),
+        num(hw.mean),
+        ci(&hw)
+    );
+    let ucas = cut_by_feature(d, c.hardware_run, true);
+    let ucas_total: f64 = ucas.iter().map(|x| x.1).sum();
+    if !ucas.is_empty() {
+        let top = dominant(&ucas);
+        if top.is_empty() {
+            o.push_str(", none of them in the features that need DNS load balancing to drain");
+        } else {
+            let part: f64 = top.iter().map(|x| x.1).sum();
+            let names: Vec<String> = top.iter().map(|x| display_name(&x.0)).collect();
+            let _ = write!(
+                o,
+                ", **{}** of them {} sessions",
+                num(part),
+                and_list(&names)
+            );
+            if num(part) != num(ucas_total) {
+                let _ = write!(
+                    o,
+                    " ({} in all features that need DNS load balancing to drain)",
+                    num(ucas_total)
+                );
+            }
+        }
+    }
+    o.push_str("; with **DNS** load balancing");
+    if dns_phrase.is_some() && dns_phrase != hw_phrase {
+        let _ = write!(o, ", {}, it cuts", dns_phrase.unwrap_or_default());
+    }
+    let _ = write!(o, " **{}** {}.", num(dns.mean), ci(&dns));
+    let diff = &c.diff;
+    if diff.low.is_finite() && diff.high.is_finite() {
+        if diff.low > 0.0 {
+            let _ = write!(
+                o,
+                " Paired on the same sessions, hardware load balancing cuts {} more per replication {}.",
+                num(diff.mean),
+                ci(diff)
+            );
+        } else if diff.high < 0.0 {
+            let _ = write!(
+                o,
+                " Paired on the same sessions, hardware load balancing cuts {} fewer per replication {}.",
+                num(-diff.mean),
+                ci(&Estimate {
+                    low: -diff.high,
+                    high: -diff.low,
+                    ..*diff
+                })
+            );
+        } else {
+            let _ = write!(
+                o,
+                " The paired difference (hardware − DNS), {} {}, is not significant: here the \
+                 load balancing makes no measurable difference.",
+                num(diff.mean),
+                ci(diff)
+            );
+        }
+    }
+    let dns_top = dominant(&cut_by_feature(d, c.dns_run, false));
+    if !dns_top.is_empty() {
+        let names: Vec<String> = dns_top
+            .iter()
+            .map(|(n, m)| format!("{} ({})", display_name(n), num(*m)))
+            .collect();
+        let _ = write!(
+            o,
+            " What DNS load balancing still cuts is mostly {}: sessions still running when the server went down.",
+            and_list(&names)
+        );
+    }
+    if let (Some((fd, md)), Some((fh, mh))) =
+        (drain_phrase(d, c.dns_run), drain_phrase(d, c.hardware_run))
+    {
+        let median = |f: f64, m: f64| {
+            if f > 0.0 && m.is_finite() {
+                format!(", median {}", human(m))
+            } else {
+                String::new()
+            }
+        };
+        let _ = write!(
+            o,
+            " The paused server had fully drained before its restart in {:.0} % of pauses with DNS load balancing{} and in {:.0} % with hardware{}.",
+            fd * 100.0,
+            median(fd, md),
+            fh * 100.0,
+            median(fh, mh)
+        );
+    }
+    Some(o)
+}
+
+/// The verdict on a run without a DNS/hardware partner.
+fn verdict_single(d: &ReportData<'_>, r: &RunResult) -> Option<String> {
+    let e = cut(d, r.run.index, "all")?;
+    let lb = r.run.config.pool.load_balancing;
+    let labels: Vec<(String, String)> = r
+        .run
+        .labels
+        .iter()
+        .filter(|(k, _)| k != "load_balancing")
+        .cloned()
+        .collect();
+    let subject = restart_phrase(r).unwrap_or_else(|| "the plan".into());
+    let mut o = format!(
+        "With **{}** load balancing{}, {subject} cuts **{}** sessions per replication {}",
+        lb_word(lb),
+        context_text(&labels),
+        num(e.mean),
+        ci(&e)
+    );
+    let top = dominant(&cut_by_feature(d, r.run.index, false));
+    if !top.is_empty() {
+        let names: Vec<String> = top
+            .iter()
+            .map(|(n, m)| format!("{} ({})", display_name(n), num(*m)))
+            .collect();
+        let _ = write!(o, ", mostly {}", and_list(&names));
+    }
+    o.push('.');
+    if let Some((f, m)) = drain_phrase(d, r.run.index) {
+        let _ = write!(
+            o,
+            " The paused server had fully drained before its restart in {:.0} % of pauses",
+            f * 100.0
+        );
+        if f > 0.0 && m.is_finite() {
+            let _ = write!(o, " (median {})", human(m));
+        }
+        o.push('.');
+    }
+    Some(o)
+}
+
+fn lb_word(lb: LoadBalancing) -> &'static str {
+    match lb {
+        LoadBalancing::Dns => "DNS",
+        LoadBalancing::Hardware => "hardware",
+    }
+}
+
+fn hardware_words(h: &crate::model::HardwareConfig) -> String {
+    let algorithm = match h.algorithm {
+        HlbAlgorithm::RoundRobin => "round robin",
+        HlbAlgorithm::LeastConnections => "least connections",
+        HlbAlgorithm::Random => "random choice",
+    };
+    let monitor = match h.health_monitor {
+        HealthMonitor::Port => "a port-5061 health monitor (a paused server still looks up)",
+        HealthMonitor::Service => {
+            "an application-aware health monitor (a paused server looks down)"
+        }
+    };
+    format!(
+        "{algorithm}, {monitor}, detection delay {}; {:.0} % of the sessions it sends to a paused \
+         server that need DNS load balancing stay there",
+        h.detect_delay,
+        h.not_redirected * 100.0
+    )
+}
+
+/// Renders `report.md`; `charts` are the charts [`super::render`] drew (or failed to).
+pub fn render_markdown(d: &ReportData<'_>, charts: &[Drawn]) -> String {
     let s = d.scenario;
     let mut o = String::new();
     let _ = writeln!(o, "# {}\n", s.name);
@@ -62,32 +458,88 @@ pub fn render_markdown(d: &ReportData<'_>) -> String {
         let _ = writeln!(o, "{}\n", desc.trim());
     }
     let p = &s.base.pool;
-    let _ = writeln!(o, "## Scenario\n");
+    let _ = writeln!(o, "## The scenario in brief\n");
     let _ = writeln!(
         o,
-        "- Pool: {} Front Ends, {} load balancing, quorum {}{}",
+        "- Pool: {} Front Ends, quorum {}{}.",
         p.servers,
-        p.load_balancing.name(),
         p.quorum.name(),
         p.max_sessions_per_server
             .map(|m| format!(", at most {m} sessions per server"))
             .unwrap_or_default()
     );
+    let lbs: Vec<LoadBalancing> = {
+        let mut v = Vec::new();
+        for r in d.results {
+            let lb = r.run.config.pool.load_balancing;
+            if !v.contains(&lb) {
+                v.push(lb);
+            }
+        }
+        if v.is_empty() {
+            v.push(p.load_balancing);
+        }
+        v
+    };
+    let lb_line = if lbs.len() > 1 {
+        "DNS and hardware, compared on the same sessions (common random numbers)".to_string()
+    } else {
+        lb_word(lbs[0]).to_string()
+    };
+    let _ = write!(o, "- Load balancing: {lb_line}");
+    if lbs.contains(&LoadBalancing::Hardware) {
+        let _ = write!(
+            o,
+            ". The hardware load balancer: {}",
+            hardware_words(&p.hardware)
+        );
+    }
+    let _ = writeln!(o, ".");
+    let feats = &s.base.features;
+    let ucas: Vec<&str> = feats
+        .iter()
+        .filter(|f| f.needs_dns_lb)
+        .map(|f| f.name.as_str())
+        .collect();
+    let _ = write!(
+        o,
+        "- Features: {}",
+        feats
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if !ucas.is_empty() {
+        let _ = write!(
+            o,
+            "; those that need DNS load balancing to drain: {}",
+            ucas.join(", ")
+        );
+    }
+    let _ = writeln!(o, ".");
     let _ = writeln!(
         o,
-        "- Horizon {}, {} replications per run, seed {}",
+        "- Horizon {}, {} replications per run, seed {}.",
         s.base.horizon, s.replications, s.seed
     );
-    let _ = writeln!(o, "- Features: {}", s.base.features.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", "));
     if !s.axes.is_empty() {
         let _ = writeln!(
             o,
-            "- Sweep: {}",
+            "- Sweep: {} ({} runs).",
             s.axes
                 .iter()
-                .map(|a| format!("{} ({} values)", a.key, a.values.len()))
+                .map(|a| format!(
+                    "{} ({})",
+                    a.column(),
+                    (0..a.values.len())
+                        .map(|i| a.label(i))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
                 .collect::<Vec<_>>()
-                .join(" × ")
+                .join(" × "),
+            d.results.len()
         );
     }
     let _ = writeln!(o, "\nPlan:\n");
@@ -96,71 +548,56 @@ pub fn render_markdown(d: &ReportData<'_>) -> String {
     }
 
     let _ = writeln!(o, "\n## Verdict\n");
-    let verdicts: Vec<_> = d.comparisons.iter().filter(|c| c.feature == "all").collect();
-    if verdicts.is_empty() {
-        for r in d.rows.iter().filter(|r| r.feature == "all") {
-            if let Some(e) = r.measure("cut") {
-                let _ = writeln!(
-                    o,
-                    "- Run {} ({}): the plan cuts **{}** sessions per replication.",
-                    r.run,
-                    r.labels.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "),
-                    mean_ci(e)
-                );
+    let pairs: Vec<&Comparison> = d
+        .comparisons
+        .iter()
+        .filter(|c| c.feature == "all")
+        .collect();
+    for c in &pairs {
+        if let Some(v) = verdict_pair(d, c) {
+            let _ = writeln!(o, "- {v}");
+        }
+    }
+    for r in d.results {
+        let paired = pairs
+            .iter()
+            .any(|c| c.dns_run == r.run.index || c.hardware_run == r.run.index);
+        if !paired && let Some(v) = verdict_single(d, r) {
+            let _ = writeln!(o, "- {v}");
+        }
+    }
+
+    if !charts.is_empty() {
+        let _ = writeln!(o, "\n## Charts\n");
+        for c in charts {
+            let _ = writeln!(o, "### {}\n", c.chart.title);
+            match &c.error {
+                None => {
+                    let _ = writeln!(o, "![{}]({}.svg)\n", c.chart.title, c.chart.name);
+                    let _ = writeln!(
+                        o,
+                        "{} (PNG: [{n}.png]({n}.png))\n",
+                        c.chart.caption,
+                        n = c.chart.name
+                    );
+                }
+                Some(e) => {
+                    let _ = writeln!(o, "*This chart could not be drawn: {e}*\n");
+                }
             }
         }
     }
-    for c in verdicts {
-        let ctx = if c.labels.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " ({})",
-                c.labels.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", ")
-            )
-        };
-        let row = |run: usize, f: &str| d.rows.iter().find(|r| r.run == run && r.feature == f);
-        let hw = row(c.hardware_run, "all").and_then(|r| r.measure("cut"));
-        let dns = row(c.dns_run, "all").and_then(|r| r.measure("cut"));
-        let (Some(hw), Some(dns)) = (hw, dns) else { continue };
-        let hw_run = d.results.iter().find(|r| r.run.index == c.hardware_run);
-        let ucas: f64 = hw_run
-            .map(|r| {
-                r.run
-                    .config
-                    .features
-                    .iter()
-                    .filter(|f| f.needs_dns_lb)
-                    .filter_map(|f| row(c.hardware_run, &f.name).and_then(|x| x.measure("cut")))
-                    .map(|e| e.mean)
-                    .sum()
-            })
-            .unwrap_or(0.0);
-        let _ = writeln!(
-            o,
-            "- With **hardware** load balancing{ctx}, the plan cuts **{}** sessions per replication \
-             (95 % CI {}–{}), {} of them in features that need DNS load balancing to drain; with \
-             **DNS** load balancing **{}** ({}–{}). Paired difference: {} (95 % CI {}–{}).",
-            fixed(hw.mean, 2),
-            fixed(hw.low, 2),
-            fixed(hw.high, 2),
-            fixed(ucas, 2),
-            fixed(dns.mean, 2),
-            fixed(dns.low, 2),
-            fixed(dns.high, 2),
-            fixed(c.diff.mean, 2),
-            fixed(c.diff.low, 2),
-            fixed(c.diff.high, 2),
-        );
-    }
 
-    let _ = writeln!(o, "\n## Sessions cut per replication, mean (95 % CI)\n");
+    let _ = writeln!(o, "## Sessions cut per replication, mean (95 % CI)\n");
     let _ = write!(o, "| run |");
     let label_cols = super::label_columns(d.results);
     for c in &label_cols {
         let _ = write!(o, " {c} |");
     }
-    let _ = writeln!(o, " feature | arrivals | cut | disrupted | blocked | landed on paused |");
+    let _ = writeln!(
+        o,
+        " feature | arrivals | cut | disrupted | blocked | landed on paused |"
+    );
     let _ = write!(o, "|---|");
     for _ in &label_cols {
         let _ = write!(o, "---|");
@@ -172,7 +609,11 @@ pub fn render_markdown(d: &ReportData<'_>) -> String {
         for (_, v) in &r.labels {
             let _ = write!(o, " {v} |");
         }
-        let feature = if r.feature == "all" { "**all**".to_string() } else { r.feature.clone() };
+        let feature = if r.feature == "all" {
+            "**all**".to_string()
+        } else {
+            r.feature.clone()
+        };
         let _ = writeln!(
             o,
             " {feature} | {} | {} | {} | {} | {} |",
@@ -184,19 +625,85 @@ pub fn render_markdown(d: &ReportData<'_>) -> String {
         );
     }
 
-    let _ = writeln!(o, "\n## Drains\n");
-    let _ = writeln!(o, "| run | load balancing | drains | drained | p50 | p95 | p99 |");
-    let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|");
-    for r in d.rows.iter().filter(|r| r.feature == "all") {
-        if let Some(ds) = &r.drain {
-            let lb = r.label("load_balancing").unwrap_or_default();
-            let m = |x: f64| if x.is_finite() { format!("{:.0} s", x) } else { "—".into() };
+    if !d.comparisons.is_empty() {
+        let _ = writeln!(o, "\n## Hardware − DNS, paired per replication\n");
+        let extra: Vec<String> = d
+            .comparisons
+            .first()
+            .map(|c| c.labels.iter().map(|(k, _)| k.clone()).collect())
+            .unwrap_or_default();
+        let _ = write!(o, "|");
+        for k in &extra {
+            let _ = write!(o, " {k} |");
+        }
+        let _ = writeln!(
+            o,
+            " feature | DNS cut | hardware cut | difference (95 % CI) |"
+        );
+        let _ = write!(o, "|");
+        for _ in &extra {
+            let _ = write!(o, "---|");
+        }
+        let _ = writeln!(o, "---|---:|---:|---:|");
+        for c in d.comparisons {
+            let _ = write!(o, "|");
+            for (_, v) in &c.labels {
+                let _ = write!(o, " {v} |");
+            }
+            let feature = if c.feature == "all" {
+                "**all**".to_string()
+            } else {
+                c.feature.clone()
+            };
             let _ = writeln!(
                 o,
-                "| {} | {lb} | {} | {} | {} | {} | {} |",
-                r.run,
+                " {feature} | {} | {} | {} |",
+                num(c.dns_cut_mean),
+                num(c.hardware_cut_mean),
+                mean_ci(&c.diff)
+            );
+        }
+        let _ = writeln!(
+            o,
+            "\nEach replication runs the same arrivals and holding times under both load balancings, \
+             so the difference is measured per replication; `compare.csv` also gives the wider \
+             interval the runs would have had if they were independent."
+        );
+    }
+
+    let _ = writeln!(o, "\n## Drains\n");
+    let _ = write!(o, "| run |");
+    for c in &label_cols {
+        let _ = write!(o, " {c} |");
+    }
+    let _ = writeln!(o, " drains | drained | p50 | p95 | p99 |");
+    let _ = write!(o, "|---|");
+    for _ in &label_cols {
+        let _ = write!(o, "---|");
+    }
+    let _ = writeln!(o, "---:|---:|---:|---:|---:|");
+    for r in d.rows.iter().filter(|r| r.feature == "all") {
+        if let Some(ds) = &r.drain {
+            let m = |x: f64| {
+                if x.is_finite() {
+                    format!("{:.0} s", x)
+                } else {
+                    "—".into()
+                }
+            };
+            let _ = write!(o, "| {} |", r.run);
+            for (_, v) in &r.labels {
+                let _ = write!(o, " {v} |");
+            }
+            let _ = writeln!(
+                o,
+                " {} | {} | {} | {} | {} |",
                 ds.drains,
-                if ds.drained_fraction.is_finite() { format!("{:.0} %", ds.drained_fraction * 100.0) } else { "—".into() },
+                if ds.drained_fraction.is_finite() {
+                    format!("{:.0} %", ds.drained_fraction * 100.0)
+                } else {
+                    "—".into()
+                },
                 m(ds.p50_s),
                 m(ds.p95_s),
                 m(ds.p99_s)
@@ -209,13 +716,64 @@ pub fn render_markdown(d: &ReportData<'_>) -> String {
          one cut short by a restart, stop, resume or the horizon counts as not drained."
     );
     let _ = writeln!(o, "\n## Reproduce\n");
+    let _ = writeln!(
+        o,
+        "Seed {}. This command writes the same files, byte for byte:\n",
+        s.seed
+    );
     let _ = writeln!(o, "```\n{}\n```\n", d.command);
     let _ = writeln!(
         o,
         "Files: `summary.csv` (per run and feature), `replications.csv` (raw counts and seeds), \
-         `restarts.csv`, `drains.csv`, `timeseries.csv`{}, `scenario.toml` (the input).",
-        if d.comparisons.is_empty() { "" } else { ", `compare.csv` (paired hardware − DNS)" }
+         `restarts.csv`, `drains.csv`, `timeseries.csv`{}, the charts as SVG and PNG, \
+         `scenario.toml` (the input).",
+        if d.comparisons.is_empty() {
+            ""
+        } else {
+            ", `compare.csv` (paired hardware − DNS)"
+        }
     );
-    let _ = LoadBalancing::Dns;
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(human(45.0), "45 s");
+        assert_eq!(human(1800.0), "30 min");
+        assert_eq!(human(750.0), "12.5 min");
+        assert_eq!(human(3600.0), "1 h");
+        assert_eq!(human(5400.0), "1 h 30 min");
+    }
+
+    #[test]
+    fn lists_read_naturally() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(and_list(&s(&["a"])), "a");
+        assert_eq!(and_list(&s(&["a", "b"])), "a and b");
+        assert_eq!(and_list(&s(&["a", "b", "c"])), "a, b and c");
+    }
+
+    #[test]
+    fn dominant_features_cover_most_of_the_total() {
+        let v = vec![
+            ("rg".to_string(), 10.0),
+            ("cp".into(), 2.0),
+            ("ann".into(), 0.5),
+            ("x".into(), 0.0),
+        ];
+        let names: Vec<String> = dominant(&v).into_iter().map(|x| x.0).collect();
+        assert_eq!(names, vec!["rg"]);
+        let v = vec![
+            ("rg".to_string(), 5.0),
+            ("cp".into(), 4.0),
+            ("ann".into(), 1.0),
+        ];
+        let names: Vec<String> = dominant(&v).into_iter().map(|x| x.0).collect();
+        assert_eq!(names, vec!["rg", "cp"]);
+        assert!(dominant(&[("a".to_string(), 0.0)]).is_empty());
+    }
 }

@@ -1,8 +1,10 @@
-//! Report files (DESIGN §3): CSV tables, `report.md`, and the short table printed by `run`.
+//! Report files (DESIGN §3): CSV tables, charts (SVG and PNG), `report.md`, and the short
+//! table printed by `run`.
 //!
 //! Rendering is pure (bytes in memory); [`write`] puts them on disk atomically. Floats are
 //! written with fixed decimals so that the same seed gives byte-identical files.
 
+pub mod charts;
 pub mod folder;
 mod markdown;
 
@@ -11,7 +13,7 @@ use std::path::Path;
 
 use crate::runner::RunResult;
 use crate::scenario::Scenario;
-use crate::stats::{DRAIN_COLUMNS, MEASURES, STATS};
+use crate::stats::{DRAIN_COLUMNS, MAINTENANCE_COLUMNS, MEASURES, SETUP_DELAY_COLUMNS, STATS};
 use crate::summary::{Comparison, SummaryRow};
 
 pub use folder::FolderError;
@@ -82,7 +84,9 @@ pub fn summary_csv(d: &ReportData<'_>) -> Vec<u8> {
             header.push(format!("{m}_{s}"));
         }
     }
+    header.extend(SETUP_DELAY_COLUMNS.iter().map(|s| s.to_string()));
     header.extend(DRAIN_COLUMNS.iter().map(|s| s.to_string()));
+    header.extend(MAINTENANCE_COLUMNS.iter().map(|s| s.to_string()));
     let rows = d.rows.iter().map(|r| {
         let mut v = vec![r.run.to_string()];
         v.extend(r.labels.iter().map(|(_, x)| x.clone()));
@@ -94,6 +98,9 @@ pub fn summary_csv(d: &ReportData<'_>) -> Vec<u8> {
             v.push(fixed(e.low, 4));
             v.push(fixed(e.high, 4));
         }
+        for q in r.setup_delay_quantiles {
+            v.push(fixed(q, 3));
+        }
         match &r.drain {
             Some(ds) => {
                 v.push(ds.drains.to_string());
@@ -102,6 +109,13 @@ pub fn summary_csv(d: &ReportData<'_>) -> Vec<u8> {
                 }
             }
             None => v.extend(DRAIN_COLUMNS.iter().map(|_| String::new())),
+        }
+        for c in MAINTENANCE_COLUMNS {
+            v.push(if r.maintenance.is_some() {
+                r.column(c).map(|x| fixed(x, 3)).unwrap_or_default()
+            } else {
+                String::new()
+            });
         }
         v
     });
@@ -286,6 +300,132 @@ pub fn compare_csv(d: &ReportData<'_>) -> Vec<u8> {
     csv_bytes(header, rows)
 }
 
+/// One line of the feature-set table: a feature set (and any other axis values) with its total
+/// cut under DNS and hardware load balancing.
+pub struct FeatureSetLine {
+    /// Axis values other than load balancing (`feature_set` first).
+    pub labels: Vec<(String, String)>,
+    /// Total cut under DNS, if that run exists.
+    pub dns: Option<crate::stats::Estimate>,
+    /// Total cut under hardware, if that run exists.
+    pub hardware: Option<crate::stats::Estimate>,
+    /// Paired difference hardware − DNS.
+    pub diff: Option<crate::stats::Estimate>,
+}
+
+/// The feature-set table: for each feature set, sessions cut per restart plan under DNS vs
+/// hardware load balancing.
+pub fn feature_set_lines(d: &ReportData<'_>) -> Vec<FeatureSetLine> {
+    let mut out: Vec<FeatureSetLine> = Vec::new();
+    for r in d.rows.iter().filter(|r| r.feature == "all") {
+        let key: Vec<(String, String)> = r
+            .labels
+            .iter()
+            .filter(|(c, _)| c != "load_balancing")
+            .cloned()
+            .collect();
+        let idx = match out.iter().position(|l| l.labels == key) {
+            Some(i) => i,
+            None => {
+                let diff = d
+                    .comparisons
+                    .iter()
+                    .find(|c| c.feature == "all" && c.labels == key)
+                    .map(|c| c.diff);
+                out.push(FeatureSetLine { labels: key, dns: None, hardware: None, diff });
+                out.len() - 1
+            }
+        };
+        let e = r.measure("cut").copied();
+        match r.label("load_balancing").as_deref() {
+            Some("dns") => out[idx].dns = e,
+            Some("hardware") => out[idx].hardware = e,
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `feature-sets.csv`: the feature-set table.
+pub fn feature_sets_csv(d: &ReportData<'_>) -> Vec<u8> {
+    let lines = feature_set_lines(d);
+    let mut header: Vec<String> = lines
+        .first()
+        .map(|l| l.labels.iter().map(|(c, _)| c.clone()).collect())
+        .unwrap_or_default();
+    for p in ["dns", "hardware", "diff"] {
+        for s in ["cut_mean", "cut_ci95_low", "cut_ci95_high"] {
+            header.push(format!("{p}_{s}"));
+        }
+    }
+    let rows = lines.iter().map(|l| {
+        let mut v: Vec<String> = l.labels.iter().map(|(_, x)| x.clone()).collect();
+        for e in [l.dns, l.hardware, l.diff] {
+            match e {
+                Some(e) => {
+                    v.push(fixed(e.mean, 4));
+                    v.push(fixed(e.low, 4));
+                    v.push(fixed(e.high, 4));
+                }
+                None => v.extend(["", "", ""].map(String::from)),
+            }
+        }
+        v
+    });
+    csv_bytes(header, rows)
+}
+
+/// `domains.csv`: each upgrade domain's passage through a rolling restart.
+pub fn domains_csv(d: &ReportData<'_>) -> Vec<u8> {
+    let labels = label_columns(d.results);
+    let mut header = vec!["run".to_string()];
+    header.extend(labels);
+    header.extend(
+        [
+            "replication",
+            "domain",
+            "servers",
+            "first_poll_s",
+            "busy_polls",
+            "ready_at_s",
+            "paused_at_s",
+            "restarted_at_s",
+            "drained",
+            "up_at_s",
+            "outcome",
+        ]
+        .map(String::from),
+    );
+    let mut rows = Vec::new();
+    for r in d.results {
+        for rep in &r.replications {
+            for dr in &rep.metrics.domains {
+                let mut v = vec![r.run.index.to_string()];
+                v.extend(r.run.labels.iter().map(|(_, x)| x.clone()));
+                v.push(rep.replication.to_string());
+                v.push((dr.domain + 1).to_string());
+                v.push(
+                    r.run.config.topology.upgrade_domains[dr.domain]
+                        .iter()
+                        .map(|s| (s + 1).to_string())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                );
+                v.push(secs(dr.first_poll));
+                v.push(dr.busy_polls.to_string());
+                v.push(dr.ready_at.map(secs).unwrap_or_default());
+                v.push(dr.paused_at.map(secs).unwrap_or_default());
+                v.push(dr.restarted_at.map(secs).unwrap_or_default());
+                v.push(dr.drained.to_string());
+                v.push(dr.up_at.map(secs).unwrap_or_default());
+                v.push(dr.outcome.to_string());
+                rows.push(v);
+            }
+        }
+    }
+    csv_bytes(header, rows.into_iter())
+}
+
 /// Every report file, name → bytes, in a fixed order.
 pub fn render(d: &ReportData<'_>) -> Vec<(String, Vec<u8>)> {
     let mut files = vec![
@@ -298,8 +438,30 @@ pub fn render(d: &ReportData<'_>) -> Vec<(String, Vec<u8>)> {
     if !d.comparisons.is_empty() {
         files.push(("compare.csv".into(), compare_csv(d)));
     }
+    if !d.results.is_empty() && label_columns(d.results).iter().any(|c| c == "feature_set") {
+        files.push(("feature-sets.csv".into(), feature_sets_csv(d)));
+    }
+    if d.results.iter().any(|r| !r.run.config.topology.upgrade_domains.is_empty())
+        && d.results.iter().any(|r| r.replications.iter().any(|o| !o.metrics.domains.is_empty()))
+    {
+        files.push(("domains.csv".into(), domains_csv(d)));
+    }
+    let mut drawn = Vec::new();
+    for chart in charts::plan(d) {
+        let error = match charts::draw(d, &chart) {
+            Ok((svg, png)) => {
+                files.push((format!("{}.svg", chart.name), svg));
+                files.push((format!("{}.png", chart.name), png));
+                None
+            }
+            // A chart that cannot be drawn must not lose the rest of the report: report.md
+            // says what went wrong instead of embedding it.
+            Err(e) => Some(e),
+        };
+        drawn.push(charts::Drawn { chart, error });
+    }
     files.push(("scenario.toml".into(), d.source.as_bytes().to_vec()));
-    files.push(("report.md".into(), render_markdown(d).into_bytes()));
+    files.push(("report.md".into(), render_markdown(d, &drawn).into_bytes()));
     files
 }
 
@@ -330,7 +492,33 @@ pub fn text_table(d: &ReportData<'_>) -> String {
     let run_name = |r: &RunResult| -> String {
         r.run.labels.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(" / ")
     };
-    if runs.len() <= 6 {
+    let has_sets = label_columns(d.results).iter().any(|c| c == "feature_set");
+    if has_sets {
+        let lines = feature_set_lines(d);
+        let w0 = lines
+            .iter()
+            .map(|l| l.labels.iter().map(|(_, v)| v.len() + 3).sum::<usize>())
+            .max()
+            .unwrap_or(10)
+            .max(12);
+        let _ = writeln!(out, "sessions cut per replication (all features), mean (95% CI)");
+        let _ = writeln!(
+            out,
+            "{:<w0$}  {:>24}  {:>24}  {:>24}",
+            "feature set", "dns", "hardware", "hardware − dns (paired)"
+        );
+        for l in &lines {
+            let name = l.labels.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(" / ");
+            let cell = |e: &Option<crate::stats::Estimate>| e.as_ref().map(mean_ci).unwrap_or_else(|| "—".into());
+            let _ = writeln!(
+                out,
+                "{name:<w0$}  {:>24}  {:>24}  {:>24}",
+                cell(&l.dns),
+                cell(&l.hardware),
+                cell(&l.diff)
+            );
+        }
+    } else if runs.len() <= 6 {
         let mut feats: Vec<String> = d.scenario.base.features.iter().map(|f| f.name.clone()).collect();
         feats.push("all".into());
         let w0 = feats.iter().map(|f| f.len()).max().unwrap_or(7).max(7);
@@ -368,7 +556,28 @@ pub fn text_table(d: &ReportData<'_>) -> String {
             let _ = writeln!(out, "{:<60} {cell:>26}", run_name(r));
         }
     }
-    if !d.comparisons.is_empty() {
+    let any_blocked = d
+        .rows
+        .iter()
+        .any(|r| r.measure("blocked_in_maintenance").is_some_and(|e| e.mean > 0.0));
+    if any_blocked {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "{:<60} {:>12} {:>12} {:>14}",
+            "run: blocked during maintenance (all features)", "blocked", "% of arrivals", "peak/server"
+        );
+        for r in d.rows.iter().filter(|r| r.feature == "all") {
+            let b = r.measure("blocked_in_maintenance").map_or(f64::NAN, |e| e.mean);
+            let fr = r
+                .measure("blocked_in_maintenance_fraction")
+                .map_or(f64::NAN, |e| e.mean);
+            let peak = r.column("peak_sessions_per_server_mean").unwrap_or(f64::NAN);
+            let name = r.labels.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(" / ");
+            let _ = writeln!(out, "{name:<60} {b:>12.1} {:>11.2} % {peak:>14.1}", fr * 100.0);
+        }
+    }
+    if !d.comparisons.is_empty() && !has_sets {
         let _ = writeln!(out);
         let _ = writeln!(out, "hardware − DNS, paired per replication (all features):");
         for c in d.comparisons.iter().filter(|c| c.feature == "all") {

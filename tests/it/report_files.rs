@@ -1,1 +1,432 @@
-//! (to be written)
+//! The report folder a person reads first (DESIGN §3): every file is rendered, the charts are
+//! real pictures with the right words on them, the verdict quotes the summary's numbers, and
+//! the same seed gives the same bytes.
+
+use drainsim::model::LoadBalancing;
+use drainsim::report::{self, ReportData, fixed};
+use drainsim::runner::{RunOptions, RunResult, run_all};
+use drainsim::scenario;
+use drainsim::summary::{self, Comparison, SummaryRow};
+
+use crate::common;
+
+/// A small pool: FE 1 paused at 30 min, restarted 10 min later; two features that drain under
+/// any load balancing and two that need DNS load balancing. `sweep` is the `[sweep]` table body.
+fn scenario_text(sweep: &str) -> String {
+    format!(
+        r#"
+name = "Report test: pause FE 1, wait, restart"
+seed = 7
+replications = 4
+horizon = "1h"
+
+[pool]
+servers = 4
+load_balancing = "dns"
+quorum = "none"
+
+[[feature]]
+name = "im"
+arrivals_per_hour = 1500
+duration = {{ distribution = "exponential", mean = "3m" }}
+
+[[feature]]
+name = "av_conference"
+arrivals_per_hour = 40
+duration = {{ distribution = "lognormal", median = "8m", sigma = 0.6 }}
+
+[[feature]]
+name = "response_group"
+arrivals_per_hour = 300
+duration = {{ distribution = "lognormal", median = "2m", sigma = 0.6 }}
+
+[[feature]]
+name = "call_park"
+arrivals_per_hour = 200
+duration = {{ distribution = "uniform", min = "10s", max = "90s" }}
+
+[[step]]
+at = "30m"
+action = "pause"
+server = 1
+
+[[step]]
+action = "wait"
+duration = "10m"
+
+[[step]]
+action = "restart"
+server = 1
+downtime = "2m"
+
+{sweep}
+"#
+    )
+}
+
+/// What a report is made of, owned.
+struct Rendered {
+    results: Vec<RunResult>,
+    rows: Vec<SummaryRow>,
+    comparisons: Vec<Comparison>,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+impl Rendered {
+    fn file(&self, name: &str) -> &[u8] {
+        match self.files.iter().find(|(n, _)| n == name) {
+            Some((_, b)) => b,
+            None => panic!("{name} missing; rendered: {:?}", self.names()),
+        }
+    }
+
+    fn text(&self, name: &str) -> String {
+        String::from_utf8(self.file(name).to_vec()).expect("UTF-8")
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.files.iter().map(|(n, _)| n.as_str()).collect()
+    }
+
+    fn cut(&self, run: usize, feature: &str) -> drainsim::stats::Estimate {
+        *self
+            .rows
+            .iter()
+            .find(|r| r.run == run && r.feature == feature)
+            .and_then(|r| r.measure("cut"))
+            .expect("summary row")
+    }
+}
+
+fn render(text: &str, jobs: usize) -> Rendered {
+    let s = common::scenario(text);
+    let runs = scenario::expand(&s).expect("expands");
+    let opts = RunOptions {
+        jobs: Some(jobs),
+        ..RunOptions::default()
+    };
+    let results = run_all(&s, runs, &opts).expect("runs");
+    let rows = summary::summarize(&results);
+    let comparisons = summary::compare(&results);
+    let files = {
+        let d = ReportData {
+            scenario: &s,
+            source: text,
+            results: &results,
+            rows: &rows,
+            comparisons: &comparisons,
+            command: format!(
+                "drainsim run test.toml --seed {} --replications {}",
+                s.seed, s.replications
+            ),
+        };
+        report::render(&d)
+    };
+    Rendered {
+        results,
+        rows,
+        comparisons,
+        files,
+    }
+}
+
+/// Decodes a PNG and checks it is a picture: the expected size at least, and many colours
+/// (text is anti-aliased, features have their own colours) rather than a blank canvas.
+fn check_png(name: &str, bytes: &[u8]) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder
+        .read_info()
+        .unwrap_or_else(|e| panic!("{name}: not a PNG: {e}"));
+    let mut buf = vec![0; reader.output_buffer_size().expect("size")];
+    let info = reader
+        .next_frame(&mut buf)
+        .unwrap_or_else(|e| panic!("{name}: cannot decode: {e}"));
+    assert!(
+        info.width >= 1200 && info.height >= 700,
+        "{name}: {}×{}",
+        info.width,
+        info.height
+    );
+    assert_eq!(info.color_type, png::ColorType::Rgb, "{name}");
+    let pixels = &buf[..info.buffer_size()];
+    let mut colours: Vec<[u8; 3]> = pixels.chunks_exact(3).map(|p| [p[0], p[1], p[2]]).collect();
+    let white = colours.iter().filter(|p| **p == [255, 255, 255]).count();
+    colours.sort_unstable();
+    colours.dedup();
+    assert!(
+        colours.len() >= 50,
+        "{name}: only {} distinct colours",
+        colours.len()
+    );
+    let inked = 1.0 - white as f64 / (pixels.len() / 3) as f64;
+    assert!(
+        inked > 0.02,
+        "{name}: only {:.1} % of pixels are not white",
+        inked * 100.0
+    );
+}
+
+/// Every chart of `names` exists as SVG and decodable PNG, and its SVG contains `words`.
+fn check_chart(r: &Rendered, name: &str, words: &[&str]) {
+    check_png(name, r.file(&format!("{name}.png")));
+    let svg = r.text(&format!("{name}.svg"));
+    assert!(svg.starts_with("<svg"), "{name}.svg is not an SVG");
+    for w in words {
+        assert!(svg.contains(w), "{name}.svg lacks {w:?}");
+    }
+}
+
+const FEATURES: [&str; 4] = ["im", "av_conference", "response_group", "call_park"];
+
+#[test]
+fn lb_sweep_report_has_every_file_and_legible_charts() {
+    let r = render(
+        &scenario_text("[sweep]\nload_balancing = [\"dns\", \"hardware\"]"),
+        2,
+    );
+    for f in [
+        "summary.csv",
+        "replications.csv",
+        "restarts.csv",
+        "drains.csv",
+        "timeseries.csv",
+        "compare.csv",
+        "scenario.toml",
+        "report.md",
+    ] {
+        assert!(!r.file(f).is_empty(), "{f} is empty");
+    }
+    // No wait or feature_sets axis: those charts do not apply.
+    for absent in ["cut_vs_wait.svg", "cut_by_feature_set.svg"] {
+        assert!(!r.names().contains(&absent), "{absent} should not be drawn");
+    }
+    let mut cut_words = vec![
+        "sessions cut per replication",
+        "feature",
+        "DNS load balancing",
+        "hardware load balancing",
+    ];
+    cut_words.extend(FEATURES);
+    check_chart(&r, "cut_by_feature", &cut_words);
+    let mut occ_words = vec![
+        "simulated time (h:mm)",
+        "sessions on FE 1",
+        "pause 0:30",
+        "restart 0:40",
+    ];
+    occ_words.extend(FEATURES);
+    check_chart(&r, "occupancy", &occ_words);
+    check_chart(
+        &r,
+        "drain_time_cdf",
+        &[
+            "minutes after the pause",
+            "pauses drained",
+            "DNS load balancing",
+        ],
+    );
+
+    let md = r.text("report.md");
+    for chart in ["cut_by_feature", "occupancy", "drain_time_cdf"] {
+        assert!(
+            md.contains(&format!("]({chart}.svg)")),
+            "report.md does not embed {chart}.svg"
+        );
+        assert!(
+            md.contains(&format!("]({chart}.png)")),
+            "report.md does not link {chart}.png"
+        );
+    }
+    assert!(
+        md.contains("drainsim run test.toml --seed 7 --replications 4"),
+        "reproducing command missing"
+    );
+    assert!(
+        md.contains("## The scenario in brief") && md.contains("1. at 30m: pause FE 1"),
+        "{md}"
+    );
+    assert!(
+        md.contains("restarting FE 1 10 min after pausing it"),
+        "{md}"
+    );
+}
+
+/// The number after `marker` in `s` (digits and one dot), and the rest of `s` after it.
+fn number_after<'a>(s: &'a str, marker: &str) -> (String, &'a str) {
+    let i = s
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker:?} not in {s:?}"))
+        + marker.len();
+    let rest = &s[i..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(rest.len());
+    (rest[..end].to_string(), &rest[end..])
+}
+
+#[test]
+fn verdict_quotes_the_summary_numbers() {
+    let r = render(
+        &scenario_text("[sweep]\nload_balancing = [\"dns\", \"hardware\"]"),
+        2,
+    );
+    let md = r.text("report.md");
+    let verdict = md
+        .lines()
+        .find(|l| l.starts_with("- With **hardware** load balancing"))
+        .unwrap_or_else(|| panic!("no hardware verdict in:\n{md}"));
+    let run_of = |lb: LoadBalancing| {
+        r.results
+            .iter()
+            .find(|x| x.run.config.pool.load_balancing == lb)
+            .expect("run")
+            .run
+            .index
+    };
+    let (hw, dns) = (
+        r.cut(run_of(LoadBalancing::Hardware), "all"),
+        r.cut(run_of(LoadBalancing::Dns), "all"),
+    );
+    assert!(
+        hw.low.is_finite() && dns.low.is_finite(),
+        "4 replications give intervals"
+    );
+
+    let (mean, rest) = number_after(verdict, "cuts **");
+    let (low, rest) = number_after(rest, "(95 % CI ");
+    let (high, rest) = number_after(rest, "–");
+    assert_eq!(
+        (mean, low, high),
+        (fixed(hw.mean, 2), fixed(hw.low, 2), fixed(hw.high, 2)),
+        "{verdict}"
+    );
+
+    let (mean, rest) = number_after(rest, "with **DNS** load balancing **");
+    let (low, rest) = number_after(rest, "(95 % CI ");
+    let (high, rest) = number_after(rest, "–");
+    assert_eq!(
+        (mean, low, high),
+        (fixed(dns.mean, 2), fixed(dns.low, 2), fixed(dns.high, 2)),
+        "{verdict}"
+    );
+
+    // The paired difference, when it is significant, is the comparison's.
+    let c = r
+        .comparisons
+        .iter()
+        .find(|c| c.feature == "all")
+        .expect("comparison");
+    if c.diff.low > 0.0 {
+        let (diff, rest) = number_after(rest, "hardware load balancing cuts ");
+        let (low, rest) = number_after(rest, "(95 % CI ");
+        let (high, _) = number_after(rest, "–");
+        assert_eq!(
+            (diff, low, high),
+            (
+                fixed(c.diff.mean, 2),
+                fixed(c.diff.low, 2),
+                fixed(c.diff.high, 2)
+            )
+        );
+    }
+    // The same numbers in the table, with the same rounding.
+    for e in [hw, dns] {
+        assert!(
+            md.contains(&format!(" | {} | ", report::mean_ci(&e))),
+            "table lacks {}",
+            report::mean_ci(&e)
+        );
+    }
+}
+
+#[test]
+fn same_seed_same_bytes_whatever_the_threads() {
+    let text = scenario_text("[sweep]\nload_balancing = [\"dns\", \"hardware\"]");
+    let a = render(&text, 1);
+    let b = render(&text, 2);
+    assert_eq!(a.names(), b.names());
+    for ((name, x), (_, y)) in a.files.iter().zip(&b.files) {
+        assert!(x == y, "{name} differs between two runs of the same seed");
+    }
+}
+
+#[test]
+fn wait_sweep_draws_cut_vs_wait() {
+    let r = render(
+        &scenario_text(
+            "[sweep]\nload_balancing = [\"dns\", \"hardware\"]\nwait = [\"2m\", \"10m\", \"20m\"]",
+        ),
+        2,
+    );
+    check_chart(
+        &r,
+        "cut_vs_wait",
+        &[
+            "wait between pause and restart (min)",
+            "sessions cut per replication",
+            "DNS load balancing",
+            "hardware load balancing",
+        ],
+    );
+    // Three contexts (waits) of a DNS/hardware pair: small multiples, every feature named.
+    let mut words = vec!["wait_s = 120", "wait_s = 600", "wait_s = 1200"];
+    words.extend(FEATURES);
+    check_chart(&r, "cut_by_feature", &words);
+    check_chart(&r, "occupancy", &["sessions on FE 1"]);
+    let md = r.text("report.md");
+    assert!(md.contains("](cut_vs_wait.svg)"));
+    assert!(!r.names().contains(&"cut_by_feature_set.svg"));
+    // One verdict per wait, each with its own time since the pause.
+    for w in ["2 min", "10 min", "20 min"] {
+        assert!(
+            md.contains(&format!("restarting FE 1 {w} after pausing it")),
+            "no verdict for {w}:\n{md}"
+        );
+    }
+}
+
+#[test]
+fn feature_set_sweep_draws_cut_by_feature_set() {
+    let r = render(
+        &scenario_text(
+            "[sweep]\nload_balancing = [\"dns\", \"hardware\"]\nfeature_sets = [[\"im\", \"av_conference\"], [\"im\", \"response_group\", \"call_park\"], [\"im\", \"av_conference\", \"response_group\", \"call_park\"]]",
+        ),
+        2,
+    );
+    check_chart(
+        &r,
+        "cut_by_feature_set",
+        &[
+            "feature set",
+            "sessions cut per replication (all features)",
+            "im+av_conference",
+            "DNS load balancing",
+            "hardware load balancing",
+        ],
+    );
+    check_chart(&r, "cut_by_feature", &FEATURES);
+    let md = r.text("report.md");
+    assert!(md.contains("](cut_by_feature_set.svg)"));
+    // The set without a DNS-dependent feature cuts the same under both load balancings: the
+    // verdict says so rather than naming a feature that is not there.
+    assert!(md.contains("(feature_set = im+av_conference)"), "{md}");
+}
+
+#[test]
+fn a_run_without_sweep_gets_a_verdict_and_one_bar_per_feature() {
+    let r = render(&scenario_text(""), 1);
+    assert_eq!(r.results.len(), 1);
+    let e = r.cut(0, "all");
+    let md = r.text("report.md");
+    let line = format!(
+        "- With **DNS** load balancing, restarting FE 1 10 min after pausing it cuts **{}** sessions per replication (95 % CI {}–{})",
+        fixed(e.mean, 2),
+        fixed(e.low, 2),
+        fixed(e.high, 2)
+    );
+    assert!(md.contains(&line), "expected {line:?} in:\n{md}");
+    let mut words = vec!["sessions cut per replication", "DNS load balancing"];
+    words.extend(FEATURES);
+    check_chart(&r, "cut_by_feature", &words);
+    assert!(!r.names().contains(&"compare.csv"));
+}
