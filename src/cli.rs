@@ -36,6 +36,17 @@ enum Command {
     },
     /// List the built-in feature catalogue (Lync 2013 / SfB 2015 defaults).
     Features,
+    /// Run every scenario that has [[expect]] entries and check them (runbooks as tests).
+    Test {
+        /// Scenario files or folders (default: scenarios/).
+        paths: Vec<PathBuf>,
+        /// Override the replications of every scenario.
+        #[arg(long)]
+        replications: Option<u32>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
 }
 
 /// Output format of `run` on stdout.
@@ -126,6 +137,11 @@ pub fn main() -> ExitCode {
         }),
         Some(Command::Run(args)) => run(args),
         Some(Command::Check { scenarios }) => check(&scenarios),
+        Some(Command::Test {
+            paths,
+            replications,
+            jobs,
+        }) => test(&paths, replications, jobs),
         Some(Command::Features) => {
             println!("{:<27} {:<11} {:<13} {:<15} description", "feature", "service", "needs DNS LB", "on server loss");
             for e in CATALOGUE {
@@ -158,6 +174,130 @@ fn check(paths: &[PathBuf]) -> ExitCode {
         }
     }
     if bad > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS }
+}
+
+/// Installs a Ctrl-C handler that sets the returned flag (once per process).
+fn interrupt_flag() -> Arc<AtomicBool> {
+    static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let f = flag.clone();
+        // If a handler cannot be installed the default one stays: Ctrl-C kills the process,
+        // and since reports are renamed into place only when complete, none is left half-written.
+        let _ = ctrlc::set_handler(move || f.store(true, Ordering::SeqCst));
+        flag
+    })
+    .clone()
+}
+
+/// The scenario files under `paths` (folders searched for `*.toml`, sorted).
+fn scenario_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let roots = if paths.is_empty() {
+        vec![PathBuf::from("scenarios")]
+    } else {
+        paths.to_vec()
+    };
+    let mut out = Vec::new();
+    for p in roots {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(&p)
+                .map(|rd| {
+                    rd.filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|f| f.extension().is_some_and(|x| x == "toml"))
+                        .collect()
+                })
+                .unwrap_or_default();
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn test(paths: &[PathBuf], replications: Option<u32>, jobs: Option<usize>) -> ExitCode {
+    let files = scenario_files(paths);
+    if files.is_empty() {
+        eprintln!("no scenario files found");
+        return ExitCode::from(2);
+    }
+    let cancel = interrupt_flag();
+    let (mut passed, mut failed, mut bad) = (0usize, 0usize, 0usize);
+    for f in &files {
+        let mut scenario = match load_file(f) {
+            Ok((s, _)) => s,
+            Err(e) => {
+                eprintln!("{e}");
+                bad += 1;
+                continue;
+            }
+        };
+        if scenario.expects.is_empty() {
+            continue;
+        }
+        if let Some(r) = replications {
+            scenario.replications = r.clamp(1, scenario.limits.max_replications);
+        }
+        let runs = match scenario::expand(&scenario) {
+            Ok(r) => r,
+            Err(msgs) => {
+                for m in msgs {
+                    eprintln!("{}: sweep: {m}", scenario.file);
+                }
+                bad += 1;
+                continue;
+            }
+        };
+        let opts = RunOptions {
+            jobs,
+            cancel: Some(cancel.clone()),
+            on_replication: None,
+        };
+        let started = std::time::Instant::now();
+        let results = match run_all(&scenario, runs, &opts) {
+            Ok(r) => r,
+            Err(RunError::Interrupted) => {
+                eprintln!("interrupted");
+                return ExitCode::from(130);
+            }
+            Err(e) => {
+                eprintln!("{}: {e}", scenario.file);
+                bad += 1;
+                continue;
+            }
+        };
+        let rows = summary::summarize(&results);
+        let failures = expect::check(&scenario.expects, &rows);
+        let n = scenario.expects.len();
+        let verdict = if failures.is_empty() { "ok" } else { "FAILED" };
+        println!(
+            "{}: {verdict} ({} of {n} expectations held; {} replications, {:.1} s)",
+            f.display(),
+            n - failures.len().min(n),
+            scenario.replications,
+            started.elapsed().as_secs_f64()
+        );
+        for fl in &failures {
+            println!("  {fl}");
+        }
+        if failures.is_empty() {
+            passed += 1;
+        } else {
+            failed += 1;
+        }
+    }
+    if bad > 0 {
+        eprintln!("{bad} scenario file(s) could not be run");
+    }
+    println!("{passed} passed, {failed} failed");
+    if bad > 0 {
+        ExitCode::from(2)
+    } else if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn run(args: RunArgs) -> ExitCode {
@@ -220,7 +360,7 @@ fn run(args: RunArgs) -> ExitCode {
         return ExitCode::from(2);
     }
 
-    let cancel = Arc::new(AtomicBool::new(false));
+    let cancel = interrupt_flag();
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let bar = show_progress.then(|| {
         let b = indicatif::ProgressBar::new(total);
@@ -260,7 +400,6 @@ fn run(args: RunArgs) -> ExitCode {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let _ = cancel.load(Ordering::Relaxed);
     let rows = summary::summarize(&results);
     let comparisons = summary::compare(&results);
     let mut command = String::from("drainsim run");
@@ -277,6 +416,10 @@ fn run(args: RunArgs) -> ExitCode {
         command,
     };
     let files = report::render(&data);
+    if cancel.load(Ordering::SeqCst) {
+        eprintln!("interrupted; no report written");
+        return ExitCode::from(130);
+    }
     if let Err(e) = report::write(&out_dir, args.force, &files) {
         eprintln!("cannot write the report: {e}");
         return ExitCode::from(2);

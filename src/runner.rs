@@ -67,13 +67,14 @@ pub fn simulate(
     scenario: &Scenario,
     run: &Run,
     replication: u32,
+    cancel: Option<&AtomicBool>,
 ) -> Result<ReplicationOutcome, SimError> {
     let seeds = Seeds::derive(scenario.seed, replication as u64);
     let sim = Simulation::new(&run.config, seeds).record_timeseries(replication == 0);
     Ok(ReplicationOutcome {
         replication,
         seeds,
-        metrics: sim.run()?,
+        metrics: sim.run_cancellable(cancel)?,
     })
 }
 
@@ -103,7 +104,9 @@ pub fn run_all(
                     return Err(RunError::Interrupted);
                 }
                 let run = &runs[r];
-                let out = simulate(scenario, run, k).map_err(|source| RunError::Simulation {
+                let out = simulate(scenario, run, k, cancel.as_deref()).map_err(|source| match source {
+                    SimError::Cancelled { .. } => RunError::Interrupted,
+                    source => RunError::Simulation {
                     run: r,
                     labels: run
                         .labels
@@ -113,7 +116,7 @@ pub fn run_all(
                         .join(", "),
                     replication: k,
                     source,
-                });
+                }});
                 if let Some(f) = &opts.on_replication {
                     f();
                 }

@@ -19,6 +19,12 @@ use crate::engine::{self, EventQueue, Model, SimTime, Stop};
 /// A replication that could not finish.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SimError {
+    /// The run was cancelled (e.g. Ctrl-C).
+    #[error("cancelled at simulated time {at}")]
+    Cancelled {
+        /// Simulated time reached.
+        at: SimTime,
+    },
     /// The event budget ran out before the horizon.
     #[error(
         "event budget of {budget} events exhausted at simulated time {at} (horizon {horizon}); \
@@ -303,17 +309,38 @@ impl<'a> Simulation<'a> {
     }
 
     /// Runs to the horizon and returns the measures.
-    pub fn run(mut self) -> Result<ReplicationMetrics, SimError> {
+    pub fn run(self) -> Result<ReplicationMetrics, SimError> {
+        self.run_cancellable(None)
+    }
+
+    /// Runs to the horizon, checking `cancel` every million events.
+    pub fn run_cancellable(
+        mut self,
+        cancel: Option<&std::sync::atomic::AtomicBool>,
+    ) -> Result<ReplicationMetrics, SimError> {
+        const CHUNK: u64 = 1 << 20;
         let cfg = self.state.cfg;
-        let budget = cfg.event_budget.saturating_sub(self.state.m.events);
-        let (stop, handled) = engine::run(&mut self.state, &mut self.queue, cfg.horizon, budget);
-        self.state.m.events += handled;
-        if let Stop::BudgetExhausted { at } = stop {
-            return Err(SimError::EventBudget {
-                budget: cfg.event_budget,
-                at,
-                horizon: cfg.horizon,
-            });
+        loop {
+            let left = cfg.event_budget.saturating_sub(self.state.m.events);
+            let chunk = left.min(CHUNK);
+            let (stop, handled) =
+                engine::run(&mut self.state, &mut self.queue, cfg.horizon, chunk);
+            self.state.m.events += handled;
+            match stop {
+                Stop::Horizon => break,
+                Stop::BudgetExhausted { at } if chunk == left => {
+                    return Err(SimError::EventBudget {
+                        budget: cfg.event_budget,
+                        at,
+                        horizon: cfg.horizon,
+                    });
+                }
+                Stop::BudgetExhausted { at } => {
+                    if cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed)) {
+                        return Err(SimError::Cancelled { at });
+                    }
+                }
+            }
         }
         self.finished = true;
         Ok(self.state.finish(cfg.horizon))

@@ -83,6 +83,9 @@ pub struct Limits {
     pub max_horizon: SimTime,
     /// Most servers in a pool.
     pub max_servers: u32,
+    /// Most sessions the workload may keep active at once (λ·E[S] summed over features), so
+    /// that an absurd rate is refused before it exhausts memory.
+    pub max_active_sessions: f64,
 }
 
 impl Default for Limits {
@@ -93,6 +96,7 @@ impl Default for Limits {
             max_total_replications: 2_000_000,
             max_horizon: SimTime::from_secs(366 * 86_400),
             max_servers: 1000,
+            max_active_sessions: 20_000_000.0,
         }
     }
 }
@@ -403,6 +407,7 @@ fn validate(ctx: &mut Ctx<'_>, raw: &RawScenario, files: &dyn FileSource, limits
         topology: resolved,
         utilisation_threshold: utilisation_threshold?,
     };
+    check_load(ctx, &base, limits);
     let axes = sweep::validate_axes(ctx, &raw.sweep, &base, limits);
     let expects = validate_expects(ctx, &raw.expect, &axes);
     if !ctx.diags.is_empty() {
@@ -429,6 +434,39 @@ fn validate(ctx: &mut Ctx<'_>, raw: &RawScenario, files: &dyn FileSource, limits
         return None;
     }
     Some(scenario)
+}
+
+/// Refuses, before running, a workload that would exhaust memory or the event budget.
+fn check_load(ctx: &mut Ctx<'_>, cfg: &RunConfig, limits: &Limits) {
+    let root = FieldPath::root();
+    let active: f64 = cfg
+        .features
+        .iter()
+        .map(|f| f.arrivals_per_hour / 3600.0 * f.duration.mean_s())
+        .sum();
+    if active > limits.max_active_sessions {
+        ctx.err(
+            &root.key("feature"),
+            format!(
+                "the features would keep about {active:.3e} sessions active at once (arrival rate × \
+                 mean duration), beyond the limit of {:.0e}; lower the rates or durations",
+                limits.max_active_sessions
+            ),
+        );
+    }
+    let hours = cfg.horizon.as_secs_f64() / 3600.0;
+    let events: f64 = cfg.features.iter().map(|f| 2.0 * f.arrivals_per_hour * hours).sum();
+    if events > cfg.event_budget as f64 {
+        ctx.err(
+            &root.key("event_budget"),
+            format!(
+                "about {events:.3e} events are expected per replication (an arrival and a \
+                 departure per session over the {} horizon), beyond the event budget of {}; \
+                 lower the rates or the horizon, or raise event_budget",
+                cfg.horizon, cfg.event_budget
+            ),
+        );
+    }
 }
 
 fn pick<T>(ctx: &mut Ctx<'_>, path: FieldPath, r: Result<T, String>) -> Option<T> {

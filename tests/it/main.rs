@@ -3,6 +3,7 @@
 mod common;
 
 mod closed_form;
+mod golden;
 mod harness;
 mod lifecycle;
 mod pool_maintenance;
