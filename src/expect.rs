@@ -55,20 +55,14 @@ pub fn check(expects: &[Expectation], rows: &[SummaryRow]) -> Vec<Failure> {
                 if !x.is_finite() {
                     problems.push("is undefined".to_string());
                 } else {
-                    if let Some(m) = b.min {
-                        if x < m {
-                            problems.push(format!("is below min {m}"));
-                        }
+                    if let Some(m) = b.min.filter(|&m| x < m) {
+                        problems.push(format!("is below min {m}"));
                     }
-                    if let Some(m) = b.max {
-                        if x > m {
-                            problems.push(format!("is above max {m}"));
-                        }
+                    if let Some(m) = b.max.filter(|&m| x > m) {
+                        problems.push(format!("is above max {m}"));
                     }
-                    if let Some((t, tol)) = b.approx {
-                        if (x - t).abs() > tol {
-                            problems.push(format!("is not within {tol} of {t}"));
-                        }
+                    if let Some((t, tol)) = b.approx.filter(|&(t, tol)| (x - t).abs() > tol) {
+                        problems.push(format!("is not within {tol} of {t}"));
                     }
                 }
                 if !problems.is_empty() {

@@ -5,8 +5,11 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::model::FeatureCounts;
 
+/// Reads one measure off a feature's counts.
+pub type Extract = fn(&FeatureCounts) -> f64;
+
 /// The per-feature measures of R10, as `(name, extractor)`, in report order.
-pub const MEASURES: &[(&str, fn(&FeatureCounts) -> f64)] = &[
+pub const MEASURES: &[(&str, Extract)] = &[
     ("arrivals", |c| c.arrivals as f64),
     ("accepted", |c| c.accepted as f64),
     ("redirected", |c| c.redirected as f64),

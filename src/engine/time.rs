@@ -54,7 +54,7 @@ impl fmt::Display for SimTime {
         if us == 0 {
             return write!(f, "0s");
         }
-        if us % SimTime::SECOND != 0 {
+        if !us.is_multiple_of(SimTime::SECOND) {
             return write!(f, "{}s", self.as_secs_f64());
         }
         let mut s = us / SimTime::SECOND;

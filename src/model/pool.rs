@@ -157,11 +157,10 @@ impl Pool {
         if !self.up[s] || self.quorum_lost {
             return false;
         }
-        match (self.monitor, self.service_state(s, FRONT_END)) {
-            (_, ServiceState::Stopped) => false,
-            (HealthMonitor::Service, ServiceState::Paused) => false,
-            _ => true,
-        }
+        !matches!(
+            (self.monitor, self.service_state(s, FRONT_END)),
+            (_, ServiceState::Stopped) | (HealthMonitor::Service, ServiceState::Paused)
+        )
     }
 
     /// What a new session of feature `f` meets on server `s` (R3): its own service's state,

@@ -253,8 +253,8 @@ impl<'a> Simulation<'a> {
 
     /// Also records occupancy every `sample_interval` of the run's configuration.
     pub fn record_timeseries(mut self, yes: bool) -> Self {
-        if yes && !self.state.record_timeseries {
-            if self.state.cfg.sample_interval.is_some() {
+        if yes && !self.state.record_timeseries && self.state.cfg.sample_interval.is_some() {
+            {
                 self.queue.schedule(SimTime::ZERO, Event::Sample);
                 self.state.record_timeseries = true;
             }
@@ -690,7 +690,7 @@ impl State<'_> {
         let holds = rule.holds(n, |s| {
             pool.is_up(s) && pool.service_state(s, FRONT_END) != ServiceState::Stopped
         });
-        if holds == !self.pool.quorum_lost() {
+        if holds != self.pool.quorum_lost() {
             return;
         }
         self.pool.set_quorum_lost(!holds);
@@ -784,10 +784,11 @@ impl State<'_> {
                 ts.active.push(self.pool.active(s, f));
             }
         }
-        if let Some(i) = self.cfg.sample_interval {
-            if now.plus(i) <= self.cfg.horizon && i > SimTime::ZERO {
-                q.schedule_in(i, Event::Sample);
-            }
+        if let Some(i) = self.cfg.sample_interval
+            && now.plus(i) <= self.cfg.horizon
+            && i > SimTime::ZERO
+        {
+            q.schedule_in(i, Event::Sample);
         }
     }
 
@@ -1066,11 +1067,12 @@ impl State<'_> {
     /// The current step failed: record why and stop the plan.
     fn fail_plan(&mut self, now: SimTime, reason: String) {
         let action = self.cfg.plan[self.step].action.name();
-        if let Some(r) = self.m.steps.last_mut() {
-            if r.index == self.step && r.ended.is_none() {
-                r.ended = Some(now);
-                r.outcome = "failed";
-            }
+        if let Some(r) = self.m.steps.last_mut()
+            && r.index == self.step
+            && r.ended.is_none()
+        {
+            r.ended = Some(now);
+            r.outcome = "failed";
         }
         self.m.plan_failure = Some(format!("step {} ({action}): {reason}", self.step + 1));
         self.waiting = Waiting::Nothing;
@@ -1096,17 +1098,17 @@ impl State<'_> {
                 }
                 return;
             };
-            if let Some(at) = step.at {
-                if at > now {
-                    // The plan sleeps until then; `StepStart` re-enters here.
-                    q.schedule(
-                        at,
-                        Event::StepStart {
-                            step: self.step as u32,
-                        },
-                    );
-                    return;
-                }
+            if let Some(at) = step.at
+                && at > now
+            {
+                // The plan sleeps until then; `StepStart` re-enters here.
+                q.schedule(
+                    at,
+                    Event::StepStart {
+                        step: self.step as u32,
+                    },
+                );
+                return;
             }
             if self.m.plan_started.is_none() {
                 self.m.plan_started = Some(now);
@@ -1201,11 +1203,12 @@ impl State<'_> {
 
     /// Marks the current step ended at `now` and moves the cursor (without re-entering the plan).
     fn finish_current(&mut self, now: SimTime, outcome: &'static str) {
-        if let Some(r) = self.m.steps.last_mut() {
-            if r.index == self.step && r.ended.is_none() {
-                r.ended = Some(now);
-                r.outcome = outcome;
-            }
+        if let Some(r) = self.m.steps.last_mut()
+            && r.index == self.step
+            && r.ended.is_none()
+        {
+            r.ended = Some(now);
+            r.outcome = outcome;
         }
         self.step += 1;
         self.step_gen = self.step_gen.wrapping_add(1);

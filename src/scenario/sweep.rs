@@ -96,7 +96,7 @@ const POOL_KEYS: &[&str] = &[
 fn set_pool(pool: &mut PoolConfig, key: &str, v: &toml::Value, quorum_explicit: bool) -> Result<(), String> {
     let s = || v.as_str().ok_or_else(|| format!("expected a string, got {v}"));
     let int = || v.as_integer().ok_or_else(|| format!("expected an integer, got {v}"));
-    let dur = || s().and_then(|t| parse_duration(t));
+    let dur = || s().and_then(parse_duration);
     match key {
         "pool.servers" => {
             let n = int()?;

@@ -320,10 +320,10 @@ pub(super) fn parse(
         diags: Vec::new(),
     };
     let scenario = validate(&mut ctx, &raw, files, limits);
-    if ctx.diags.is_empty() {
-        if let Some(s) = scenario {
-            return Ok(s);
-        }
+    if ctx.diags.is_empty()
+        && let Some(s) = scenario
+    {
+        return Ok(s);
     }
     ctx.diags.sort_by_key(|d| d.position.unwrap_or((usize::MAX, 0)));
     Err(ScenarioError { diagnostics: ctx.diags })
@@ -348,13 +348,13 @@ fn validate(ctx: &mut Ctx<'_>, raw: &RawScenario, files: &dyn FileSource, limits
         );
     }
     let horizon = ctx.positive_duration(&root.key("horizon"), &raw.horizon, None);
-    if let Some(h) = horizon {
-        if h > limits.max_horizon {
-            ctx.err(
-                &root.key("horizon"),
-                format!("{h} is beyond the limit of {}", limits.max_horizon),
-            );
-        }
+    if let Some(h) = horizon
+        && h > limits.max_horizon
+    {
+        ctx.err(
+            &root.key("horizon"),
+            format!("{h} is beyond the limit of {}", limits.max_horizon),
+        );
     }
     let event_budget = raw.event_budget.unwrap_or(500_000_000);
     if event_budget == 0 {
@@ -503,10 +503,10 @@ fn validate_pool(ctx: &mut Ctx<'_>, raw: &RawPool, limits: &Limits) -> (Option<P
         Some(q) => pick(ctx, p.key("quorum"), parse_quorum(q)),
         None => Some(default_quorum(servers)),
     };
-    if let (Some(q), true) = (quorum, ok && raw.quorum.is_some()) {
-        if let Err(e) = check_quorum_size(q, servers) {
-            ctx.err(&p.key("quorum"), e);
-        }
+    if let (Some(q), true) = (quorum, ok && raw.quorum.is_some())
+        && let Err(e) = check_quorum_size(q, servers)
+    {
+        ctx.err(&p.key("quorum"), e);
     }
     let max_sessions = match raw.max_sessions_per_server {
         None => None,
@@ -922,10 +922,10 @@ fn validate_steps(
             None => None,
             Some(_) => ctx.duration(&p.key("at"), &rs.at, None),
         };
-        if let (Some(a), Some(h)) = (at, horizon) {
-            if a >= h {
-                ctx.err(&p.key("at"), format!("{a} is not before the horizon ({h})"));
-            }
+        if let (Some(a), Some(h)) = (at, horizon)
+            && a >= h
+        {
+            ctx.err(&p.key("at"), format!("{a} is not before the horizon ({h})"));
         }
         // Which optional fields this action takes.
         let takes = |f: &str| -> bool {
