@@ -2,6 +2,7 @@
 
 mod common;
 
+mod bad_input;
 mod closed_form;
 mod golden;
 mod harness;
@@ -10,3 +11,4 @@ mod pool_maintenance;
 mod properties;
 mod report_files;
 mod scenarios;
+mod state_machine;
