@@ -143,7 +143,10 @@ pub fn main() -> ExitCode {
             jobs,
         }) => test(&paths, replications, jobs),
         Some(Command::Features) => {
-            println!("{:<27} {:<11} {:<13} {:<15} description", "feature", "service", "needs DNS LB", "on server loss");
+            println!(
+                "{:<27} {:<11} {:<13} {:<15} description",
+                "feature", "service", "needs DNS LB", "on server loss"
+            );
             for e in CATALOGUE {
                 println!(
                     "{:<27} {:<11} {:<13} {:<15} {}",
@@ -165,7 +168,13 @@ fn check(paths: &[PathBuf]) -> ExitCode {
         match load_file(p) {
             Ok((s, _)) => {
                 let runs = scenario::expand(&s).map(|r| r.len()).unwrap_or(0);
-                println!("{}: ok ({} run{}, {} replications each)", p.display(), runs, if runs == 1 { "" } else { "s" }, s.replications);
+                println!(
+                    "{}: ok ({} run{}, {} replications each)",
+                    p.display(),
+                    runs,
+                    if runs == 1 { "" } else { "s" },
+                    s.replications
+                );
             }
             Err(e) => {
                 bad += 1;
@@ -173,7 +182,11 @@ fn check(paths: &[PathBuf]) -> ExitCode {
             }
         }
     }
-    if bad > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS }
+    if bad > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// Installs a Ctrl-C handler that sets the returned flag (once per process).
@@ -302,8 +315,17 @@ fn test(paths: &[PathBuf], replications: Option<u32>, jobs: Option<usize>) -> Ex
 
 fn run(args: RunArgs) -> ExitCode {
     let (mut scenario, source, stem, shown) = match &args.scenario {
-        None => match scenario::parse(crate::DEFAULT_SCENARIO, "scenarios/default.toml", &scenario::NoFiles) {
-            Ok(s) => (s, crate::DEFAULT_SCENARIO.to_string(), "default".to_string(), None),
+        None => match scenario::parse(
+            crate::DEFAULT_SCENARIO,
+            "scenarios/default.toml",
+            &scenario::NoFiles,
+        ) {
+            Ok(s) => (
+                s,
+                crate::DEFAULT_SCENARIO.to_string(),
+                "default".to_string(),
+                None,
+            ),
             Err(e) => {
                 eprintln!("{e}");
                 return ExitCode::from(2);
@@ -311,7 +333,10 @@ fn run(args: RunArgs) -> ExitCode {
         },
         Some(p) => match load_file(p) {
             Ok((s, text)) => {
-                let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
+                let stem = p
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "report".into());
                 (s, text, stem, Some(p.display().to_string()))
             }
             Err(e) => {
@@ -322,7 +347,10 @@ fn run(args: RunArgs) -> ExitCode {
     };
     if let Some(r) = args.replications {
         if r == 0 || r > scenario.limits.max_replications {
-            eprintln!("--replications must be between 1 and {}, got {r}", scenario.limits.max_replications);
+            eprintln!(
+                "--replications must be between 1 and {}, got {r}",
+                scenario.limits.max_replications
+            );
             return ExitCode::from(2);
         }
         scenario.replications = r;
@@ -354,7 +382,10 @@ fn run(args: RunArgs) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&stem));
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(&stem));
     if let Err(e) = report::folder::check_target(&out_dir, args.force) {
         eprintln!("{e}");
         return ExitCode::from(2);
@@ -406,7 +437,10 @@ fn run(args: RunArgs) -> ExitCode {
     if let Some(s) = &shown {
         command.push_str(&format!(" {s}"));
     }
-    command.push_str(&format!(" --seed {} --replications {}", scenario.seed, scenario.replications));
+    command.push_str(&format!(
+        " --seed {} --replications {}",
+        scenario.seed, scenario.replications
+    ));
     let data = ReportData {
         scenario: &scenario,
         source: &source,
@@ -439,15 +473,27 @@ fn run(args: RunArgs) -> ExitCode {
                     m.insert("replications".into(), r.replications.into());
                     for (i, (name, _)) in crate::stats::MEASURES.iter().enumerate() {
                         let e = &r.estimates[i];
-                        for (stat, x) in [("mean", e.mean), ("sd", e.sd), ("ci95_low", e.low), ("ci95_high", e.high)] {
-                            let v = if x.is_finite() { serde_json::Value::from(x) } else { serde_json::Value::Null };
+                        for (stat, x) in [
+                            ("mean", e.mean),
+                            ("sd", e.sd),
+                            ("ci95_low", e.low),
+                            ("ci95_high", e.high),
+                        ] {
+                            let v = if x.is_finite() {
+                                serde_json::Value::from(x)
+                            } else {
+                                serde_json::Value::Null
+                            };
                             m.insert(format!("{name}_{stat}"), v);
                         }
                     }
                     serde_json::Value::Object(m)
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            );
         }
         Format::Text if !args.quiet => {
             println!("{}", scenario.name);
@@ -474,5 +520,9 @@ fn run(args: RunArgs) -> ExitCode {
             failures.len()
         );
     }
-    if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

@@ -27,7 +27,11 @@ pub fn check(expects: &[Expectation], rows: &[SummaryRow]) -> Vec<Failure> {
         let selected: Vec<&SummaryRow> = rows
             .iter()
             .filter(|r| has_feature || r.feature == "all")
-            .filter(|r| e.selectors.iter().all(|(k, v)| r.label(k).as_deref() == Some(v.as_str())))
+            .filter(|r| {
+                e.selectors
+                    .iter()
+                    .all(|(k, v)| r.label(k).as_deref() == Some(v.as_str()))
+            })
             .collect();
         let sel = e
             .selectors
@@ -47,7 +51,10 @@ pub fn check(expects: &[Expectation], rows: &[SummaryRow]) -> Vec<Failure> {
                 let Some(x) = r.column(&b.column) else {
                     out.push(Failure {
                         location: e.location.clone(),
-                        message: format!("run {} feature {}: column {} is empty", r.run, r.feature, b.column),
+                        message: format!(
+                            "run {} feature {}: column {} is empty",
+                            r.run, r.feature, b.column
+                        ),
                     });
                     continue;
                 };

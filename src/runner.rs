@@ -104,19 +104,21 @@ pub fn run_all(
                     return Err(RunError::Interrupted);
                 }
                 let run = &runs[r];
-                let out = simulate(scenario, run, k, cancel.as_deref()).map_err(|source| match source {
-                    SimError::Cancelled { .. } => RunError::Interrupted,
-                    source => RunError::Simulation {
-                    run: r,
-                    labels: run
-                        .labels
-                        .iter()
-                        .map(|(c, v)| format!("{c} = {v}"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    replication: k,
-                    source,
-                }});
+                let out =
+                    simulate(scenario, run, k, cancel.as_deref()).map_err(|source| match source {
+                        SimError::Cancelled { .. } => RunError::Interrupted,
+                        source => RunError::Simulation {
+                            run: r,
+                            labels: run
+                                .labels
+                                .iter()
+                                .map(|(c, v)| format!("{c} = {v}"))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            replication: k,
+                            source,
+                        },
+                    });
                 if let Some(f) = &opts.on_replication {
                     f();
                 }

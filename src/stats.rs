@@ -16,8 +16,12 @@ pub const MEASURES: &[(&str, Extract)] = &[
     ("landed_on_paused", |c| c.landed_on_paused as f64),
     ("blocked", |c| c.blocked as f64),
     ("failed", |c| c.failed as f64),
-    ("arrivals_in_maintenance", |c| c.arrivals_in_maintenance as f64),
-    ("blocked_in_maintenance", |c| c.blocked_in_maintenance as f64),
+    ("arrivals_in_maintenance", |c| {
+        c.arrivals_in_maintenance as f64
+    }),
+    ("blocked_in_maintenance", |c| {
+        c.blocked_in_maintenance as f64
+    }),
     ("blocked_in_maintenance_fraction", |c| {
         if c.arrivals_in_maintenance == 0 {
             0.0
@@ -50,7 +54,11 @@ pub const DRAIN_COLUMNS: &[&str] = &[
 ];
 
 /// Setup-delay quantiles over every accepted session of a run, written on every row.
-pub const SETUP_DELAY_COLUMNS: &[&str] = &["setup_delay_s_p50", "setup_delay_s_p95", "setup_delay_s_p99"];
+pub const SETUP_DELAY_COLUMNS: &[&str] = &[
+    "setup_delay_s_p50",
+    "setup_delay_s_p95",
+    "setup_delay_s_p99",
+];
 
 /// Per-run maintenance and capacity statistics, written on the `feature = "all"` row after the
 /// drain columns.
@@ -117,16 +125,34 @@ pub fn t95(df: usize) -> f64 {
 pub fn estimate(xs: &[f64]) -> Estimate {
     let n = xs.len();
     if n == 0 {
-        return Estimate { n, mean: f64::NAN, sd: f64::NAN, low: f64::NAN, high: f64::NAN };
+        return Estimate {
+            n,
+            mean: f64::NAN,
+            sd: f64::NAN,
+            low: f64::NAN,
+            high: f64::NAN,
+        };
     }
     let mean = xs.iter().sum::<f64>() / n as f64;
     if n < 2 {
-        return Estimate { n, mean, sd: f64::NAN, low: f64::NAN, high: f64::NAN };
+        return Estimate {
+            n,
+            mean,
+            sd: f64::NAN,
+            low: f64::NAN,
+            high: f64::NAN,
+        };
     }
     let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
     let sd = var.sqrt();
     let h = t95(n - 1) * sd / (n as f64).sqrt();
-    Estimate { n, mean, sd, low: mean - h, high: mean + h }
+    Estimate {
+        n,
+        mean,
+        sd,
+        low: mean - h,
+        high: mean + h,
+    }
 }
 
 /// The `q`-quantile of `sorted` (ascending), by linear interpolation between order statistics

@@ -2,7 +2,7 @@
 
 use crate::model::{DrainEnd, FeatureCounts};
 use crate::runner::RunResult;
-use crate::stats::{MEASURES, estimate, quantile, t95, Estimate};
+use crate::stats::{Estimate, MEASURES, estimate, quantile, t95};
 
 /// Drain statistics of one run (all servers, all replications).
 #[derive(Debug, Clone, PartialEq)]
@@ -262,7 +262,13 @@ pub fn drain_stats(r: &RunResult) -> DrainStats {
 pub fn summarize(results: &[RunResult]) -> Vec<SummaryRow> {
     let mut rows = Vec::new();
     for r in results {
-        let names: Vec<String> = r.run.config.features.iter().map(|f| f.name.clone()).collect();
+        let names: Vec<String> = r
+            .run
+            .config
+            .features
+            .iter()
+            .map(|f| f.name.clone())
+            .collect();
         for (f, name) in names.iter().enumerate() {
             let counts: Vec<FeatureCounts> = r
                 .replications
@@ -305,12 +311,21 @@ pub struct Comparison {
 pub fn compare(results: &[RunResult]) -> Vec<Comparison> {
     let mut out = Vec::new();
     let others = |r: &RunResult| -> Vec<(String, String)> {
-        r.run.labels.iter().filter(|(c, _)| c != "load_balancing").cloned().collect()
+        r.run
+            .labels
+            .iter()
+            .filter(|(c, _)| c != "load_balancing")
+            .cloned()
+            .collect()
     };
-    for d in results.iter().filter(|r| r.run.config.pool.load_balancing == crate::model::LoadBalancing::Dns) {
+    for d in results
+        .iter()
+        .filter(|r| r.run.config.pool.load_balancing == crate::model::LoadBalancing::Dns)
+    {
         let key = others(d);
         let Some(h) = results.iter().find(|r| {
-            r.run.config.pool.load_balancing == crate::model::LoadBalancing::Hardware && others(r) == key
+            r.run.config.pool.load_balancing == crate::model::LoadBalancing::Hardware
+                && others(r) == key
         }) else {
             continue;
         };
@@ -322,7 +337,11 @@ pub fn compare(results: &[RunResult]) -> Vec<Comparison> {
             .iter()
             .enumerate()
             .map(|(i, f)| {
-                (f.name.clone(), Some(i), h.run.config.features.iter().position(|g| g.name == f.name))
+                (
+                    f.name.clone(),
+                    Some(i),
+                    h.run.config.features.iter().position(|g| g.name == f.name),
+                )
             })
             .collect();
         feats.push(("all".into(), None, None));

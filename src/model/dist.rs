@@ -192,7 +192,9 @@ impl HoldingTime {
             }
             DistKind::Deterministic { value_s } => format!("deterministic({value_s:.1} s)"),
             DistKind::Uniform { min_s, max_s } => format!("uniform({min_s:.1}–{max_s:.1} s)"),
-            DistKind::Gamma { mean_s, shape } => format!("gamma(mean {mean_s:.1} s, shape {shape})"),
+            DistKind::Gamma { mean_s, shape } => {
+                format!("gamma(mean {mean_s:.1} s, shape {shape})")
+            }
             DistKind::Weibull { scale_s, shape } => {
                 format!("weibull(scale {scale_s:.1} s, shape {shape})")
             }
@@ -209,10 +211,33 @@ mod tests {
     #[test]
     fn refuses_bad_parameters() {
         assert!(HoldingTime::new(DistKind::Exponential { mean_s: 0.0 }).is_err());
-        assert!(HoldingTime::new(DistKind::LogNormal { mu: 1.0, sigma: 0.0 }).is_err());
-        assert!(HoldingTime::new(DistKind::Uniform { min_s: 2.0, max_s: 1.0 }).is_err());
-        assert!(HoldingTime::new(DistKind::Gamma { mean_s: 1.0, shape: f64::NAN }).is_err());
-        assert!(HoldingTime::new(DistKind::Empirical { values_s: Arc::from(vec![]) }).is_err());
+        assert!(
+            HoldingTime::new(DistKind::LogNormal {
+                mu: 1.0,
+                sigma: 0.0
+            })
+            .is_err()
+        );
+        assert!(
+            HoldingTime::new(DistKind::Uniform {
+                min_s: 2.0,
+                max_s: 1.0
+            })
+            .is_err()
+        );
+        assert!(
+            HoldingTime::new(DistKind::Gamma {
+                mean_s: 1.0,
+                shape: f64::NAN
+            })
+            .is_err()
+        );
+        assert!(
+            HoldingTime::new(DistKind::Empirical {
+                values_s: Arc::from(vec![])
+            })
+            .is_err()
+        );
     }
 
     #[test]

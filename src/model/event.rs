@@ -18,6 +18,12 @@ pub enum Event {
         /// Epoch of the (server, feature) slot when the session was admitted.
         epoch: u32,
     },
+    /// A session whose client spent `setup_delay` on refusals and timeouts reaches the server
+    /// it chose (R4). Its details wait in a reusable slot of the simulation.
+    Connect {
+        /// Slot of the pending connection.
+        slot: u32,
+    },
     /// Plan step `step` becomes due (its `at` time was reached).
     StepStart {
         /// Index in the plan.

@@ -28,7 +28,7 @@ impl CutReason {
 }
 
 /// Counts for one feature in one replication. Conservation (R10):
-/// `arrivals = accepted + blocked + failed` and
+/// `arrivals = accepted + blocked + failed` (+ `connecting` while a run is in progress) and
 /// `accepted = completed + cut + disrupted + active_at_end`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FeatureCounts {
@@ -42,8 +42,12 @@ pub struct FeatureCounts {
     pub landed_on_paused: u64,
     /// No server would take them.
     pub blocked: u64,
-    /// Sent to a dead member before the monitor noticed.
+    /// Sent to a dead member before the monitor noticed, or whose chosen server could no longer
+    /// take them when they reached it after their setup delay.
     pub failed: u64,
+    /// Still on their way to a server (during their setup delay). Always 0 in a finished
+    /// replication: sessions connecting at the horizon count as accepted and active.
+    pub connecting: u64,
     /// Of the arrivals: those during the maintenance window (from the plan's first step to its
     /// end).
     pub arrivals_in_maintenance: u64,
@@ -98,12 +102,15 @@ impl FeatureCounts {
                 return *us as f64 / 1e6;
             }
         }
-        self.setup_delays.keys().last().map_or(0.0, |us| *us as f64 / 1e6)
+        self.setup_delays
+            .keys()
+            .last()
+            .map_or(0.0, |us| *us as f64 / 1e6)
     }
 
     /// Whether both conservation identities of R10 hold.
     pub fn conserved(&self) -> bool {
-        self.arrivals == self.accepted + self.blocked + self.failed
+        self.arrivals == self.accepted + self.blocked + self.failed + self.connecting
             && self.accepted == self.completed + self.cut() + self.disrupted + self.active_at_end
             && self.redirected + self.landed_on_paused <= self.accepted
             && self.blocked_in_maintenance <= self.blocked
@@ -118,6 +125,7 @@ impl FeatureCounts {
         self.landed_on_paused += other.landed_on_paused;
         self.blocked += other.blocked;
         self.failed += other.failed;
+        self.connecting += other.connecting;
         self.blocked_in_maintenance += other.blocked_in_maintenance;
         self.arrivals_in_maintenance += other.arrivals_in_maintenance;
         for (a, b) in self.cut_by.iter_mut().zip(other.cut_by) {

@@ -16,7 +16,10 @@ pub mod workload;
 pub use dist::{DistKind, HoldingTime};
 pub use event::Event;
 pub use feature::{CATALOGUE, CatalogueEntry, Feature, OnLoss, catalogue_entry};
-pub use metrics::{CutReason, DrainEnd, DrainRecord, StepRecord, TimeSeries, FeatureCounts, ReplicationMetrics, RestartRecord};
+pub use metrics::{
+    CutReason, DrainEnd, DrainRecord, FeatureCounts, ReplicationMetrics, RestartRecord, StepRecord,
+    TimeSeries,
+};
 pub use plan::{Action, Step, Target};
 pub use pool::{Pool, Status};
 pub use quorum::QuorumRule;

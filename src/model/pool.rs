@@ -64,6 +64,7 @@ pub struct Pool {
     pub(crate) epoch: Vec<u32>,
     pub(crate) hlb_up: Vec<bool>,
     quorum_lost: bool,
+    pub(crate) now: crate::engine::SimTime,
 }
 
 impl Pool {
@@ -94,7 +95,14 @@ impl Pool {
             epoch: vec![0; n * f],
             hlb_up: vec![true; n],
             quorum_lost: false,
+            now: crate::engine::SimTime::ZERO,
         }
+    }
+
+    /// Simulated time of the event being handled (for policies that depend on time, e.g. a
+    /// health monitor that polls).
+    pub fn now(&self) -> crate::engine::SimTime {
+        self.now
     }
 
     /// Number of servers.
@@ -199,7 +207,9 @@ impl Pool {
     /// Sessions on server `s` of features that use any service in `mask`.
     pub fn active_using(&self, s: usize, mask: super::ServiceMask) -> u32 {
         (0..self.n_features)
-            .filter(|&f| (0..self.n_services).any(|svc| mask.contains(svc) && self.feature_uses(f, svc)))
+            .filter(|&f| {
+                (0..self.n_services).any(|svc| mask.contains(svc) && self.feature_uses(f, svc))
+            })
             .map(|f| self.active(s, f))
             .sum()
     }

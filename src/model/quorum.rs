@@ -76,7 +76,11 @@ mod tests {
             (12, (5, 9)),
         ];
         for (n, req) in expect {
-            assert_eq!(QuorumRule::Lync2013.requirement(n), Some(req), "pool of {n}");
+            assert_eq!(
+                QuorumRule::Lync2013.requirement(n),
+                Some(req),
+                "pool of {n}"
+            );
             assert_eq!(QuorumRule::Sfb2019.requirement(n), Some(req), "pool of {n}");
         }
         for n in 13..=16 {

@@ -40,6 +40,16 @@ pub enum SimError {
     },
 }
 
+/// A session on its way to a server after refusals and timeouts (R4): admitted at `Connect`.
+#[derive(Debug, Clone, Copy)]
+struct PendingConnect {
+    server: u32,
+    feature: u16,
+    admission: Admission,
+    setup_delay: SimTime,
+    hold: SimTime,
+}
+
 /// The seed of one replication's random streams.
 ///
 /// It is derived from (scenario seed, replication) and deliberately *not* from the run: every
@@ -148,6 +158,10 @@ struct State<'a> {
     busy_sessions: u32,
     /// Since when each server has been above the threshold, during maintenance.
     above_since: Vec<Option<SimTime>>,
+    /// Sessions still connecting (after a setup delay), by slot; free slots are reused, so
+    /// nothing is allocated per session once the slab has grown to the peak.
+    connecting: Vec<PendingConnect>,
+    free_slots: Vec<u32>,
 }
 
 /// One replication, steppable event by event (for lifecycle tests) or run to the horizon.
@@ -183,7 +197,11 @@ impl<'a> Simulation<'a> {
         let mut place_rng = Vec::with_capacity(nf);
         for f in &cfg.features {
             let key = mix64(seeds.sessions ^ stable_hash(&f.name));
-            for (stream, v) in [(1, &mut arrival_rng), (2, &mut hold_rng), (3, &mut place_rng)] {
+            for (stream, v) in [
+                (1, &mut arrival_rng),
+                (2, &mut hold_rng),
+                (3, &mut place_rng),
+            ] {
                 let mut r = SimRng::seed_from_u64(key);
                 r.set_stream(stream);
                 v.push(r);
@@ -236,6 +254,8 @@ impl<'a> Simulation<'a> {
                 ((cfg.utilisation_threshold * cap as f64).ceil() as u32).max(1)
             }),
             above_since: vec![None; n],
+            connecting: Vec::new(),
+            free_slots: Vec::new(),
         };
         let mut queue = EventQueue::with_capacity(1024);
         for f in 0..nf {
@@ -323,8 +343,7 @@ impl<'a> Simulation<'a> {
         loop {
             let left = cfg.event_budget.saturating_sub(self.state.m.events);
             let chunk = left.min(CHUNK);
-            let (stop, handled) =
-                engine::run(&mut self.state, &mut self.queue, cfg.horizon, chunk);
+            let (stop, handled) = engine::run(&mut self.state, &mut self.queue, cfg.horizon, chunk);
             self.state.m.events += handled;
             match stop {
                 Stop::Horizon => break,
@@ -351,8 +370,10 @@ impl Model for State<'_> {
     type Event = Event;
 
     fn handle(&mut self, now: SimTime, event: Event, q: &mut EventQueue<Event>) {
+        self.pool.now = now;
         match event {
             Event::Arrival { feature } => self.on_arrival(now, feature as usize, q),
+            Event::Connect { slot } => self.on_connect(now, slot, q),
             Event::Departure {
                 server,
                 feature,
@@ -412,43 +433,38 @@ impl State<'_> {
             c.blocked_in_maintenance += u64::from(in_maintenance);
             return;
         }
-        match self
-            .policy
-            .route(&self.pool, f, feature, &mut route_rng)
-        {
+        let decision = self.policy.route(&self.pool, f, feature, &mut route_rng);
+        match decision {
             Decision::Accept {
                 server,
                 setup_delay,
                 admission,
-            } => {
-                debug_assert!(matches!(
-                    self.pool.status(server, f),
-                    Status::Running | Status::Paused
-                ));
-                let epoch = self.pool.admit(server, f);
-                let c = &mut self.m.features[f];
-                c.accepted += 1;
-                c.setup_delay_sum_us += setup_delay.0;
-                if setup_delay.0 > 0 {
-                    *c.setup_delays.entry(setup_delay.0).or_insert(0) += 1;
-                }
-                match admission {
-                    Admission::Direct => {}
-                    Admission::Redirected => c.redirected += 1,
-                    Admission::LandedOnPaused => c.landed_on_paused += 1,
-                }
-                q.schedule(
-                    now.plus(setup_delay).plus(hold),
-                    Event::Departure {
-                        server: server as u32,
-                        feature: f as u16,
-                        epoch,
-                    },
-                );
-                if self.in_maintenance {
-                    self.load_changed(now, server);
-                }
+            } if setup_delay > SimTime::ZERO => {
+                // The client reaches the server only after its retries (R4): it occupies
+                // nothing until then.
+                let pending = PendingConnect {
+                    server: server as u32,
+                    feature: f as u16,
+                    admission,
+                    setup_delay,
+                    hold,
+                };
+                let slot = match self.free_slots.pop() {
+                    Some(k) => {
+                        self.connecting[k as usize] = pending;
+                        k
+                    }
+                    None => {
+                        self.connecting.push(pending);
+                        (self.connecting.len() - 1) as u32
+                    }
+                };
+                self.m.features[f].connecting += 1;
+                q.schedule(now.plus(setup_delay), Event::Connect { slot });
             }
+            Decision::Accept {
+                server, admission, ..
+            } => self.admit(now, server, f, admission, SimTime::ZERO, hold, q),
             Decision::Block { .. } => {
                 let c = &mut self.m.features[f];
                 c.blocked += 1;
@@ -456,6 +472,79 @@ impl State<'_> {
             }
             Decision::Fail => self.m.features[f].failed += 1,
         }
+    }
+
+    /// Whether a policy's acceptance may stand: a real server that takes this feature now —
+    /// running with room, or paused where the policy says sessions may land. Anything else (a
+    /// custom policy's mistake, or a state change during the setup delay) fails the session.
+    fn acceptable(&self, server: usize, f: usize, admission: Admission) -> bool {
+        if server >= self.pool.servers() || !self.pool.has_capacity(server, f) {
+            return false;
+        }
+        match self.pool.status(server, f) {
+            Status::Running => true,
+            Status::Paused => {
+                admission == Admission::LandedOnPaused
+                    && self.policy.may_land_on_paused(&self.cfg.features[f])
+            }
+            Status::Stopped | Status::Down => false,
+        }
+    }
+
+    /// Admits a session on `server` now and schedules its departure.
+    #[allow(clippy::too_many_arguments)]
+    fn admit(
+        &mut self,
+        now: SimTime,
+        server: usize,
+        f: usize,
+        admission: Admission,
+        setup_delay: SimTime,
+        hold: SimTime,
+        q: &mut EventQueue<Event>,
+    ) {
+        if !self.acceptable(server, f, admission) {
+            self.m.features[f].failed += 1;
+            return;
+        }
+        let epoch = self.pool.admit(server, f);
+        let c = &mut self.m.features[f];
+        c.accepted += 1;
+        c.setup_delay_sum_us += setup_delay.0;
+        if setup_delay.0 > 0 {
+            *c.setup_delays.entry(setup_delay.0).or_insert(0) += 1;
+        }
+        match admission {
+            Admission::Direct => {}
+            Admission::Redirected => c.redirected += 1,
+            Admission::LandedOnPaused => c.landed_on_paused += 1,
+        }
+        q.schedule(
+            now.plus(hold),
+            Event::Departure {
+                server: server as u32,
+                feature: f as u16,
+                epoch,
+            },
+        );
+        if self.in_maintenance {
+            self.load_changed(now, server);
+        }
+    }
+
+    fn on_connect(&mut self, now: SimTime, slot: u32, q: &mut EventQueue<Event>) {
+        let p = self.connecting[slot as usize];
+        self.free_slots.push(slot);
+        self.m.features[p.feature as usize].connecting -= 1;
+        self.admit(
+            now,
+            p.server as usize,
+            p.feature as usize,
+            p.admission,
+            p.setup_delay,
+            p.hold,
+            q,
+        );
     }
 
     fn on_departure(
@@ -633,7 +722,10 @@ impl State<'_> {
         which: impl Fn(&Pool, usize) -> bool,
         mut record: Option<&mut RestartRecord>,
     ) {
-        let reason_ix = CutReason::ALL.iter().position(|&r| r == reason).unwrap_or(0);
+        let reason_ix = CutReason::ALL
+            .iter()
+            .position(|&r| r == reason)
+            .unwrap_or(0);
         for f in 0..self.pool.n_features() {
             if !which(&self.pool, f) {
                 continue;
@@ -703,7 +795,13 @@ impl State<'_> {
         }
     }
 
-    fn restart_server(&mut self, now: SimTime, s: usize, downtime: SimTime, q: &mut EventQueue<Event>) {
+    fn restart_server(
+        &mut self,
+        now: SimTime,
+        s: usize,
+        downtime: SimTime,
+        q: &mut EventQueue<Event>,
+    ) {
         self.close_drain(now, s, DrainEnd::Restarted);
         let nf = self.pool.n_features();
         let mut record = RestartRecord {
@@ -741,7 +839,11 @@ impl State<'_> {
         self.check_quorum(now, q);
         match self.waiting {
             Waiting::ServersUp { remaining } => {
-                if !self.cfg.plan[self.step].action.servers().contains(&(s as u32)) {
+                if !self.cfg.plan[self.step]
+                    .action
+                    .servers()
+                    .contains(&(s as u32))
+                {
                     return;
                 }
                 if remaining <= 1 {
@@ -760,7 +862,13 @@ impl State<'_> {
                     return;
                 }
                 if remaining > 1 {
-                    self.set_rolling(r.domain, RollPhase::Up { remaining: remaining - 1 }, r.record);
+                    self.set_rolling(
+                        r.domain,
+                        RollPhase::Up {
+                            remaining: remaining - 1,
+                        },
+                        r.record,
+                    );
                     return;
                 }
                 let rec = &mut self.m.domains[r.record];
@@ -909,7 +1017,11 @@ impl State<'_> {
                 && pool.service_state(s, FRONT_END) != ServiceState::Stopped
                 && !domain.contains(&(s as u32))
         };
-        let quorum = self.cfg.pool.quorum.holds(self.cfg.pool.servers, runs_without);
+        let quorum = self
+            .cfg
+            .pool
+            .quorum
+            .holds(self.cfg.pool.servers, runs_without);
         // Every routing group keeps a primary and at least one secondary.
         let groups = topo.routing_groups.iter().all(|g| {
             let up = g.iter().filter(|&&s| runs_without(s as usize)).count();
@@ -1037,7 +1149,8 @@ impl State<'_> {
         self.apply(now, &target, Transition::Stop, q);
         for &s in &target.servers {
             for svc in 0..self.pool.n_services() {
-                self.pool.set_startup(s as usize, svc, StartupType::Disabled);
+                self.pool
+                    .set_startup(s as usize, svc, StartupType::Disabled);
             }
         }
         self.end_step(now, "done", q);
@@ -1054,7 +1167,11 @@ impl State<'_> {
             Action::Failover { wait_time, .. } => wait_time,
             _ => SimTime::ZERO,
         };
-        let names: Vec<String> = target.servers.iter().map(|s| format!("FE {}", s + 1)).collect();
+        let names: Vec<String> = target
+            .servers
+            .iter()
+            .map(|s| format!("FE {}", s + 1))
+            .collect();
         self.fail_plan(
             now,
             format!(
@@ -1092,7 +1209,10 @@ impl State<'_> {
         let cfg = self.cfg;
         while self.waiting == Waiting::Nothing {
             let Some(step) = cfg.plan.get(self.step) else {
-                if self.m.plan_started.is_some() && self.m.plan_ended.is_none() && self.m.plan_failure.is_none() {
+                if self.m.plan_started.is_some()
+                    && self.m.plan_ended.is_none()
+                    && self.m.plan_failure.is_none()
+                {
                     self.m.plan_ended = Some(now);
                     self.end_maintenance(now);
                 }
@@ -1185,7 +1305,8 @@ impl State<'_> {
                 Action::Failback { servers } => {
                     for &s in servers {
                         for svc in 0..self.pool.n_services() {
-                            self.pool.set_startup(s as usize, svc, StartupType::Automatic);
+                            self.pool
+                                .set_startup(s as usize, svc, StartupType::Automatic);
                         }
                     }
                     let target = Target {
@@ -1216,6 +1337,26 @@ impl State<'_> {
 
     fn finish(mut self, horizon: SimTime) -> ReplicationMetrics {
         self.end_maintenance(horizon);
+        // Sessions still connecting at the horizon: their client chose a server and is on its
+        // way; count them accepted and active, as they would be a few seconds later.
+        let mut free = std::mem::take(&mut self.free_slots);
+        free.sort_unstable();
+        for (k, p) in self.connecting.iter().enumerate() {
+            if free.binary_search(&(k as u32)).is_ok() {
+                continue;
+            }
+            let c = &mut self.m.features[p.feature as usize];
+            c.connecting -= 1;
+            c.accepted += 1;
+            c.active_at_end += 1;
+            c.setup_delay_sum_us += p.setup_delay.0;
+            *c.setup_delays.entry(p.setup_delay.0).or_insert(0) += 1;
+            match p.admission {
+                Admission::Direct => {}
+                Admission::Redirected => c.redirected += 1,
+                Admission::LandedOnPaused => c.landed_on_paused += 1,
+            }
+        }
         for s in 0..self.pool.servers() {
             for f in 0..self.pool.n_features() {
                 self.m.features[f].active_at_end += self.pool.active(s, f) as u64;

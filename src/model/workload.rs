@@ -60,15 +60,15 @@ pub fn lync2013(users: f64) -> Vec<PresetFeature> {
     // Call Park: 0.02 % of users have a parked call at any moment; parked 10–90 s (ring-back at
     // 90 s; mean 50 s, assumption) → Little's law.
     let park_rate = 0.0002 * active / 50.0 * 3600.0;
-    let mut out = vec![
-        PresetFeature {
-            name: "im",
-            arrivals_per_hour: im_rate,
-            duration: DistKind::Exponential { mean_s: 180.0 },
-            max_per_server: None,
-            derivation: format!("6 sessions/user/day × {active:.0} active users over 8 h; 3 min (assumption)"),
-        },
-    ];
+    let mut out = vec![PresetFeature {
+        name: "im",
+        arrivals_per_hour: im_rate,
+        duration: DistKind::Exponential { mean_s: 180.0 },
+        max_per_server: None,
+        derivation: format!(
+            "6 sessions/user/day × {active:.0} active users over 8 h; 3 min (assumption)"
+        ),
+    }];
     for (name, share) in [
         ("av_conference", 0.50),
         ("web_conference", 0.25),
@@ -93,19 +93,25 @@ pub fn lync2013(users: f64) -> Vec<PresetFeature> {
             arrivals_per_hour: pstn_rate,
             duration: DistKind::Exponential { mean_s: 180.0 },
             max_per_server: Some(150),
-            derivation: "60 % EV × 60 % PSTN × 4 calls/h × 35 % non-bypass; 3 min; 150 per FE".into(),
+            derivation: "60 % EV × 60 % PSTN × 4 calls/h × 35 % non-bypass; 3 min; 150 per FE"
+                .into(),
         },
         PresetFeature {
             name: "conferencing_attendant",
             arrivals_per_hour: dial_in_rate,
             duration: attendant,
             max_per_server: None,
-            derivation: "15 % of conference joins dial in (assumption); 50 s + half hear 5 min of music".into(),
+            derivation:
+                "15 % of conference joins dial in (assumption); 50 s + half hear 5 min of music"
+                    .into(),
         },
         PresetFeature {
             name: "conferencing_announcement",
             arrivals_per_hour: dial_in_rate,
-            duration: DistKind::Uniform { min_s: 5.0, max_s: 15.0 },
+            duration: DistKind::Uniform {
+                min_s: 5.0,
+                max_s: 15.0,
+            },
             max_per_server: None,
             derivation: "one announcement per dial-in join, 5–15 s (assumption)".into(),
         },
@@ -117,19 +123,26 @@ pub fn lync2013(users: f64) -> Vec<PresetFeature> {
                 sigma: 0.9,
             },
             max_per_server: None,
-            derivation: "0.15 % of users are agents, 10 calls/agent/h (assumption), median 2 min".into(),
+            derivation: "0.15 % of users are agents, 10 calls/agent/h (assumption), median 2 min"
+                .into(),
         },
         PresetFeature {
             name: "announcement",
             arrivals_per_hour: ann_rate,
-            duration: DistKind::Uniform { min_s: 10.0, max_s: 30.0 },
+            duration: DistKind::Uniform {
+                min_s: 10.0,
+                max_s: 30.0,
+            },
             max_per_server: None,
             derivation: "60 calls/h per 28,000 active users, 10–30 s (assumption)".into(),
         },
         PresetFeature {
             name: "call_park",
             arrivals_per_hour: park_rate,
-            duration: DistKind::Uniform { min_s: 10.0, max_s: 90.0 },
+            duration: DistKind::Uniform {
+                min_s: 10.0,
+                max_s: 90.0,
+            },
             max_per_server: None,
             derivation: "0.02 % of users parked at any moment, 10–90 s (ring-back at 90 s)".into(),
         },

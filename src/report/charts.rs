@@ -74,6 +74,12 @@ const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
 const MUTED: RGBColor = RGBColor(0x55, 0x55, 0x55);
 
 type DrawResult = Result<(), Box<dyn Error>>;
+/// A legend laid out in rows: (x offset, item index) per entry.
+type LegendRows = Vec<Vec<(i32, usize)>>;
+/// Axis values (column, value) of a run.
+type Labels = Vec<(String, String)>;
+/// Runs sharing a key, in run order.
+type RunGroup<'r> = (Labels, Vec<&'r RunResult>);
 
 /// The colour of feature `name`: its position in the scenario's base feature list.
 pub fn feature_colour(d: &ReportData<'_>, name: &str) -> RGBColor {
@@ -164,7 +170,9 @@ fn has_column(d: &ReportData<'_>, column: &str) -> bool {
 pub fn paused_server(r: &RunResult) -> Option<usize> {
     r.run.config.plan.iter().find_map(|s| match &s.action {
         Action::Pause(t) | Action::StopGraceful(t) => t.servers.first().map(|&x| x as usize),
-        Action::Restart { servers, .. } => servers.first().map(|&x| x as usize),
+        Action::Restart { servers, .. } | Action::Failover { servers, .. } => {
+            servers.first().map(|&x| x as usize)
+        }
         _ => None,
     })
 }
@@ -204,8 +212,9 @@ pub fn plan(d: &ReportData<'_>) -> Vec<Chart> {
             title: format!("Occupancy of FE {} over time", s + 1),
             caption: format!(
                 "Sessions on FE {} (the server the plan pauses) in replication 0, stacked by \
-                 feature; vertical lines mark the pause, the end of the drain and the restart, \
-                 the grey band the time the server is down.",
+                 feature; vertical lines mark the plan's steps on that server (pause, restart, \
+                 …) and the end of its drain, the grey band the time it is down. The zoom on \
+                 the right rescales the drain so that the sessions the restart will cut show.",
                 s + 1
             ),
         });
@@ -343,7 +352,7 @@ fn legend_layout<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     items: &[LegendItem],
     width: i32,
-) -> Result<Vec<Vec<(i32, usize)>>, Box<dyn Error>>
+) -> Result<LegendRows, Box<dyn Error>>
 where
     DB::ErrorType: 'static,
 {
@@ -479,7 +488,7 @@ fn mean_ci_text(e: &Estimate) -> String {
 
 /// A nice upper bound for an axis showing values up to `x`.
 fn nice_max(x: f64) -> f64 {
-    if !(x > 0.0) || !x.is_finite() {
+    if x.is_nan() || x <= 0.0 || x.is_infinite() {
         return 1.0;
     }
     let p = 10f64.powf(x.log10().floor());
@@ -792,25 +801,42 @@ impl BarChart {
 
 figure!(BarChart);
 
-fn cut_by_feature(d: &ReportData<'_>) -> BarChart {
-    // With a feature_sets axis, per-feature bars only make sense within one set: the largest
-    // (every feature it has is drawn); `cut_by_feature_set` compares the sets.
-    let largest_set = d
-        .results
+/// With a `feature_sets` axis, the label and size of the set with the most features (the
+/// first of those): per-feature charts only make sense within one set, and this one draws every
+/// feature it has; `cut_by_feature_set` compares the sets.
+fn largest_set(d: &ReportData<'_>) -> Option<(String, usize)> {
+    d.results
         .iter()
         .filter(|r| r.run.labels.iter().any(|(c, _)| c == "feature_set"))
         .max_by_key(|r| (r.run.config.features.len(), std::cmp::Reverse(r.run.index)))
-        .and_then(|r| r.run.labels.iter().find(|(c, _)| c == "feature_set"))
-        .map(|(_, v)| v.clone());
-    let in_set = |r: &&RunResult| {
-        largest_set.as_ref().is_none_or(|set| {
-            r.run
-                .labels
-                .iter()
-                .any(|(c, v)| c == "feature_set" && v == set)
+        .and_then(|r| {
+            let (_, v) = r.run.labels.iter().find(|(c, _)| c == "feature_set")?;
+            Some((v.clone(), r.run.config.features.len()))
         })
-    };
-    let contexts = group_by(d.results.iter().filter(in_set), |r| {
+}
+
+/// Whether run `r` belongs to `set` (every run does when there is no feature_sets axis).
+fn in_set(set: &Option<(String, usize)>, r: &RunResult) -> bool {
+    set.as_ref().is_none_or(|(set, _)| {
+        r.run
+            .labels
+            .iter()
+            .any(|(c, v)| c == "feature_set" && v == set)
+    })
+}
+
+/// "feature set a+b, " for subtitles (only the size when the label is long).
+fn set_words(set: &Option<(String, usize)>) -> String {
+    match set {
+        Some((label, _)) if label.len() <= 50 => format!("feature set {label}, "),
+        Some((_, n)) => format!("the largest feature set ({n} features), "),
+        None => String::new(),
+    }
+}
+
+fn cut_by_feature(d: &ReportData<'_>) -> BarChart {
+    let largest_set = largest_set(d);
+    let contexts = group_by(d.results.iter().filter(|r| in_set(&largest_set, r)), |r| {
         context(r, &["feature_set"])
     });
     let shown = contexts.len().min(MAX_PANELS);
@@ -891,9 +917,7 @@ fn cut_by_feature(d: &ReportData<'_>) -> BarChart {
     if let Some(lb) = single_lb {
         subtitle = format!("{} load balancing, {subtitle}", lb_name(lb));
     }
-    if let Some(set) = &largest_set {
-        subtitle = format!("feature set {set}, {subtitle}");
-    }
+    subtitle = format!("{}{subtitle}", set_words(&largest_set));
     if contexts.len() > shown {
         subtitle.push_str(&format!(
             "; first {shown} of {} combinations (see summary.csv)",
@@ -930,10 +954,7 @@ fn wrap_set_label(label: &str, width: usize) -> Vec<String> {
 
 /// Series of runs that differ in everything but `axis`: colour, whether it is the DNS side of a
 /// DNS/hardware pair (dashed line, light bar), and legend entry of each.
-fn series_style(
-    groups: &[(Vec<(String, String)>, Vec<&RunResult>)],
-    axis: &str,
-) -> Vec<(RGBColor, bool, String)> {
+fn series_style(groups: &[RunGroup<'_>], axis: &str) -> Vec<(RGBColor, bool, String)> {
     // Series differ only in load balancing when every series has the same other labels.
     let others = |k: &[(String, String)]| -> Vec<(String, String)> {
         k.iter()
@@ -1266,7 +1287,7 @@ fn cut_vs_wait(d: &ReportData<'_>) -> LineChart {
         legend,
         x_desc: "wait between pause and restart (min)".into(),
         y_desc: "sessions cut per replication".into(),
-        x_range: (0.0, nice_max(x_max * 1.02)),
+        x_range: (0.0, nice_max(x_max)),
         y_range: (0.0, nice_max(y_max * 1.08)),
         percent_y: false,
         series,
@@ -1276,7 +1297,7 @@ fn cut_vs_wait(d: &ReportData<'_>) -> LineChart {
 
 fn drain_time_cdf(d: &ReportData<'_>) -> LineChart {
     let runs: Vec<&RunResult> = d.results.iter().take(MAX_SERIES).collect();
-    let groups: Vec<(Vec<(String, String)>, Vec<&RunResult>)> = runs
+    let groups: Vec<RunGroup<'_>> = runs
         .iter()
         .map(|r| (r.run.labels.clone(), vec![*r]))
         .collect();
@@ -1377,10 +1398,29 @@ struct OccPanel {
     title: String,
     times_min: Vec<f64>,
     layers: Vec<Layer>,
-    /// (minute, label) of pauses, drains and restarts.
-    markers: Vec<(f64, String, RGBColor)>,
+    /// Pauses, drains, restarts… of the server, in time order.
+    markers: Vec<Marker>,
     /// Intervals the server is down, minutes.
     down: Vec<(f64, f64)>,
+}
+
+/// What a marker line shows, for the zoom window.
+#[derive(Clone, Copy, PartialEq)]
+enum Event {
+    /// The server stops taking new sessions (pause, graceful stop, failover).
+    Pause,
+    /// The drain is over, one way or another (restart, stop, resume).
+    End,
+    /// Anything else (drained, start, failback).
+    Other,
+}
+
+struct Marker {
+    /// Minutes.
+    x: f64,
+    label: String,
+    colour: RGBColor,
+    event: Event,
 }
 
 struct Occupancy {
@@ -1393,7 +1433,7 @@ struct Occupancy {
     /// The drain window (minutes) and its own y scale: most of the server's sessions leave in
     /// the first minutes after the pause, so what stays (the sessions the restart will cut) is
     /// too thin to read on the full-day scale.
-    zoom: Option<((f64, f64), f64)>,
+    zoom: Option<((f64, f64), f64, String)>,
     panels: Vec<OccPanel>,
 }
 
@@ -1436,15 +1476,15 @@ impl Occupancy {
                 y_desc: &y_desc,
                 x_labels: 10,
             };
-            match self.zoom {
-                Some((x, y_max)) => {
+            match &self.zoom {
+                Some((x, y_max, caption)) => {
                     let (w, _) = sub.dim_in_pixel();
                     let (left, right) = sub.split_horizontally(w * 60 / 100);
                     self.paint_view(&left, p, &full)?;
                     let zoom = OccView {
-                        caption: "zoom: from the pause to the restart".into(),
-                        x,
-                        y_max,
+                        caption: caption.clone(),
+                        x: *x,
+                        y_max: *y_max,
                         y_desc: "",
                         x_labels: 6,
                     };
@@ -1467,13 +1507,17 @@ impl Occupancy {
     {
         let (x0, x1) = v.x;
         let y_max = v.y_max;
+        // Data are in minutes. Plotters puts ticks on 1-2-5 steps: in minutes for short views
+        // (1, 2, 5, 10 min), in hours for long ones (6, 12, 30, 60 min rather than 50).
+        let unit = if x1 - x0 <= 40.0 { 1.0 } else { 60.0 };
+        let h = |m: f64| m / unit;
         let mut chart = ChartBuilder::on(area)
             .margin(10)
             .margin_right(24)
             .caption(v.caption.clone(), text(19))
             .x_label_area_size(56)
             .y_label_area_size(if v.y_desc.is_empty() { 50 } else { 90 })
-            .build_cartesian_2d(x0..x1, 0.0..y_max)?;
+            .build_cartesian_2d(h(x0)..h(x1), 0.0..y_max)?;
         chart
             .configure_mesh()
             .x_labels(v.x_labels)
@@ -1486,7 +1530,7 @@ impl Occupancy {
             .max_light_lines(2)
             .bold_line_style(GRID_BOLD)
             .axis_style(INK)
-            .x_label_formatter(&|v| clock(*v))
+            .x_label_formatter(&|v| clock(*v * unit))
             .y_label_formatter(&|v| tick(*v))
             .draw()?;
         let pa = chart.plotting_area();
@@ -1494,7 +1538,7 @@ impl Occupancy {
             let (a, b) = (a.max(x0), b.min(x1));
             if a < b {
                 pa.draw(&Rectangle::new(
-                    [(a, 0.0), (b, y_max)],
+                    [(h(a), 0.0), (h(b), y_max)],
                     RGBColor(0xdd, 0xdd, 0xdd).filled(),
                 ))?;
             }
@@ -1509,40 +1553,71 @@ impl Occupancy {
             if inside.iter().any(|&k| l.values[k] > 0.0) {
                 let mut poly: Vec<(f64, f64)> = inside
                     .iter()
-                    .map(|&k| (p.times_min[k], above[k].min(y_max)))
+                    .map(|&k| (h(p.times_min[k]), above[k].min(y_max)))
                     .collect();
                 poly.extend(
                     inside
                         .iter()
                         .rev()
-                        .map(|&k| (p.times_min[k], below[k].min(y_max))),
+                        .map(|&k| (h(p.times_min[k]), below[k].min(y_max))),
                 );
                 pa.draw(&Polygon::new(poly, l.colour.filled()))?;
             }
             below = above;
         }
-        // Markers, labels staggered so that close ones do not overlap.
-        let label_style = anchored(15, HPos::Left, VPos::Top);
-        for (k, (x, label, colour)) in p.markers.iter().enumerate() {
-            if *x < x0 || *x > x1 {
-                continue;
-            }
+        // Marker lines first, then their labels, each in the first row where it overlaps no
+        // label already placed (greedy interval packing, in time order).
+        let (plot_w, _) = pa.dim_in_pixel();
+        let px = |m: f64| ((m - x0) / (x1 - x0).max(1e-9) * plot_w as f64).round() as i32;
+        let visible: Vec<&Marker> = p
+            .markers
+            .iter()
+            .filter(|m| m.x >= x0 && m.x <= x1)
+            .collect();
+        for m in &visible {
             pa.draw(&PathElement::new(
-                vec![(*x, 0.0), (*x, y_max)],
-                colour.stroke_width(2),
+                vec![(h(m.x), 0.0), (h(m.x), y_max)],
+                m.colour.stroke_width(2),
             ))?;
-            let dy = 4 + (k % 3) as i32 * 19;
-            let (w, h) = pa.estimate_text_size(label, &label_style)?;
-            let at = EmptyElement::at((*x, y_max));
+        }
+        let mut rows: Vec<i32> = Vec::new(); // per row, the right end of its last label
+        for m in &visible {
+            let base = anchored(15, HPos::Left, VPos::Top);
+            let (tw, th) = pa.estimate_text_size(&m.label, &base)?;
+            let (tw, th) = (tw as i32, th as i32);
+            // Right of the line, or left of it where the label would leave the plot.
+            let left = px(m.x) + 8 + tw > plot_w as i32;
+            let (bx0, bx1, tx) = if left {
+                (-8 - tw, -4, -6)
+            } else {
+                (4, 8 + tw, 6)
+            };
+            let (start, end) = (px(m.x) + bx0, px(m.x) + bx1);
+            let row = match rows.iter().position(|&r| r + 6 <= start) {
+                Some(i) => i,
+                None if rows.len() < 6 => {
+                    rows.push(i32::MIN);
+                    rows.len() - 1
+                }
+                None => (0..rows.len()).min_by_key(|&i| rows[i]).unwrap_or(0),
+            };
+            rows[row] = end;
+            let dy = 4 + row as i32 * 19;
+            let style = if left {
+                anchored(15, HPos::Right, VPos::Top)
+            } else {
+                base
+            };
+            let at = EmptyElement::at((h(m.x), y_max));
             pa.draw(
                 &(at + Rectangle::new(
-                    [(4, dy - 1), (8 + w as i32, dy + h as i32 + 2)],
+                    [(bx0, dy - 1), (bx1, dy + th + 2)],
                     WHITE.mix(0.85).filled(),
                 )),
             )?;
             pa.draw(
-                &(EmptyElement::at((*x, y_max))
-                    + Text::new(label.clone(), (6, dy), label_style.color(colour))),
+                &(EmptyElement::at((h(m.x), y_max))
+                    + Text::new(m.label.clone(), (tx, dy), style.color(&m.colour))),
             )?;
         }
         Ok(())
@@ -1562,7 +1637,17 @@ fn occupancy(d: &ReportData<'_>) -> Occupancy {
                 && paused_server(r).is_some()
         })
         .collect();
-    let shown: Vec<&RunResult> = runs.iter().take(4).copied().collect();
+    // One panel per load balancing of the first combination of the other axes (in the largest
+    // feature set): the others are in timeseries.csv.
+    let set = largest_set(d);
+    let contexts = group_by(runs.iter().copied().filter(|r| in_set(&set, r)), |r| {
+        context(r, &["feature_set"])
+    });
+    let (first_context, shown): (Vec<(String, String)>, Vec<&RunResult>) = contexts
+        .into_iter()
+        .next()
+        .map(|(k, v)| (k, v.into_iter().take(4).collect()))
+        .unwrap_or_default();
     let server = shown.first().and_then(|r| paused_server(r)).unwrap_or(0);
     let horizon_min = d.scenario.base.horizon.as_secs_f64() / 60.0;
     let mut panels = Vec::new();
@@ -1599,34 +1684,55 @@ fn occupancy(d: &ReportData<'_>) -> Occupancy {
             y_max = y_max.max(layers.iter().map(|l| l.values[k]).sum());
         }
         let mut markers = Vec::new();
-        let targets = |i: usize| -> Option<(bool, bool)> {
-            let step = r.run.config.plan.get(i)?;
-            match &step.action {
-                Action::Pause(t) | Action::StopGraceful(t) if t.servers.contains(&(s as u32)) => {
-                    Some((true, false))
-                }
-                Action::Restart { servers, .. } if servers.contains(&(s as u32)) => {
-                    Some((false, true))
-                }
-                _ => None,
-            }
-        };
+        let on_s = |v: &[u32]| v.contains(&(s as u32));
         let mut down = Vec::new();
         for st in &m.steps {
-            match targets(st.index) {
-                Some((true, _)) => {
-                    let x = st.started.as_secs_f64() / 60.0;
-                    markers.push((x, format!("pause {}", clock(x)), INK));
+            let Some(step) = r.run.config.plan.get(st.index) else {
+                continue;
+            };
+            let x = st.started.as_secs_f64() / 60.0;
+            let event = match &step.action {
+                Action::Pause(t) if on_s(&t.servers) => Some((Event::Pause, "pause")),
+                Action::StopGraceful(t) if on_s(&t.servers) => {
+                    Some((Event::Pause, "graceful stop"))
                 }
-                Some((_, true)) => {
-                    let a = st.started.as_secs_f64() / 60.0;
+                Action::Failover { servers, .. } if on_s(servers) => {
+                    // A failover that does not drain in time resumes the server and fails.
+                    if st.outcome == "failed"
+                        && let Some(e) = st.ended
+                    {
+                        let xe = e.as_secs_f64() / 60.0;
+                        markers.push(Marker {
+                            x: xe,
+                            label: format!("failover failed, resume {}", clock(xe)),
+                            colour: INK,
+                            event: Event::End,
+                        });
+                    }
+                    Some((Event::Pause, "failover"))
+                }
+                Action::Resume(t) if on_s(&t.servers) => Some((Event::End, "resume")),
+                Action::Stop(t) if on_s(&t.servers) => Some((Event::End, "stop")),
+                Action::Start(t) if on_s(&t.servers) => Some((Event::Other, "start")),
+                Action::Failback { servers } if on_s(servers) => Some((Event::Other, "failback")),
+                Action::Restart { servers, .. } if on_s(servers) => {
+                    // Marked from the restart records below; the step lasts while it is down.
                     let b = st
                         .ended
                         .map(|e| e.as_secs_f64() / 60.0)
                         .unwrap_or(horizon_min);
-                    down.push((a, b));
+                    down.push((x, b));
+                    None
                 }
-                _ => {}
+                _ => None,
+            };
+            if let Some((event, word)) = event {
+                markers.push(Marker {
+                    x,
+                    label: format!("{word} {}", clock(x)),
+                    colour: INK,
+                    event,
+                });
             }
         }
         for dr in m
@@ -1635,23 +1741,25 @@ fn occupancy(d: &ReportData<'_>) -> Occupancy {
             .filter(|dr| dr.server == s && dr.end == DrainEnd::Drained)
         {
             let x = dr.ended_at.as_secs_f64() / 60.0;
-            markers.push((
+            markers.push(Marker {
                 x,
-                format!("drained {}", clock(x)),
-                RGBColor(0x1a, 0x7f, 0x37),
-            ));
+                label: format!("drained {}", clock(x)),
+                colour: RGBColor(0x1a, 0x7f, 0x37),
+                event: Event::Other,
+            });
         }
         for rs in m.restarts.iter().filter(|rs| rs.server == s) {
             let x = rs.at.as_secs_f64() / 60.0;
-            markers.push((
+            markers.push(Marker {
                 x,
-                format!("restart {}", clock(x)),
-                RGBColor(0xb0, 0x00, 0x20),
-            ));
+                label: format!("restart {}", clock(x)),
+                colour: RGBColor(0xb0, 0x00, 0x20),
+                event: Event::End,
+            });
         }
-        markers.sort_by(|a, b| a.0.total_cmp(&b.0));
+        markers.sort_by(|a, b| a.x.total_cmp(&b.x));
         let lb = r.run.config.pool.load_balancing;
-        let ctx = context(r, &[]);
+        let ctx = context(r, &["feature_set"]);
         let title = if ctx.is_empty() {
             format!("{} load balancing", lb_name(lb))
         } else {
@@ -1682,45 +1790,55 @@ fn occupancy(d: &ReportData<'_>) -> Occupancy {
         server + 1
     );
     if runs.len() > shown.len() {
+        let mut which = set_words(&set);
+        if !first_context.is_empty() {
+            which.push_str(&format!("{}, ", context_text(&first_context)));
+        }
         subtitle.push_str(&format!(
-            "; first {} of {} runs (see timeseries.csv)",
+            "; {which}{} of {} runs (all in timeseries.csv)",
             shown.len(),
             runs.len()
         ));
     }
-    // The zoom: from a minute before the first pause to a minute after the server is up again
-    // (or after the restart); its y scale leaves out the first fifth of the window, where the
-    // server still carries most of its sessions.
+    // The zoom: from just before the first pause to just after the restart that follows it;
+    // its y scale leaves out the first fifth of that window, where the server still carries
+    // most of its sessions, so that what the restart will cut is readable.
     let mut zoom = None;
-    let first = |f: &dyn Fn(&OccPanel) -> Option<f64>| {
-        panels.iter().filter_map(f).fold(f64::INFINITY, f64::min)
+    let word = |m: &Marker| {
+        m.label
+            .rsplit_once(' ')
+            .map(|(w, _)| w.to_string())
+            .unwrap_or_default()
     };
-    let pause = first(&|p: &OccPanel| {
-        p.markers
+    let pause = panels
+        .iter()
+        .filter_map(|p| p.markers.iter().find(|m| m.event == Event::Pause))
+        .min_by(|a, b| a.x.total_cmp(&b.x));
+    let end = pause.and_then(|pm| {
+        panels
             .iter()
-            .find(|m| m.1.starts_with("pause"))
-            .map(|m| m.0)
+            .filter_map(|p| {
+                p.markers
+                    .iter()
+                    .find(|m| m.event == Event::End && m.x > pm.x)
+            })
+            .min_by(|a, b| a.x.total_cmp(&b.x))
     });
-    let end = first(&|p: &OccPanel| {
-        p.down.first().map(|d| d.1).or_else(|| {
-            p.markers
-                .iter()
-                .find(|m| m.1.starts_with("restart"))
-                .map(|m| m.0)
-        })
-    });
-    if pause.is_finite() && end.is_finite() && end > pause {
-        let (x0, x1) = ((pause - 1.0).max(0.0), (end + 1.0).min(horizon_min));
+    if let (Some(pm), Some(em)) = (pause, end) {
+        let (pause, end) = (pm.x, em.x);
+        let margin = ((end - pause) * 0.05).max(1.0);
+        let (x0, x1) = ((pause - margin).max(0.0), (end + margin).min(horizon_min));
         let settle = pause + (end - pause) * 0.2;
         let mut top = 1.0f64;
         for p in &panels {
             for (k, &t) in p.times_min.iter().enumerate() {
-                if t >= settle && t <= x1 {
+                if t >= settle && t < end {
                     top = top.max(p.layers.iter().map(|l| l.values[k]).sum());
                 }
             }
         }
-        zoom = Some(((x0, x1), nice_max(top * 1.3)));
+        let caption = format!("zoom: from the {} to the {}", word(pm), word(em));
+        zoom = Some(((x0, x1), nice_max(top * 1.3), caption));
     }
     Occupancy {
         zoom,

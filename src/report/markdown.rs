@@ -144,7 +144,7 @@ fn human(secs: f64) -> String {
         format!("{} min", m.strip_suffix(".0").unwrap_or(&m))
     } else {
         let m = (secs / 60.0).round() as u64;
-        if m % 60 == 0 {
+        if m.is_multiple_of(60) {
             format!("{} h", m / 60)
         } else {
             format!("{} h {} min", m / 60, m % 60)
@@ -370,7 +370,8 @@ fn verdict_pair(d: &ReportData<'_>, c: &Comparison) -> Option<String> {
         };
         let _ = write!(
             o,
-            " The paused server had fully drained before its restart in {:.0} % of pauses with DNS load balancing{} and in {:.0} % with hardware{}.",
+            " {} in {:.0} % of pauses with DNS load balancing{} and in {:.0} % with hardware{}.",
+            drained_words(result(d, c.hardware_run), hw_phrase.is_some()),
             fd * 100.0,
             median(fd, md),
             fh * 100.0,
@@ -378,6 +379,31 @@ fn verdict_pair(d: &ReportData<'_>, c: &Comparison) -> Option<String> {
         );
     }
     Some(o)
+}
+
+/// "The paused server had fully drained before its restart", in the number the run needs.
+fn drained_words(r: Option<&RunResult>, restarted: bool) -> String {
+    let servers = r
+        .map(|r| {
+            let mut v: Vec<usize> = Vec::new();
+            for dr in r.replications.iter().flat_map(|rep| &rep.metrics.drains) {
+                if !v.contains(&dr.server) {
+                    v.push(dr.server);
+                }
+            }
+            v.len()
+        })
+        .unwrap_or(1);
+    let (who, its) = if servers > 1 {
+        ("paused servers", "their")
+    } else {
+        ("paused server", "its")
+    };
+    if restarted {
+        format!("The {who} had fully drained before {its} restart")
+    } else {
+        format!("The {who} had fully drained")
+    }
 }
 
 /// The verdict on a run without a DNS/hardware partner.
@@ -411,7 +437,8 @@ fn verdict_single(d: &ReportData<'_>, r: &RunResult) -> Option<String> {
     if let Some((f, m)) = drain_phrase(d, r.run.index) {
         let _ = write!(
             o,
-            " The paused server had fully drained before its restart in {:.0} % of pauses",
+            " {} in {:.0} % of pauses",
+            drained_words(Some(r), restart_phrase(r).is_some()),
             f * 100.0
         );
         if f > 0.0 && m.is_finite() {
@@ -420,6 +447,190 @@ fn verdict_single(d: &ReportData<'_>, r: &RunResult) -> Option<String> {
         o.push('.');
     }
     Some(o)
+}
+
+/// A sweep with many runs: a count, the most telling case in full, and a table.
+fn verdict_many(o: &mut String, d: &ReportData<'_>, pairs: &[&Comparison], singles: &[&RunResult]) {
+    if !pairs.is_empty() {
+        let more = pairs.iter().filter(|c| c.diff.low > 0.0).count();
+        let fewer = pairs.iter().filter(|c| c.diff.high < 0.0).count();
+        let _ = write!(
+            o,
+            "Hardware load balancing cuts significantly more sessions than DNS load balancing \
+             (paired 95 % CI above zero) in **{more} of {}** combinations",
+            pairs.len()
+        );
+        if fewer > 0 {
+            let _ = write!(o, ", and significantly fewer in {fewer}");
+        }
+        let _ = writeln!(o, ". The largest difference:\n");
+        let top = pairs
+            .iter()
+            .copied()
+            .reduce(|a, b| if b.diff.mean > a.diff.mean { b } else { a });
+        if let Some(v) = top.and_then(|c| verdict_pair(d, c)) {
+            let _ = writeln!(o, "- {v}\n");
+        }
+        let extra: Vec<String> = pairs[0].labels.iter().map(|(k, _)| k.clone()).collect();
+        let _ = write!(o, "|");
+        for k in &extra {
+            let _ = write!(o, " {k} |");
+        }
+        let _ = writeln!(
+            o,
+            " hardware cut | DNS cut | hardware − DNS | drained (DNS / hardware) |"
+        );
+        let _ = write!(o, "|");
+        for _ in &extra {
+            let _ = write!(o, "---|");
+        }
+        let _ = writeln!(o, "---:|---:|---:|---:|");
+        for c in pairs {
+            let (Some(hw), Some(dns)) = (cut(d, c.hardware_run, "all"), cut(d, c.dns_run, "all"))
+            else {
+                continue;
+            };
+            let _ = write!(o, "|");
+            for (_, v) in &c.labels {
+                let _ = write!(o, " {v} |");
+            }
+            let pct = |run: usize| {
+                drain_phrase(d, run)
+                    .map(|(f, _)| format!("{:.0} %", f * 100.0))
+                    .unwrap_or_else(|| "—".into())
+            };
+            let _ = writeln!(
+                o,
+                " {} | {} | {} | {} / {} |",
+                mean_ci(&hw),
+                mean_ci(&dns),
+                mean_ci(&c.diff),
+                pct(c.dns_run),
+                pct(c.hardware_run)
+            );
+        }
+        let _ = writeln!(o);
+    }
+    if !singles.is_empty() {
+        let top = singles
+            .iter()
+            .copied()
+            .filter_map(|r| cut(d, r.run.index, "all").map(|e| (r, e.mean)))
+            .reduce(|a, b| if b.1 > a.1 { b } else { a });
+        match top {
+            Some((_, m)) if num(m) == num(0.0) => {
+                let _ = writeln!(o, "No run cuts a session (to two decimals).\n");
+            }
+            Some((r, _)) => {
+                if let Some(v) = verdict_single(d, r) {
+                    let _ = writeln!(o, "The run that cuts the most:\n\n- {v}\n");
+                }
+            }
+            None => {}
+        }
+        let cols = super::label_columns(d.results);
+        let _ = write!(o, "|");
+        for k in &cols {
+            let _ = write!(o, " {k} |");
+        }
+        let _ = writeln!(o, " cut | mostly | drained |");
+        let _ = write!(o, "|");
+        for _ in &cols {
+            let _ = write!(o, "---|");
+        }
+        let _ = writeln!(o, "---:|---|---:|");
+        for r in singles {
+            let Some(e) = cut(d, r.run.index, "all") else {
+                continue;
+            };
+            let _ = write!(o, "|");
+            for (_, v) in &r.run.labels {
+                let _ = write!(o, " {v} |");
+            }
+            let top: Vec<String> = dominant(&cut_by_feature(d, r.run.index, false))
+                .iter()
+                .map(|(n, m)| format!("{} ({})", display_name(n), num(*m)))
+                .collect();
+            let drained = drain_phrase(d, r.run.index)
+                .map(|(f, _)| format!("{:.0} %", f * 100.0))
+                .unwrap_or_else(|| "—".into());
+            let _ = writeln!(
+                o,
+                " {} | {} | {drained} |",
+                mean_ci(&e),
+                if top.is_empty() {
+                    "—".to_string()
+                } else {
+                    top.join(", ")
+                }
+            );
+        }
+        let _ = writeln!(o);
+    }
+}
+
+/// The capacity table, when the summary has maintenance statistics.
+fn capacity_table(o: &mut String, d: &ReportData<'_>) {
+    let rows: Vec<&SummaryRow> = d
+        .rows
+        .iter()
+        .filter(|r| r.feature == "all" && r.column("maintenance_s_mean").is_some())
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "\n## Capacity during maintenance\n");
+    let cols = super::label_columns(d.results);
+    let _ = write!(o, "| run |");
+    for k in &cols {
+        let _ = write!(o, " {k} |");
+    }
+    let _ = writeln!(
+        o,
+        " plan finished | plan failed | plan duration, median | peak sessions on a server, mean (max) | time above threshold, mean |"
+    );
+    let _ = write!(o, "|---|");
+    for _ in &cols {
+        let _ = write!(o, "---|");
+    }
+    let _ = writeln!(o, "---:|---:|---:|---:|---:|");
+    for r in rows {
+        let c = |name: &str| r.column(name).unwrap_or(f64::NAN);
+        let pct = |x: f64| {
+            if x.is_finite() {
+                format!("{:.0} %", x * 100.0)
+            } else {
+                "—".into()
+            }
+        };
+        let dur = |x: f64| {
+            if x.is_finite() {
+                human(x)
+            } else {
+                "—".into()
+            }
+        };
+        let _ = write!(o, "| {} |", r.run);
+        for (_, v) in &r.labels {
+            let _ = write!(o, " {v} |");
+        }
+        let _ = writeln!(
+            o,
+            " {} | {} | {} | {} ({}) | {} |",
+            pct(c("plan_finished_fraction")),
+            pct(c("plan_failed_fraction")),
+            dur(c("maintenance_s_p50")),
+            fixed(c("peak_sessions_per_server_mean"), 1),
+            fixed(c("peak_sessions_per_server_max"), 0),
+            dur(c("above_threshold_s_mean")),
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\nMaintenance runs from the plan's first step to its last; the peak is the most sessions \
+         any server carried meanwhile (mean over replications, and the largest); time above \
+         threshold is the longest any server spent at or above the pool's utilisation threshold."
+    );
 }
 
 fn lb_word(lb: LoadBalancing) -> &'static str {
@@ -553,18 +764,28 @@ pub fn render_markdown(d: &ReportData<'_>, charts: &[Drawn]) -> String {
         .iter()
         .filter(|c| c.feature == "all")
         .collect();
-    for c in &pairs {
-        if let Some(v) = verdict_pair(d, c) {
-            let _ = writeln!(o, "- {v}");
+    let singles: Vec<&RunResult> = d
+        .results
+        .iter()
+        .filter(|r| {
+            !pairs
+                .iter()
+                .any(|c| c.dns_run == r.run.index || c.hardware_run == r.run.index)
+        })
+        .collect();
+    if pairs.len() + singles.len() <= 4 {
+        for c in &pairs {
+            if let Some(v) = verdict_pair(d, c) {
+                let _ = writeln!(o, "- {v}");
+            }
         }
-    }
-    for r in d.results {
-        let paired = pairs
-            .iter()
-            .any(|c| c.dns_run == r.run.index || c.hardware_run == r.run.index);
-        if !paired && let Some(v) = verdict_single(d, r) {
-            let _ = writeln!(o, "- {v}");
+        for r in &singles {
+            if let Some(v) = verdict_single(d, r) {
+                let _ = writeln!(o, "- {v}");
+            }
         }
+    } else {
+        verdict_many(&mut o, d, &pairs, &singles);
     }
 
     if !charts.is_empty() {
@@ -671,6 +892,8 @@ pub fn render_markdown(d: &ReportData<'_>, charts: &[Drawn]) -> String {
         );
     }
 
+    capacity_table(&mut o, d);
+
     let _ = writeln!(o, "\n## Drains\n");
     let _ = write!(o, "| run |");
     for c in &label_cols {
@@ -722,16 +945,27 @@ pub fn render_markdown(d: &ReportData<'_>, charts: &[Drawn]) -> String {
         s.seed
     );
     let _ = writeln!(o, "```\n{}\n```\n", d.command);
+    let mut extra = String::new();
+    if !d.comparisons.is_empty() {
+        extra.push_str(", `compare.csv` (paired hardware − DNS)");
+    }
+    if super::label_columns(d.results)
+        .iter()
+        .any(|c| c == "feature_set")
+    {
+        extra.push_str(", `feature-sets.csv`");
+    }
+    if d.results
+        .iter()
+        .any(|r| r.replications.iter().any(|o| !o.metrics.domains.is_empty()))
+    {
+        extra.push_str(", `domains.csv` (upgrade domains)");
+    }
     let _ = writeln!(
         o,
         "Files: `summary.csv` (per run and feature), `replications.csv` (raw counts and seeds), \
-         `restarts.csv`, `drains.csv`, `timeseries.csv`{}, the charts as SVG and PNG, \
-         `scenario.toml` (the input).",
-        if d.comparisons.is_empty() {
-            ""
-        } else {
-            ", `compare.csv` (paired hardware − DNS)"
-        }
+         `restarts.csv`, `drains.csv`, `timeseries.csv`{extra}, the charts as SVG and PNG, \
+         `scenario.toml` (the input)."
     );
     o
 }

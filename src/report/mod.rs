@@ -1,7 +1,7 @@
 //! Report files (DESIGN §3): CSV tables, charts (SVG and PNG), `report.md`, and the short
 //! table printed by `run`.
 //!
-//! Rendering is pure (bytes in memory); [`write`] puts them on disk atomically. Floats are
+//! Rendering is pure (bytes in memory); [`write()`] puts them on disk atomically. Floats are
 //! written with fixed decimals so that the same seed gives byte-identical files.
 
 pub mod charts;
@@ -40,7 +40,10 @@ pub fn fixed(x: f64, decimals: usize) -> String {
     if x.is_finite() {
         let s = format!("{x:.decimals$}");
         // "-0.0000" and "0.0000" must not differ between runs.
-        if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+        if s.trim_start_matches('-')
+            .chars()
+            .all(|c| c == '0' || c == '.')
+        {
             s.trim_start_matches('-').to_string()
         } else {
             s
@@ -104,7 +107,14 @@ pub fn summary_csv(d: &ReportData<'_>) -> Vec<u8> {
         match &r.drain {
             Some(ds) => {
                 v.push(ds.drains.to_string());
-                for x in [ds.drained_fraction, ds.mean_s, ds.p50_s, ds.p95_s, ds.p99_s, ds.max_s] {
+                for x in [
+                    ds.drained_fraction,
+                    ds.mean_s,
+                    ds.p50_s,
+                    ds.p95_s,
+                    ds.p99_s,
+                    ds.max_s,
+                ] {
                     v.push(fixed(x, 3));
                 }
             }
@@ -141,7 +151,11 @@ pub fn replications_csv(d: &ReportData<'_>) -> Vec<u8> {
                 v.push(feat.name.clone());
                 for (m, get) in MEASURES {
                     let x = get(c);
-                    v.push(if *m == "setup_delay_s" { fixed(x, 6) } else { format!("{x}") });
+                    v.push(if *m == "setup_delay_s" {
+                        fixed(x, 6)
+                    } else {
+                        format!("{x}")
+                    });
                 }
                 rows.push(v);
             }
@@ -156,8 +170,17 @@ pub fn restarts_csv(d: &ReportData<'_>) -> Vec<u8> {
     let mut header = vec!["run".to_string()];
     header.extend(labels);
     header.extend(
-        ["replication", "server", "restart_at_s", "paused_at_s", "since_pause_s", "feature", "cut", "disrupted"]
-            .map(String::from),
+        [
+            "replication",
+            "server",
+            "restart_at_s",
+            "paused_at_s",
+            "since_pause_s",
+            "feature",
+            "cut",
+            "disrupted",
+        ]
+        .map(String::from),
     );
     let mut rows = Vec::new();
     for r in d.results {
@@ -170,7 +193,11 @@ pub fn restarts_csv(d: &ReportData<'_>) -> Vec<u8> {
                     v.push((rs.server + 1).to_string());
                     v.push(secs(rs.at));
                     v.push(rs.paused_at.map(secs).unwrap_or_default());
-                    v.push(rs.paused_at.map(|p| secs(rs.at.since(p))).unwrap_or_default());
+                    v.push(
+                        rs.paused_at
+                            .map(|p| secs(rs.at.since(p)))
+                            .unwrap_or_default(),
+                    );
                     v.push(feat.name.clone());
                     v.push(rs.cut[f].to_string());
                     v.push(rs.disrupted[f].to_string());
@@ -188,8 +215,16 @@ pub fn drains_csv(d: &ReportData<'_>) -> Vec<u8> {
     let mut header = vec!["run".to_string()];
     header.extend(labels);
     header.extend(
-        ["replication", "server", "paused_at_s", "ended_at_s", "end", "drain_time_s", "sessions_left"]
-            .map(String::from),
+        [
+            "replication",
+            "server",
+            "paused_at_s",
+            "ended_at_s",
+            "end",
+            "drain_time_s",
+            "sessions_left",
+        ]
+        .map(String::from),
     );
     let mut rows = Vec::new();
     for r in d.results {
@@ -214,7 +249,13 @@ pub fn drains_csv(d: &ReportData<'_>) -> Vec<u8> {
 /// `timeseries.csv`: occupancy of every server per feature over time, replication 0 of each run.
 pub fn timeseries_csv(d: &ReportData<'_>) -> Vec<u8> {
     let labels = label_columns(d.results);
-    let all: Vec<String> = d.scenario.base.features.iter().map(|f| f.name.clone()).collect();
+    let all: Vec<String> = d
+        .scenario
+        .base
+        .features
+        .iter()
+        .map(|f| f.name.clone())
+        .collect();
     let mut header = vec!["run".to_string()];
     header.extend(labels);
     header.extend(["time_s", "server"].map(String::from));
@@ -222,12 +263,17 @@ pub fn timeseries_csv(d: &ReportData<'_>) -> Vec<u8> {
     header.push("total".into());
     let mut rows = Vec::new();
     for r in d.results {
-        let Some(rep) = r.replications.first() else { continue };
+        let Some(rep) = r.replications.first() else {
+            continue;
+        };
         let ts = &rep.metrics.timeseries;
         let feats = &r.run.config.features;
         let nf = feats.len();
         let n = r.run.config.pool.servers as usize;
-        let cols: Vec<Option<usize>> = all.iter().map(|name| feats.iter().position(|f| &f.name == name)).collect();
+        let cols: Vec<Option<usize>> = all
+            .iter()
+            .map(|name| feats.iter().position(|f| &f.name == name))
+            .collect();
         for (k, t) in ts.times.iter().enumerate() {
             for s in 0..n {
                 let base = k * n * nf + s * nf;
@@ -332,7 +378,12 @@ pub fn feature_set_lines(d: &ReportData<'_>) -> Vec<FeatureSetLine> {
                     .iter()
                     .find(|c| c.feature == "all" && c.labels == key)
                     .map(|c| c.diff);
-                out.push(FeatureSetLine { labels: key, dns: None, hardware: None, diff });
+                out.push(FeatureSetLine {
+                    labels: key,
+                    dns: None,
+                    hardware: None,
+                    diff,
+                });
                 out.len() - 1
             }
         };
@@ -441,8 +492,12 @@ pub fn render(d: &ReportData<'_>) -> Vec<(String, Vec<u8>)> {
     if !d.results.is_empty() && label_columns(d.results).iter().any(|c| c == "feature_set") {
         files.push(("feature-sets.csv".into(), feature_sets_csv(d)));
     }
-    if d.results.iter().any(|r| !r.run.config.topology.upgrade_domains.is_empty())
-        && d.results.iter().any(|r| r.replications.iter().any(|o| !o.metrics.domains.is_empty()))
+    if d.results
+        .iter()
+        .any(|r| !r.run.config.topology.upgrade_domains.is_empty())
+        && d.results
+            .iter()
+            .any(|r| r.replications.iter().any(|o| !o.metrics.domains.is_empty()))
     {
         files.push(("domains.csv".into(), domains_csv(d)));
     }
@@ -490,7 +545,12 @@ pub fn text_table(d: &ReportData<'_>) -> String {
     let mut out = String::new();
     let runs: Vec<&RunResult> = d.results.iter().collect();
     let run_name = |r: &RunResult| -> String {
-        r.run.labels.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(" / ")
+        r.run
+            .labels
+            .iter()
+            .map(|(_, v)| v.as_str())
+            .collect::<Vec<_>>()
+            .join(" / ")
     };
     let has_sets = label_columns(d.results).iter().any(|c| c == "feature_set");
     if has_sets {
@@ -501,15 +561,25 @@ pub fn text_table(d: &ReportData<'_>) -> String {
             .max()
             .unwrap_or(10)
             .max(12);
-        let _ = writeln!(out, "sessions cut per replication (all features), mean (95% CI)");
+        let _ = writeln!(
+            out,
+            "sessions cut per replication (all features), mean (95% CI)"
+        );
         let _ = writeln!(
             out,
             "{:<w0$}  {:>24}  {:>24}  {:>24}",
             "feature set", "dns", "hardware", "hardware − dns (paired)"
         );
         for l in &lines {
-            let name = l.labels.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(" / ");
-            let cell = |e: &Option<crate::stats::Estimate>| e.as_ref().map(mean_ci).unwrap_or_else(|| "—".into());
+            let name = l
+                .labels
+                .iter()
+                .map(|(_, v)| v.as_str())
+                .collect::<Vec<_>>()
+                .join(" / ");
+            let cell = |e: &Option<crate::stats::Estimate>| {
+                e.as_ref().map(mean_ci).unwrap_or_else(|| "—".into())
+            };
             let _ = writeln!(
                 out,
                 "{name:<w0$}  {:>24}  {:>24}  {:>24}",
@@ -519,7 +589,13 @@ pub fn text_table(d: &ReportData<'_>) -> String {
             );
         }
     } else if runs.len() <= 6 {
-        let mut feats: Vec<String> = d.scenario.base.features.iter().map(|f| f.name.clone()).collect();
+        let mut feats: Vec<String> = d
+            .scenario
+            .base
+            .features
+            .iter()
+            .map(|f| f.name.clone())
+            .collect();
         feats.push("all".into());
         let w0 = feats.iter().map(|f| f.len()).max().unwrap_or(7).max(7);
         let _ = write!(out, "{:<w0$}", "cut per replication, mean (95% CI)");
@@ -544,7 +620,11 @@ pub fn text_table(d: &ReportData<'_>) -> String {
             let _ = writeln!(out);
         }
     } else {
-        let _ = writeln!(out, "{:<60} {:>26}", "run", "cut (all features), mean (95% CI)");
+        let _ = writeln!(
+            out,
+            "{:<60} {:>26}",
+            "run", "cut (all features), mean (95% CI)"
+        );
         for r in &runs {
             let cell = d
                 .rows
@@ -556,37 +636,60 @@ pub fn text_table(d: &ReportData<'_>) -> String {
             let _ = writeln!(out, "{:<60} {cell:>26}", run_name(r));
         }
     }
-    let any_blocked = d
-        .rows
-        .iter()
-        .any(|r| r.measure("blocked_in_maintenance").is_some_and(|e| e.mean > 0.0));
+    let any_blocked = d.rows.iter().any(|r| {
+        r.measure("blocked_in_maintenance")
+            .is_some_and(|e| e.mean > 0.0)
+    });
     if any_blocked {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
             "{:<60} {:>12} {:>12} {:>14}",
-            "run: blocked during maintenance (all features)", "blocked", "% of arrivals", "peak/server"
+            "run: blocked during maintenance (all features)",
+            "blocked",
+            "% of arrivals",
+            "peak/server"
         );
         for r in d.rows.iter().filter(|r| r.feature == "all") {
-            let b = r.measure("blocked_in_maintenance").map_or(f64::NAN, |e| e.mean);
+            let b = r
+                .measure("blocked_in_maintenance")
+                .map_or(f64::NAN, |e| e.mean);
             let fr = r
                 .measure("blocked_in_maintenance_fraction")
                 .map_or(f64::NAN, |e| e.mean);
-            let peak = r.column("peak_sessions_per_server_mean").unwrap_or(f64::NAN);
-            let name = r.labels.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(" / ");
-            let _ = writeln!(out, "{name:<60} {b:>12.1} {:>11.2} % {peak:>14.1}", fr * 100.0);
+            let peak = r
+                .column("peak_sessions_per_server_mean")
+                .unwrap_or(f64::NAN);
+            let name = r
+                .labels
+                .iter()
+                .map(|(_, v)| v.as_str())
+                .collect::<Vec<_>>()
+                .join(" / ");
+            let _ = writeln!(
+                out,
+                "{name:<60} {b:>12.1} {:>11.2} % {peak:>14.1}",
+                fr * 100.0
+            );
         }
     }
     if !d.comparisons.is_empty() && !has_sets {
         let _ = writeln!(out);
-        let _ = writeln!(out, "hardware − DNS, paired per replication (all features):");
+        let _ = writeln!(
+            out,
+            "hardware − DNS, paired per replication (all features):"
+        );
         for c in d.comparisons.iter().filter(|c| c.feature == "all") {
             let ctx = if c.labels.is_empty() {
                 String::new()
             } else {
                 format!(
                     " [{}]",
-                    c.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
+                    c.labels
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             };
             let _ = writeln!(

@@ -9,7 +9,7 @@ mod validate;
 pub use raw::*;
 pub use span::{FieldPath, Seg, line_col, span_of};
 pub use sweep::{Axis, AxisValue, FeatureSet, Run, expand};
-pub use validate::{Expectation, Bound, Scenario, Limits};
+pub use validate::{Bound, Expectation, Limits, Scenario};
 
 use std::fmt;
 

@@ -68,7 +68,9 @@ pub fn span_of(doc: &toml::Spanned<DeTable<'_>>, path: &FieldPath) -> Option<Ran
     let mut value: Option<&toml::Spanned<DeValue<'_>>> = None;
     for seg in &path.0 {
         let next = match (seg, table, value.map(|v| v.get_ref())) {
-            (Seg::Key(k), Some(t), _) => t.iter().find(|(key, _)| key.get_ref() == k).map(|(_, v)| v),
+            (Seg::Key(k), Some(t), _) => {
+                t.iter().find(|(key, _)| key.get_ref() == k).map(|(_, v)| v)
+            }
             (Seg::Index(i), _, Some(DeValue::Array(a))) => a.get(*i),
             _ => None,
         };
@@ -107,7 +109,11 @@ mod tests {
     fn finds_nested_spans() {
         let text = "a = 1\n[[feature]]\nname = \"x\"\n[[feature]]\nname = \"y\"\nduration = { sigma = 0 }\n";
         let doc = DeTable::parse(text).unwrap();
-        let p = FieldPath::root().key("feature").index(1).key("duration").key("sigma");
+        let p = FieldPath::root()
+            .key("feature")
+            .index(1)
+            .key("duration")
+            .key("sigma");
         let span = span_of(&doc, &p).unwrap();
         assert_eq!(&text[span.clone()], "0");
         assert_eq!(line_col(text, span.start), (6, 22));

@@ -93,9 +93,20 @@ const POOL_KEYS: &[&str] = &[
     "pool.hardware.not_redirected",
 ];
 
-fn set_pool(pool: &mut PoolConfig, key: &str, v: &toml::Value, quorum_explicit: bool) -> Result<(), String> {
-    let s = || v.as_str().ok_or_else(|| format!("expected a string, got {v}"));
-    let int = || v.as_integer().ok_or_else(|| format!("expected an integer, got {v}"));
+fn set_pool(
+    pool: &mut PoolConfig,
+    key: &str,
+    v: &toml::Value,
+    quorum_explicit: bool,
+) -> Result<(), String> {
+    let s = || {
+        v.as_str()
+            .ok_or_else(|| format!("expected a string, got {v}"))
+    };
+    let int = || {
+        v.as_integer()
+            .ok_or_else(|| format!("expected an integer, got {v}"))
+    };
     let dur = || s().and_then(parse_duration);
     match key {
         "pool.servers" => {
@@ -139,25 +150,55 @@ fn set_pool(pool: &mut PoolConfig, key: &str, v: &toml::Value, quorum_explicit: 
 }
 
 /// Flattens `[sweep] pool.hardware.x = [...]` (nested tables) into dotted keys.
-fn flatten<'a>(prefix: &str, t: &'a toml::Table, out: &mut Vec<(String, FieldPath, &'a toml::Value)>, path: &FieldPath) {
+fn flatten<'a>(
+    prefix: &str,
+    t: &'a toml::Table,
+    out: &mut Vec<(String, FieldPath, &'a toml::Value)>,
+    path: &FieldPath,
+) {
     for (k, v) in t {
-        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
         let p = path.key(k);
         match v {
-            toml::Value::Table(inner) if k == "pool" || prefix.starts_with("pool") => flatten(&key, inner, out, &p),
+            toml::Value::Table(inner) if k == "pool" || prefix.starts_with("pool") => {
+                flatten(&key, inner, out, &p)
+            }
             _ => out.push((key, p, v)),
         }
     }
 }
 
-pub(super) fn validate_axes(ctx: &mut Ctx<'_>, raw: &toml::Table, base: &RunConfig, _limits: &super::Limits) -> Vec<Axis> {
+pub(super) fn validate_axes(
+    ctx: &mut Ctx<'_>,
+    raw: &toml::Table,
+    base: &RunConfig,
+    _limits: &super::Limits,
+) -> Vec<Axis> {
     let mut items = Vec::new();
     flatten("", raw, &mut items, &FieldPath::root().key("sweep"));
     let mut axes = Vec::new();
-    let ucas: Vec<String> = base.features.iter().filter(|f| f.needs_dns_lb).map(|f| f.name.clone()).collect();
-    let core: Vec<String> = base.features.iter().filter(|f| !f.needs_dns_lb).map(|f| f.name.clone()).collect();
+    let ucas: Vec<String> = base
+        .features
+        .iter()
+        .filter(|f| f.needs_dns_lb)
+        .map(|f| f.name.clone())
+        .collect();
+    let core: Vec<String> = base
+        .features
+        .iter()
+        .filter(|f| !f.needs_dns_lb)
+        .map(|f| f.name.clone())
+        .collect();
     for (key, p, v) in items {
-        let key = if key == "servers" { "servers".to_string() } else { key };
+        let key = if key == "servers" {
+            "servers".to_string()
+        } else {
+            key
+        };
         let mut values = Vec::new();
         let arr = match (key.as_str(), v) {
             ("feature_sets", toml::Value::String(s)) => {
@@ -202,31 +243,57 @@ pub(super) fn validate_axes(ctx: &mut Ctx<'_>, raw: &toml::Table, base: &RunConf
             for (i, item) in arr.iter().enumerate() {
                 let ip = p.index(i);
                 let parsed: Result<AxisValue, String> = match key.as_str() {
-                    "load_balancing" => item.as_str().ok_or_else(|| "expected a string".to_string()).and_then(parse_lb).map(AxisValue::LoadBalancing),
+                    "load_balancing" => item
+                        .as_str()
+                        .ok_or_else(|| "expected a string".to_string())
+                        .and_then(parse_lb)
+                        .map(AxisValue::LoadBalancing),
                     "servers" => match item.as_integer() {
                         Some(n) if (1..=1000).contains(&n) => Ok(AxisValue::Servers(n as u32)),
-                        _ => Err(format!("expected a number of servers from 1 to 1000, got {item}")),
+                        _ => Err(format!(
+                            "expected a number of servers from 1 to 1000, got {item}"
+                        )),
                     },
                     "paused_servers" => match item.as_integer() {
-                        Some(k) if k >= 1 && k <= base.pool.servers as i64 => Ok(AxisValue::PausedServers(k as u32)),
-                        _ => Err(format!("expected a number of servers from 1 to {}, got {item}", base.pool.servers)),
+                        Some(k) if k >= 1 && k <= base.pool.servers as i64 => {
+                            Ok(AxisValue::PausedServers(k as u32))
+                        }
+                        _ => Err(format!(
+                            "expected a number of servers from 1 to {}, got {item}",
+                            base.pool.servers
+                        )),
                     },
-                    "wait" => item.as_str().ok_or_else(|| "expected a duration string".to_string()).and_then(parse_duration).map(AxisValue::Wait),
+                    "wait" => item
+                        .as_str()
+                        .ok_or_else(|| "expected a duration string".to_string())
+                        .and_then(parse_duration)
+                        .map(AxisValue::Wait),
                     "feature_sets" => match item.as_array() {
                         Some(list) => {
                             let mut names = Vec::new();
                             let mut err = None;
                             for n in list {
                                 match n.as_str() {
-                                    Some(n) if base.features.iter().any(|f| f.name == n) => names.push(n.to_string()),
-                                    Some(n) => err = Some(format!("feature \"{n}\" is not defined in this scenario")),
+                                    Some(n) if base.features.iter().any(|f| f.name == n) => {
+                                        names.push(n.to_string())
+                                    }
+                                    Some(n) => {
+                                        err = Some(format!(
+                                            "feature \"{n}\" is not defined in this scenario"
+                                        ))
+                                    }
                                     None => err = Some("feature names must be strings".into()),
                                 }
                             }
                             match err {
                                 Some(e) => Err(e),
-                                None if names.is_empty() => Err("a feature set cannot be empty".into()),
-                                None => Ok(AxisValue::FeatureSet(FeatureSet { label: names.join("+"), features: names })),
+                                None if names.is_empty() => {
+                                    Err("a feature set cannot be empty".into())
+                                }
+                                None => Ok(AxisValue::FeatureSet(FeatureSet {
+                                    label: names.join("+"),
+                                    features: names,
+                                })),
                             }
                         }
                         None => Err("expected a list of feature names".into()),
@@ -246,7 +313,12 @@ pub(super) fn validate_axes(ctx: &mut Ctx<'_>, raw: &toml::Table, base: &RunConf
                 }
             }
         }
-        if key == "wait" && !base.plan.iter().any(|s| matches!(s.action, Action::Wait { .. })) {
+        if key == "wait"
+            && !base
+                .plan
+                .iter()
+                .any(|s| matches!(s.action, Action::Wait { .. }))
+        {
             ctx.err(&p, "the plan has no `wait` step for this axis to change");
         }
         if !values.is_empty() {
@@ -258,13 +330,18 @@ pub(super) fn validate_axes(ctx: &mut Ctx<'_>, raw: &toml::Table, base: &RunConf
 
 /// The number of runs the scenario expands to.
 pub fn run_count(s: &Scenario) -> usize {
-    s.axes.iter().fold(1usize, |acc, a| acc.saturating_mul(a.values.len()))
+    s.axes
+        .iter()
+        .fold(1usize, |acc, a| acc.saturating_mul(a.values.len()))
 }
 
 pub(super) fn check_expansion(s: &Scenario) -> Result<(), Vec<String>> {
     let runs = run_count(s);
     if runs > s.limits.max_runs {
-        return Err(vec![format!("the sweep expands to {runs} runs, beyond the limit of {}", s.limits.max_runs)]);
+        return Err(vec![format!(
+            "the sweep expands to {runs} runs, beyond the limit of {}",
+            s.limits.max_runs
+        )]);
     }
     let total = runs as u64 * s.replications as u64;
     if total > s.limits.max_total_replications {
@@ -298,7 +375,12 @@ pub fn expand(s: &Scenario) -> Result<Vec<Run>, Vec<String>> {
                     cfg.pool.load_balancing = *lb;
                     Ok(())
                 }
-                AxisValue::Servers(n) => set_pool(&mut cfg.pool, "pool.servers", &toml::Value::Integer(*n as i64), s.quorum_explicit),
+                AxisValue::Servers(n) => set_pool(
+                    &mut cfg.pool,
+                    "pool.servers",
+                    &toml::Value::Integer(*n as i64),
+                    s.quorum_explicit,
+                ),
                 AxisValue::Wait(d) => {
                     for step in &mut cfg.plan {
                         if let Action::Wait { duration } = &mut step.action {
@@ -334,17 +416,29 @@ pub fn expand(s: &Scenario) -> Result<Vec<Run>, Vec<String>> {
         }
         for (k, step) in cfg.plan.iter().enumerate() {
             if let Some(&bad) = step.action.servers().iter().find(|&&s| s >= n) {
-                errors.push(format!("run with {}: step[{k}] names server {} but the pool has {n}", what.join(", "), bad + 1));
+                errors.push(format!(
+                    "run with {}: step[{k}] names server {} but the pool has {n}",
+                    what.join(", "),
+                    bad + 1
+                ));
             }
         }
         if cfg.features.is_empty() {
             errors.push(format!("run with {}: no features left", what.join(", ")));
         }
         labels[0].1 = cfg.pool.load_balancing.name().to_string();
-        out.push(Run { index, labels, config: cfg });
+        out.push(Run {
+            index,
+            labels,
+            config: cfg,
+        });
         if errors.len() > 20 {
             break;
         }
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }

@@ -10,9 +10,9 @@ use crate::engine::{SimTime, parse_duration};
 use crate::model::service::{KNOWN_SERVICES, MAX_SERVICES};
 use crate::model::workload::{self, PresetFeature};
 use crate::model::{
-    Action, DistKind, DnsConfig, Feature, HardwareConfig, HealthMonitor, HlbAlgorithm,
-    HoldingTime, LoadBalancing, OnLoss, PoolConfig, QuorumRule, RunConfig, ServiceMask,
-    StartupType, Step, Target, Topology, catalogue_entry,
+    Action, DistKind, DnsConfig, Feature, HardwareConfig, HealthMonitor, HlbAlgorithm, HoldingTime,
+    LoadBalancing, OnLoss, PoolConfig, QuorumRule, RunConfig, ServiceMask, StartupType, Step,
+    Target, Topology, catalogue_entry,
 };
 
 /// How upgrade domains were given.
@@ -189,7 +189,12 @@ impl Ctx<'_> {
         }
     }
 
-    fn duration(&mut self, path: &FieldPath, v: &Option<String>, default: Option<SimTime>) -> Option<SimTime> {
+    fn duration(
+        &mut self,
+        path: &FieldPath,
+        v: &Option<String>,
+        default: Option<SimTime>,
+    ) -> Option<SimTime> {
         match v {
             None => {
                 if default.is_none() {
@@ -207,7 +212,12 @@ impl Ctx<'_> {
         }
     }
 
-    fn positive_duration(&mut self, path: &FieldPath, v: &Option<String>, default: Option<SimTime>) -> Option<SimTime> {
+    fn positive_duration(
+        &mut self,
+        path: &FieldPath,
+        v: &Option<String>,
+        default: Option<SimTime>,
+    ) -> Option<SimTime> {
         let d = self.duration(path, v, default)?;
         if d == SimTime::ZERO {
             self.err(path, "must be longer than zero");
@@ -224,12 +234,21 @@ fn one_of<T: Copy>(value: &str, options: &[(&str, T)]) -> Result<T, String> {
         .map(|(_, v)| *v)
         .ok_or_else(|| {
             let names: Vec<String> = options.iter().map(|(n, _)| format!("\"{n}\"")).collect();
-            format!("unknown value \"{value}\"; expected one of {}", names.join(", "))
+            format!(
+                "unknown value \"{value}\"; expected one of {}",
+                names.join(", ")
+            )
         })
 }
 
 pub(crate) fn parse_lb(v: &str) -> Result<LoadBalancing, String> {
-    one_of(v, &[("dns", LoadBalancing::Dns), ("hardware", LoadBalancing::Hardware)])
+    one_of(
+        v,
+        &[
+            ("dns", LoadBalancing::Dns),
+            ("hardware", LoadBalancing::Hardware),
+        ],
+    )
 }
 
 pub(crate) fn parse_quorum(v: &str) -> Result<QuorumRule, String> {
@@ -255,7 +274,13 @@ pub(crate) fn parse_algorithm(v: &str) -> Result<HlbAlgorithm, String> {
 }
 
 pub(crate) fn parse_monitor(v: &str) -> Result<HealthMonitor, String> {
-    one_of(v, &[("port", HealthMonitor::Port), ("service", HealthMonitor::Service)])
+    one_of(
+        v,
+        &[
+            ("port", HealthMonitor::Port),
+            ("service", HealthMonitor::Service),
+        ],
+    )
 }
 
 pub(crate) fn parse_probability(v: f64) -> Result<f64, String> {
@@ -325,8 +350,11 @@ pub(super) fn parse(
     {
         return Ok(s);
     }
-    ctx.diags.sort_by_key(|d| d.position.unwrap_or((usize::MAX, 0)));
-    Err(ScenarioError { diagnostics: ctx.diags })
+    ctx.diags
+        .sort_by_key(|d| d.position.unwrap_or((usize::MAX, 0)));
+    Err(ScenarioError {
+        diagnostics: ctx.diags,
+    })
 }
 
 fn toml_diag(file: &str, text: &str, e: &toml::de::Error) -> Diagnostic {
@@ -338,13 +366,21 @@ fn toml_diag(file: &str, text: &str, e: &toml::de::Error) -> Diagnostic {
     }
 }
 
-fn validate(ctx: &mut Ctx<'_>, raw: &RawScenario, files: &dyn FileSource, limits: &Limits) -> Option<Scenario> {
+fn validate(
+    ctx: &mut Ctx<'_>,
+    raw: &RawScenario,
+    files: &dyn FileSource,
+    limits: &Limits,
+) -> Option<Scenario> {
     let root = FieldPath::root();
     let replications = raw.replications.unwrap_or(100);
     if replications == 0 || replications > limits.max_replications {
         ctx.err(
             &root.key("replications"),
-            format!("must be between 1 and {}, got {replications}", limits.max_replications),
+            format!(
+                "must be between 1 and {}, got {replications}",
+                limits.max_replications
+            ),
         );
     }
     let horizon = ctx.positive_duration(&root.key("horizon"), &raw.horizon, None);
@@ -383,9 +419,18 @@ fn validate(ctx: &mut Ctx<'_>, raw: &RawScenario, files: &dyn FileSource, limits
     let mut services: Vec<String> = KNOWN_SERVICES.iter().map(|(n, _)| n.to_string()).collect();
     let features = validate_features(ctx, &raw.feature, &preset, &mut services, files);
     if services.len() > MAX_SERVICES {
-        ctx.err(&root.key("feature"), format!("at most {MAX_SERVICES} distinct Windows services"));
+        ctx.err(
+            &root.key("feature"),
+            format!("at most {MAX_SERVICES} distinct Windows services"),
+        );
     }
-    let plan = validate_steps(ctx, &raw.step, &services, pool.as_ref().map(|p| p.servers), horizon);
+    let plan = validate_steps(
+        ctx,
+        &raw.step,
+        &services,
+        pool.as_ref().map(|p| p.servers),
+        horizon,
+    );
 
     let pool = pool?;
     let topology = topology?;
@@ -455,7 +500,11 @@ fn check_load(ctx: &mut Ctx<'_>, cfg: &RunConfig, limits: &Limits) {
         );
     }
     let hours = cfg.horizon.as_secs_f64() / 3600.0;
-    let events: f64 = cfg.features.iter().map(|f| 2.0 * f.arrivals_per_hour * hours).sum();
+    let events: f64 = cfg
+        .features
+        .iter()
+        .map(|f| 2.0 * f.arrivals_per_hour * hours)
+        .sum();
     if events > cfg.event_budget as f64 {
         ctx.err(
             &root.key("event_budget"),
@@ -498,7 +547,11 @@ fn validate_pool(ctx: &mut Ctx<'_>, raw: &RawPool, limits: &Limits) -> (Option<P
         }
         Some(n) => n as u32,
     };
-    let lb = pick(ctx, p.key("load_balancing"), parse_lb(raw.load_balancing.as_deref().unwrap_or("dns")));
+    let lb = pick(
+        ctx,
+        p.key("load_balancing"),
+        parse_lb(raw.load_balancing.as_deref().unwrap_or("dns")),
+    );
     let quorum = match &raw.quorum {
         Some(q) => pick(ctx, p.key("quorum"), parse_quorum(q)),
         None => Some(default_quorum(servers)),
@@ -512,12 +565,19 @@ fn validate_pool(ctx: &mut Ctx<'_>, raw: &RawPool, limits: &Limits) -> (Option<P
         None => None,
         Some(n) if n >= 1 && n <= u32::MAX as i64 => Some(n as u32),
         Some(n) => {
-            ctx.err(&p.key("max_sessions_per_server"), format!("must be at least 1, got {n}"));
+            ctx.err(
+                &p.key("max_sessions_per_server"),
+                format!("must be at least 1, got {n}"),
+            );
             None
         }
     };
     let d = p.key("dns");
-    let retry_delay = ctx.duration(&d.key("retry_delay"), &raw.dns.retry_delay, Some(SimTime::from_secs(1)));
+    let retry_delay = ctx.duration(
+        &d.key("retry_delay"),
+        &raw.dns.retry_delay,
+        Some(SimTime::from_secs(1)),
+    );
     let connect_timeout = ctx.duration(
         &d.key("connect_timeout"),
         &raw.dns.connect_timeout,
@@ -565,14 +625,21 @@ fn validate_pool(ctx: &mut Ctx<'_>, raw: &RawPool, limits: &Limits) -> (Option<P
     (cfg.filter(|_| ok), raw.quorum.is_some())
 }
 
-fn validate_topology(ctx: &mut Ctx<'_>, raw: &RawPool, servers: Option<u32>) -> Option<TopologySpec> {
+fn validate_topology(
+    ctx: &mut Ctx<'_>,
+    raw: &RawPool,
+    servers: Option<u32>,
+) -> Option<TopologySpec> {
     let p = FieldPath::root().key("pool");
     let mut ok = true;
     let domains = match &raw.upgrade_domains {
         None => DomainSpec::PerServer,
         Some(toml::Value::Integer(n)) => {
             if *n < 1 || servers.is_some_and(|s| *n > s as i64) {
-                ctx.err(&p.key("upgrade_domains"), format!("must be between 1 and the number of servers, got {n}"));
+                ctx.err(
+                    &p.key("upgrade_domains"),
+                    format!("must be between 1 and the number of servers, got {n}"),
+                );
                 ok = false;
             }
             DomainSpec::Count((*n).clamp(1, u32::MAX as i64) as u32)
@@ -583,7 +650,10 @@ fn validate_topology(ctx: &mut Ctx<'_>, raw: &RawPool, servers: Option<u32>) -> 
             for (i, l) in lists.iter().enumerate() {
                 let lp = p.key("upgrade_domains").index(i);
                 let Some(items) = l.as_array().filter(|a| !a.is_empty()) else {
-                    ctx.err(&lp, "each upgrade domain is a non-empty list of server numbers");
+                    ctx.err(
+                        &lp,
+                        "each upgrade domain is a non-empty list of server numbers",
+                    );
                     ok = false;
                     continue;
                 };
@@ -592,14 +662,23 @@ fn validate_topology(ctx: &mut Ctx<'_>, raw: &RawPool, servers: Option<u32>) -> 
                     match v.as_integer() {
                         Some(s) if s >= 1 && servers.is_none_or(|n| s <= n as i64) => {
                             if seen.contains(&s) {
-                                ctx.err(&lp.index(k), format!("server {s} is in two upgrade domains"));
+                                ctx.err(
+                                    &lp.index(k),
+                                    format!("server {s} is in two upgrade domains"),
+                                );
                                 ok = false;
                             }
                             seen.push(s);
                             d.push((s - 1) as u32);
                         }
                         _ => {
-                            ctx.err(&lp.index(k), format!("{v} is not a server of this pool (1 to {})", servers.unwrap_or(0)));
+                            ctx.err(
+                                &lp.index(k),
+                                format!(
+                                    "{v} is not a server of this pool (1 to {})",
+                                    servers.unwrap_or(0)
+                                ),
+                            );
                             ok = false;
                         }
                     }
@@ -609,7 +688,10 @@ fn validate_topology(ctx: &mut Ctx<'_>, raw: &RawPool, servers: Option<u32>) -> 
             DomainSpec::Lists(out)
         }
         Some(other) => {
-            ctx.err(&p.key("upgrade_domains"), format!("expected a number of domains or a list of server lists, got {other}"));
+            ctx.err(
+                &p.key("upgrade_domains"),
+                format!("expected a number of domains or a list of server lists, got {other}"),
+            );
             ok = false;
             DomainSpec::PerServer
         }
@@ -618,13 +700,24 @@ fn validate_topology(ctx: &mut Ctx<'_>, raw: &RawPool, servers: Option<u32>) -> 
         None => 0,
         Some(n) if (0..=100_000).contains(&n) => n as u32,
         Some(n) => {
-            ctx.err(&p.key("routing_groups"), format!("must be between 0 and 100000, got {n}"));
+            ctx.err(
+                &p.key("routing_groups"),
+                format!("must be between 0 and 100000, got {n}"),
+            );
             ok = false;
             0
         }
     };
-    let replica_rebuild = ctx.duration(&p.key("replica_rebuild"), &raw.replica_rebuild, Some(SimTime::ZERO));
-    ok.then_some(TopologySpec { domains, routing_groups, replica_rebuild: replica_rebuild? })
+    let replica_rebuild = ctx.duration(
+        &p.key("replica_rebuild"),
+        &raw.replica_rebuild,
+        Some(SimTime::ZERO),
+    );
+    ok.then_some(TopologySpec {
+        domains,
+        routing_groups,
+        replica_rebuild: replica_rebuild?,
+    })
 }
 
 fn validate_workload(ctx: &mut Ctx<'_>, raw: &RawScenario) -> Vec<PresetFeature> {
@@ -633,13 +726,19 @@ fn validate_workload(ctx: &mut Ctx<'_>, raw: &RawScenario) -> Vec<PresetFeature>
     };
     let p = FieldPath::root().key("workload");
     if !(1..=10_000_000).contains(&w.users) {
-        ctx.err(&p.key("users"), format!("must be between 1 and 10,000,000, got {}", w.users));
+        ctx.err(
+            &p.key("users"),
+            format!("must be between 1 and 10,000,000, got {}", w.users),
+        );
         return Vec::new();
     }
     match w.preset.as_str() {
         "lync2013" => workload::lync2013(w.users as f64),
         other => {
-            ctx.err(&p.key("preset"), format!("unknown preset \"{other}\"; expected \"lync2013\""));
+            ctx.err(
+                &p.key("preset"),
+                format!("unknown preset \"{other}\"; expected \"lync2013\""),
+            );
             Vec::new()
         }
     }
@@ -687,17 +786,33 @@ fn validate_features(
                 owned_name.as_str()
             }
         };
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-            ctx.err(&p.key("name"), format!("{:?} is not a valid feature name (letters, digits, _ and -)", rf.name));
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            ctx.err(
+                &p.key("name"),
+                format!(
+                    "{:?} is not a valid feature name (letters, digits, _ and -)",
+                    rf.name
+                ),
+            );
             ok = false;
             continue;
         }
         if name == "all" {
-            ctx.err(&p.key("name"), "\"all\" is reserved for the total row of the summary");
+            ctx.err(
+                &p.key("name"),
+                "\"all\" is reserved for the total row of the summary",
+            );
             ok = false;
         }
         if ri.is_some_and(|i| raw[..i].iter().any(|o| o.name.trim() == name)) {
-            ctx.err(&p.key("name"), format!("feature \"{name}\" is defined twice"));
+            ctx.err(
+                &p.key("name"),
+                format!("feature \"{name}\" is defined twice"),
+            );
             ok = false;
         }
         let cat = catalogue_entry(name);
@@ -713,8 +828,15 @@ fn validate_features(
                 continue;
             }
         };
-        if service_name.is_empty() || !service_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            ctx.err(&p.key("service"), format!("{service_name:?} is not a valid Windows service name"));
+        if service_name.is_empty()
+            || !service_name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            ctx.err(
+                &p.key("service"),
+                format!("{service_name:?} is not a valid Windows service name"),
+            );
             ok = false;
             continue;
         }
@@ -725,9 +847,15 @@ fn validate_features(
                 services.len() - 1
             }
         };
-        let needs_dns_lb = rf.needs_dns_lb.or(cat.map(|c| c.needs_dns_lb)).unwrap_or(false);
+        let needs_dns_lb = rf
+            .needs_dns_lb
+            .or(cat.map(|c| c.needs_dns_lb))
+            .unwrap_or(false);
         let on_loss = match rf.on_server_loss.as_deref() {
-            Some(v) => match one_of(v, &[("dropped", OnLoss::Dropped), ("recovers", OnLoss::Recovers)]) {
+            Some(v) => match one_of(
+                v,
+                &[("dropped", OnLoss::Dropped), ("recovers", OnLoss::Recovers)],
+            ) {
                 Ok(o) => o,
                 Err(e) => {
                     ctx.err(&p.key("on_server_loss"), e);
@@ -739,12 +867,18 @@ fn validate_features(
         };
         let rate = match rf.arrivals_per_hour.or(pf.map(|p| p.arrivals_per_hour)) {
             None => {
-                ctx.err(&p.key("arrivals_per_hour"), "is required (pool-wide Poisson rate per hour)");
+                ctx.err(
+                    &p.key("arrivals_per_hour"),
+                    "is required (pool-wide Poisson rate per hour)",
+                );
                 ok = false;
                 0.0
             }
             Some(r) if !(r.is_finite() && r > 0.0) => {
-                ctx.err(&p.key("arrivals_per_hour"), format!("must be a finite number > 0, got {r}"));
+                ctx.err(
+                    &p.key("arrivals_per_hour"),
+                    format!("must be a finite number > 0, got {r}"),
+                );
                 ok = false;
                 0.0
             }
@@ -759,7 +893,10 @@ fn validate_features(
                 }
             },
             (None, None) => {
-                ctx.err(&p.key("duration"), "is required, e.g. { distribution = \"exponential\", mean = \"3m\" }");
+                ctx.err(
+                    &p.key("duration"),
+                    "is required, e.g. { distribution = \"exponential\", mean = \"3m\" }",
+                );
                 None
             }
             (Some(d), _) => validate_dist(ctx, &p.key("duration"), d, files),
@@ -768,7 +905,10 @@ fn validate_features(
             None => pf.and_then(|p| p.max_per_server),
             Some(n) if n >= 1 && n <= u32::MAX as i64 => Some(n as u32),
             Some(n) => {
-                ctx.err(&p.key("max_per_server"), format!("must be at least 1, got {n}"));
+                ctx.err(
+                    &p.key("max_per_server"),
+                    format!("must be at least 1, got {n}"),
+                );
                 ok = false;
                 None
             }
@@ -791,7 +931,12 @@ fn validate_features(
     ok.then_some(out)
 }
 
-fn validate_dist(ctx: &mut Ctx<'_>, p: &FieldPath, d: &RawDist, files: &dyn FileSource) -> Option<HoldingTime> {
+fn validate_dist(
+    ctx: &mut Ctx<'_>,
+    p: &FieldPath,
+    d: &RawDist,
+    files: &dyn FileSource,
+) -> Option<HoldingTime> {
     let secs = |ctx: &mut Ctx<'_>, key: &str, v: &str| -> Option<f64> {
         match parse_duration(v) {
             Ok(t) => Some(t.as_secs_f64()),
@@ -802,38 +947,68 @@ fn validate_dist(ctx: &mut Ctx<'_>, p: &FieldPath, d: &RawDist, files: &dyn File
         }
     };
     let kind = match d {
-        RawDist::Exponential { mean } => DistKind::Exponential { mean_s: secs(ctx, "mean", mean)? },
-        RawDist::Lognormal { median, sigma, mean, cv } => match (median, sigma, mean, cv) {
+        RawDist::Exponential { mean } => DistKind::Exponential {
+            mean_s: secs(ctx, "mean", mean)?,
+        },
+        RawDist::Lognormal {
+            median,
+            sigma,
+            mean,
+            cv,
+        } => match (median, sigma, mean, cv) {
             (Some(median), Some(sigma), None, None) => {
                 let m = secs(ctx, "median", median)?;
                 if m <= 0.0 {
                     ctx.err(&p.key("median"), "must be longer than zero");
                     return None;
                 }
-                DistKind::LogNormal { mu: m.ln(), sigma: *sigma }
+                DistKind::LogNormal {
+                    mu: m.ln(),
+                    sigma: *sigma,
+                }
             }
             (None, None, Some(mean), Some(cv)) => {
                 let m = secs(ctx, "mean", mean)?;
                 if m <= 0.0 || !(cv.is_finite() && *cv > 0.0) {
-                    ctx.err(p, format!("mean must be > 0 and cv a finite number > 0 (got cv = {cv})"));
+                    ctx.err(
+                        p,
+                        format!("mean must be > 0 and cv a finite number > 0 (got cv = {cv})"),
+                    );
                     return None;
                 }
                 let sigma2 = (1.0 + cv * cv).ln();
-                DistKind::LogNormal { mu: m.ln() - sigma2 / 2.0, sigma: sigma2.sqrt() }
+                DistKind::LogNormal {
+                    mu: m.ln() - sigma2 / 2.0,
+                    sigma: sigma2.sqrt(),
+                }
             }
             _ => {
-                ctx.err(p, "lognormal takes either `median` and `sigma`, or `mean` and `cv`");
+                ctx.err(
+                    p,
+                    "lognormal takes either `median` and `sigma`, or `mean` and `cv`",
+                );
                 return None;
             }
         },
-        RawDist::Deterministic { value } => DistKind::Deterministic { value_s: secs(ctx, "value", value)? },
+        RawDist::Deterministic { value } => DistKind::Deterministic {
+            value_s: secs(ctx, "value", value)?,
+        },
         RawDist::Uniform { min, max } => {
             let a = secs(ctx, "min", min);
             let b = secs(ctx, "max", max);
-            DistKind::Uniform { min_s: a?, max_s: b? }
+            DistKind::Uniform {
+                min_s: a?,
+                max_s: b?,
+            }
         }
-        RawDist::Gamma { mean, shape } => DistKind::Gamma { mean_s: secs(ctx, "mean", mean)?, shape: *shape },
-        RawDist::Weibull { scale, shape } => DistKind::Weibull { scale_s: secs(ctx, "scale", scale)?, shape: *shape },
+        RawDist::Gamma { mean, shape } => DistKind::Gamma {
+            mean_s: secs(ctx, "mean", mean)?,
+            shape: *shape,
+        },
+        RawDist::Weibull { scale, shape } => DistKind::Weibull {
+            scale_s: secs(ctx, "scale", scale)?,
+            shape: *shape,
+        },
         RawDist::Empirical { file } => {
             let text = match files.read(file) {
                 Ok(t) => t,
@@ -843,7 +1018,9 @@ fn validate_dist(ctx: &mut Ctx<'_>, p: &FieldPath, d: &RawDist, files: &dyn File
                 }
             };
             match parse_empirical(&text) {
-                Ok(v) => DistKind::Empirical { values_s: Arc::from(v) },
+                Ok(v) => DistKind::Empirical {
+                    values_s: Arc::from(v),
+                },
                 Err(e) => {
                     ctx.err(&p.key("file"), format!("{file}: {e}"));
                     return None;
@@ -884,7 +1061,10 @@ pub fn parse_empirical(text: &str) -> Result<Vec<f64>, String> {
             },
         };
         if !(v.is_finite() && v >= 0.0) {
-            return Err(format!("line {}: {cell:?} is not a non-negative duration", i + 1));
+            return Err(format!(
+                "line {}: {cell:?} is not a non-negative duration",
+                i + 1
+            ));
         }
         out.push(v);
     }
@@ -905,8 +1085,18 @@ fn validate_steps(
     let mut out = Vec::new();
     let mut ok = true;
     const ACTIONS: &[&str] = &[
-        "pause", "resume", "stop_graceful", "stop", "start", "restart", "set_startup", "wait",
-        "wait_until_drained", "rolling_restart", "failover", "failback",
+        "pause",
+        "resume",
+        "stop_graceful",
+        "stop",
+        "start",
+        "restart",
+        "set_startup",
+        "wait",
+        "wait_until_drained",
+        "rolling_restart",
+        "failover",
+        "failback",
     ];
     for (i, rs) in raw.iter().enumerate() {
         let p = root.index(i);
@@ -914,7 +1104,13 @@ fn validate_steps(
         let action = rs.action.as_str();
         if !ACTIONS.contains(&action) {
             let list: Vec<String> = ACTIONS.iter().map(|a| format!("\"{a}\"")).collect();
-            ctx.err(&p.key("action"), format!("unknown action \"{action}\"; expected one of {}", list.join(", ")));
+            ctx.err(
+                &p.key("action"),
+                format!(
+                    "unknown action \"{action}\"; expected one of {}",
+                    list.join(", ")
+                ),
+            );
             ok = false;
             continue;
         }
@@ -955,14 +1151,22 @@ fn validate_steps(
         ];
         for (f, g) in given {
             if g && !takes(f) {
-                ctx.err(&p.key(f), format!("`{f}` does not apply to action \"{action}\""));
+                ctx.err(
+                    &p.key(f),
+                    format!("`{f}` does not apply to action \"{action}\""),
+                );
             }
         }
         let mut server_list = Vec::new();
         if !matches!(action, "wait" | "rolling_restart") {
             match (rs.server, &rs.servers) {
-                (Some(_), Some(_)) => ctx.err(&p.key("servers"), "give `server` or `servers`, not both"),
-                (None, None) => ctx.err(&p, format!("action \"{action}\" needs `server` (or `servers`)")),
+                (Some(_), Some(_)) => {
+                    ctx.err(&p.key("servers"), "give `server` or `servers`, not both")
+                }
+                (None, None) => ctx.err(
+                    &p,
+                    format!("action \"{action}\" needs `server` (or `servers`)"),
+                ),
                 (Some(s), None) => server_list.push((p.key("server"), s)),
                 (None, Some(list)) => {
                     if list.is_empty() {
@@ -977,10 +1181,14 @@ fn validate_steps(
         let mut server_ids = Vec::new();
         for (sp, s) in server_list {
             match servers {
-                Some(n) if s < 1 || s > n as i64 => {
-                    ctx.err(&sp, format!("server {s} does not exist: servers are numbered 1 to {n}"))
-                }
-                None if s < 1 => ctx.err(&sp, format!("server {s} does not exist: servers are numbered from 1")),
+                Some(n) if s < 1 || s > n as i64 => ctx.err(
+                    &sp,
+                    format!("server {s} does not exist: servers are numbered 1 to {n}"),
+                ),
+                None if s < 1 => ctx.err(
+                    &sp,
+                    format!("server {s} does not exist: servers are numbered from 1"),
+                ),
                 _ => {
                     if server_ids.contains(&((s - 1) as u32)) {
                         ctx.err(&sp, format!("server {s} is listed twice"));
@@ -993,19 +1201,31 @@ fn validate_steps(
         if let Some(list) = &rs.services {
             mask = ServiceMask(0);
             if list.is_empty() {
-                ctx.err(&p.key("services"), "is empty; leave it out to mean every service");
+                ctx.err(
+                    &p.key("services"),
+                    "is empty; leave it out to mean every service",
+                );
             }
             for (k, name) in list.iter().enumerate() {
-                match services.iter().position(|s| s.eq_ignore_ascii_case(name.trim())) {
+                match services
+                    .iter()
+                    .position(|s| s.eq_ignore_ascii_case(name.trim()))
+                {
                     Some(ix) => mask.0 |= 1u64 << ix,
                     None => ctx.err(
                         &p.key("services").index(k),
-                        format!("unknown Windows service \"{name}\"; known: {}", services.join(", ")),
+                        format!(
+                            "unknown Windows service \"{name}\"; known: {}",
+                            services.join(", ")
+                        ),
                     ),
                 }
             }
         }
-        let target = Target { servers: server_ids.clone(), services: mask };
+        let target = Target {
+            servers: server_ids.clone(),
+            services: mask,
+        };
         let act = match action {
             "pause" => Some(Action::Pause(target)),
             "resume" => Some(Action::Resume(target)),
@@ -1013,11 +1233,21 @@ fn validate_steps(
             "stop" => Some(Action::Stop(target)),
             "start" => Some(Action::Start(target)),
             "restart" => ctx
-                .duration(&p.key("downtime"), &rs.downtime, Some(SimTime::from_secs(600)))
-                .map(|downtime| Action::Restart { servers: server_ids, downtime }),
+                .duration(
+                    &p.key("downtime"),
+                    &rs.downtime,
+                    Some(SimTime::from_secs(600)),
+                )
+                .map(|downtime| Action::Restart {
+                    servers: server_ids,
+                    downtime,
+                }),
             "set_startup" => match rs.startup.as_deref() {
                 None => {
-                    ctx.err(&p.key("startup"), "is required: \"automatic\", \"manual\" or \"disabled\"");
+                    ctx.err(
+                        &p.key("startup"),
+                        "is required: \"automatic\", \"manual\" or \"disabled\"",
+                    );
                     None
                 }
                 Some(v) => match one_of(
@@ -1039,27 +1269,44 @@ fn validate_steps(
                 .duration(&p.key("duration"), &rs.duration, None)
                 .map(|duration| Action::Wait { duration }),
             "rolling_restart" => {
-                let downtime =
-                    ctx.duration(&p.key("downtime"), &rs.downtime, Some(SimTime::from_secs(600)));
+                let downtime = ctx.duration(
+                    &p.key("downtime"),
+                    &rs.downtime,
+                    Some(SimTime::from_secs(600)),
+                );
                 let timeout = match &rs.timeout {
                     None => Some(None),
-                    Some(_) => ctx.positive_duration(&p.key("timeout"), &rs.timeout, None).map(Some),
+                    Some(_) => ctx
+                        .positive_duration(&p.key("timeout"), &rs.timeout, None)
+                        .map(Some),
                 };
                 match (downtime, timeout) {
-                    (Some(downtime), Some(drain_timeout)) => {
-                        Some(Action::RollingRestart { downtime, drain_timeout })
-                    }
+                    (Some(downtime), Some(drain_timeout)) => Some(Action::RollingRestart {
+                        downtime,
+                        drain_timeout,
+                    }),
                     _ => None,
                 }
             }
             "failover" => ctx
-                .positive_duration(&p.key("wait_time"), &rs.wait_time, Some(SimTime::from_secs(3600)))
-                .map(|wait_time| Action::Failover { servers: server_ids, wait_time }),
-            "failback" => Some(Action::Failback { servers: server_ids }),
+                .positive_duration(
+                    &p.key("wait_time"),
+                    &rs.wait_time,
+                    Some(SimTime::from_secs(3600)),
+                )
+                .map(|wait_time| Action::Failover {
+                    servers: server_ids,
+                    wait_time,
+                }),
+            "failback" => Some(Action::Failback {
+                servers: server_ids,
+            }),
             "wait_until_drained" => {
                 let timeout = match &rs.timeout {
                     None => Some(None),
-                    Some(_) => ctx.positive_duration(&p.key("timeout"), &rs.timeout, None).map(Some),
+                    Some(_) => ctx
+                        .positive_duration(&p.key("timeout"), &rs.timeout, None)
+                        .map(Some),
                 };
                 timeout.map(|timeout| Action::WaitUntilDrained { target, timeout })
             }
@@ -1104,7 +1351,12 @@ fn validate_expects(ctx: &mut Ctx<'_>, raw: &[toml::Table], axes: &[Axis]) -> Ve
                     ctx.err(&kp, format!("\"{k}\" is not a numeric column of summary.csv (e.g. cut_mean, blocked_mean, cut_ci95_high)"));
                     continue;
                 }
-                let mut bound = Bound { column: k.clone(), min: None, max: None, approx: None };
+                let mut bound = Bound {
+                    column: k.clone(),
+                    min: None,
+                    max: None,
+                    approx: None,
+                };
                 let mut tol = None;
                 for (bk, bv) in b {
                     let num = match bv {
@@ -1121,13 +1373,20 @@ fn validate_expects(ctx: &mut Ctx<'_>, raw: &[toml::Table], axes: &[Axis]) -> Ve
                         "max" => bound.max = Some(x),
                         "approx" => bound.approx = Some((x, 0.0)),
                         "tolerance" => tol = Some(x),
-                        _ => ctx.err(&kp.key(bk), format!("unknown bound \"{bk}\"; expected min, max, approx (with tolerance)")),
+                        _ => ctx.err(
+                            &kp.key(bk),
+                            format!(
+                                "unknown bound \"{bk}\"; expected min, max, approx (with tolerance)"
+                            ),
+                        ),
                     }
                 }
                 match (bound.approx, tol) {
                     (Some((x, _)), Some(t)) if t >= 0.0 => bound.approx = Some((x, t)),
                     (Some(_), _) => ctx.err(&kp, "`approx` needs a `tolerance` >= 0"),
-                    (None, Some(_)) => ctx.err(&kp.key("tolerance"), "`tolerance` goes with `approx`"),
+                    (None, Some(_)) => {
+                        ctx.err(&kp.key("tolerance"), "`tolerance` goes with `approx`")
+                    }
                     (None, None) => {}
                 }
                 if bound.min.is_none() && bound.max.is_none() && bound.approx.is_none() {
@@ -1147,9 +1406,17 @@ fn validate_expects(ctx: &mut Ctx<'_>, raw: &[toml::Table], axes: &[Axis]) -> Ve
             }
         }
         if bounds.is_empty() {
-            ctx.err(&p, "an expectation needs at least one bound, e.g. cut_mean = { max = 0.5 }");
+            ctx.err(
+                &p,
+                "an expectation needs at least one bound, e.g. cut_mean = { max = 0.5 }",
+            );
         }
-        out.push(Expectation { index: i, location: ctx.location(&p), selectors, bounds });
+        out.push(Expectation {
+            index: i,
+            location: ctx.location(&p),
+            selectors,
+            bounds,
+        });
     }
     out
 }

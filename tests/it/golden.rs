@@ -78,7 +78,10 @@ fn summaries_match_the_golden_files() {
                 want_path.display()
             )),
             Ok(want) if want != got => {
-                let (w, g) = (String::from_utf8_lossy(&want), String::from_utf8_lossy(&got));
+                let (w, g) = (
+                    String::from_utf8_lossy(&want),
+                    String::from_utf8_lossy(&got),
+                );
                 let line = w
                     .lines()
                     .zip(g.lines())
@@ -88,8 +91,18 @@ fn summaries_match_the_golden_files() {
                     "{stem}: summary.csv differs from {} at line {}:\n  golden: {}\n  now:    {}",
                     want_path.display(),
                     line + 1,
-                    w.lines().nth(line).unwrap_or("<end>").chars().take(200).collect::<String>(),
-                    g.lines().nth(line).unwrap_or("<end>").chars().take(200).collect::<String>(),
+                    w.lines()
+                        .nth(line)
+                        .unwrap_or("<end>")
+                        .chars()
+                        .take(200)
+                        .collect::<String>(),
+                    g.lines()
+                        .nth(line)
+                        .unwrap_or("<end>")
+                        .chars()
+                        .take(200)
+                        .collect::<String>(),
                 ));
             }
             Ok(_) => {}

@@ -152,7 +152,10 @@ downtime = "10m"
 /// draining and restarting each, and waits 20 minutes after Ready before the next one.
 #[test]
 fn rolling_restart_walks_every_domain_when_ready() {
-    let cfg = run_config(&rolling_text("upgrade_domains = 4\nrouting_groups = 40", ""));
+    let cfg = run_config(&rolling_text(
+        "upgrade_domains = 4\nrouting_groups = 40",
+        "",
+    ));
     let m = sim(&cfg, 3, 0).run().unwrap();
     assert!(m.plan_failure.is_none(), "{:?}", m.plan_failure);
     assert_eq!(m.domains.len(), 4);
@@ -166,7 +169,10 @@ fn rolling_restart_walks_every_domain_when_ready() {
         let settle = if k == 0 { 0 } else { 1200 };
         assert_eq!(paused.since(ready), SimTime::from_secs(settle));
         assert!(d.drained, "3-minute calls drain without a timeout");
-        assert_eq!(d.up_at.unwrap().since(d.restarted_at.unwrap()), SimTime::from_secs(600));
+        assert_eq!(
+            d.up_at.unwrap().since(d.restarted_at.unwrap()),
+            SimTime::from_secs(600)
+        );
     }
     assert!(m.plan_ended.is_some());
     assert_eq!(m.restarts.len(), 8, "every server restarted once");
@@ -224,13 +230,17 @@ fn rolling_restart_insufficient_active_front_ends() {
     // Quorum holds with FE 5–8 down, but with 8 domains of one server the routing groups would
     // lose two replicas at once only if two were in one domain — so use two domains of
     // {1,2,3} / rest with no quorum and routing groups placed across only two domains.
-    let cfg = run_config(&rolling_text(
-        "quorum = \"none\"\nupgrade_domains = [[1, 2, 3, 4], [5, 6, 7, 8]]\nrouting_groups = 8",
-        "",
-    )
-    .replace("quorum = \"lync2013\"\n", ""));
+    let cfg = run_config(
+        &rolling_text(
+            "quorum = \"none\"\nupgrade_domains = [[1, 2, 3, 4], [5, 6, 7, 8]]\nrouting_groups = 8",
+            "",
+        )
+        .replace("quorum = \"lync2013\"\n", ""),
+    );
     let m = sim(&cfg, 3, 0).run().unwrap();
-    let failure = m.plan_failure.expect("a routing group would lose two of three replicas");
+    let failure = m
+        .plan_failure
+        .expect("a routing group would lose two of three replicas");
     assert!(failure.contains("InsufficientActiveFrontEnds"), "{failure}");
 }
 
@@ -318,7 +328,11 @@ fn failover_times_out_and_takes_no_action() {
         step.ended.unwrap().since(step.started),
         SimTime::from_secs(1800)
     );
-    assert_eq!(m.steps.len(), 1, "the plan stopped: no restart, no failback");
+    assert_eq!(
+        m.steps.len(),
+        1,
+        "the plan stopped: no restart, no failback"
+    );
     assert!(m.restarts.is_empty());
     // FE 1 was resumed: it takes sessions again.
     let cfg2 = cfg.clone();

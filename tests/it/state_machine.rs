@@ -152,11 +152,17 @@ impl ReferenceStateMachine for Reference {
 
     fn apply(mut m: Model, op: &Op) -> Model {
         let n = m.state[0].len();
-        let each = |m: &mut Model, s: &[u32], svc: Services, f: &dyn Fn(&mut ServiceState, &mut StartupType)| {
+        let each = |m: &mut Model,
+                    s: &[u32],
+                    svc: Services,
+                    f: &dyn Fn(&mut ServiceState, &mut StartupType)| {
             for &srv in s {
                 for k in 0..n {
                     if svc.mask().contains(k) {
-                        let (st, su) = (&mut m.state[srv as usize][k], &mut m.startup[srv as usize][k]);
+                        let (st, su) = (
+                            &mut m.state[srv as usize][k],
+                            &mut m.startup[srv as usize][k],
+                        );
                         f(st, su);
                     }
                 }
@@ -230,7 +236,10 @@ impl StateMachineTest for PoolMachine {
         s.run_until(SimTime::from_secs(k * STEP_GAP_S + STEP_GAP_S / 2));
         let pool = s.pool();
         for srv in 0..SERVERS {
-            assert!(pool.is_up(srv), "server {srv} is back up before the next step");
+            assert!(
+                pool.is_up(srv),
+                "server {srv} is back up before the next step"
+            );
             for svc in 0..cfg.services.len() {
                 assert_eq!(
                     (pool.service_state(srv, svc), pool.startup(srv, svc)),
