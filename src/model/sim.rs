@@ -46,9 +46,18 @@ struct PendingConnect {
     server: u32,
     feature: u16,
     admission: Admission,
+    /// Setup delay so far (all attempts).
     setup_delay: SimTime,
     hold: SimTime,
+    /// The session's routing seed, and how many times it was routed again because the server
+    /// it chose could no longer take it when it got there.
+    seed: u64,
+    reroutes: u8,
 }
+
+/// A client whose chosen server is full or paused by the time it connects tries again (a fresh
+/// pass over the pool, from that moment); after this many such passes it gives up (blocked).
+const MAX_REROUTES: u8 = 4;
 
 /// The seed of one replication's random streams.
 ///
@@ -307,6 +316,11 @@ impl<'a> Simulation<'a> {
         self.queue.peek_time()
     }
 
+    /// Number of pending events (including stale departures of sessions already cut).
+    pub fn pending_events(&self) -> usize {
+        self.queue.len()
+    }
+
     /// Handles the next event if it is not beyond the horizon; returns its time.
     pub fn step(&mut self) -> Option<SimTime> {
         let t = self.queue.peek_time()?;
@@ -422,19 +436,45 @@ impl State<'_> {
         // Draw the holding time whatever happens to the session, so that every run of a sweep
         // consumes the same numbers (common random numbers).
         let hold = SimTime::from_secs_f64(feature.duration.sample(&mut self.hold_rng[f]));
-        let mut route_rng = RouteRng::seed_from_u64(self.place_rng[f].next_u64());
+        let seed = self.place_rng[f].next_u64();
         self.schedule_arrival(q, f);
-        let in_maintenance = self.in_maintenance;
         let c = &mut self.m.features[f];
         c.arrivals += 1;
-        c.arrivals_in_maintenance += u64::from(in_maintenance);
+        c.arrivals_in_maintenance += u64::from(self.in_maintenance);
+        self.route_session(now, f, hold, seed, 0, SimTime::ZERO, q);
+    }
+
+    fn block(&mut self, f: usize) {
+        let c = &mut self.m.features[f];
+        c.blocked += 1;
+        c.blocked_in_maintenance += u64::from(self.in_maintenance);
+    }
+
+    /// Routes a session (again, after `reroutes` failed connections and `waited` of setup
+    /// delay): admits it, sends it on its way, or counts it blocked or failed.
+    #[allow(clippy::too_many_arguments)]
+    fn route_session(
+        &mut self,
+        now: SimTime,
+        f: usize,
+        hold: SimTime,
+        seed: u64,
+        reroutes: u8,
+        waited: SimTime,
+        q: &mut EventQueue<Event>,
+    ) {
         if self.pool.quorum_lost() {
-            c.blocked += 1;
-            c.blocked_in_maintenance += u64::from(in_maintenance);
+            self.block(f);
             return;
         }
-        let decision = self.policy.route(&self.pool, f, feature, &mut route_rng);
-        match decision {
+        let seed_now = if reroutes == 0 {
+            seed
+        } else {
+            mix64(seed ^ u64::from(reroutes))
+        };
+        let mut route_rng = RouteRng::seed_from_u64(seed_now);
+        let feature = &self.cfg.features[f];
+        match self.policy.route(&self.pool, f, feature, &mut route_rng) {
             Decision::Accept {
                 server,
                 setup_delay,
@@ -446,8 +486,10 @@ impl State<'_> {
                     server: server as u32,
                     feature: f as u16,
                     admission,
-                    setup_delay,
+                    setup_delay: waited.plus(setup_delay),
                     hold,
+                    seed,
+                    reroutes,
                 };
                 let slot = match self.free_slots.pop() {
                     Some(k) => {
@@ -464,12 +506,8 @@ impl State<'_> {
             }
             Decision::Accept {
                 server, admission, ..
-            } => self.admit(now, server, f, admission, SimTime::ZERO, hold, q),
-            Decision::Block { .. } => {
-                let c = &mut self.m.features[f];
-                c.blocked += 1;
-                c.blocked_in_maintenance += u64::from(in_maintenance);
-            }
+            } => self.admit(now, server, f, admission, waited, hold, q),
+            Decision::Block { .. } => self.block(f),
             Decision::Fail => self.m.features[f].failed += 1,
         }
     }
@@ -535,16 +573,18 @@ impl State<'_> {
     fn on_connect(&mut self, now: SimTime, slot: u32, q: &mut EventQueue<Event>) {
         let p = self.connecting[slot as usize];
         self.free_slots.push(slot);
-        self.m.features[p.feature as usize].connecting -= 1;
-        self.admit(
-            now,
-            p.server as usize,
-            p.feature as usize,
-            p.admission,
-            p.setup_delay,
-            p.hold,
-            q,
-        );
+        let f = p.feature as usize;
+        self.m.features[f].connecting -= 1;
+        let server = p.server as usize;
+        if self.acceptable(server, f, p.admission) {
+            self.admit(now, server, f, p.admission, p.setup_delay, p.hold, q);
+        } else if p.reroutes < MAX_REROUTES {
+            // The server filled up or was paused while the client was retrying: it carries on
+            // trying from now.
+            self.route_session(now, f, p.hold, p.seed, p.reroutes + 1, p.setup_delay, q);
+        } else {
+            self.block(f);
+        }
     }
 
     fn on_departure(
