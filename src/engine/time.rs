@@ -93,6 +93,11 @@ pub fn parse_duration(text: &str) -> Result<SimTime, String> {
         while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
             i += 1;
         }
+        if start == i && bytes[i] == b'-' {
+            return Err(format!(
+                "invalid duration {text:?}: durations cannot be negative"
+            ));
+        }
         if start == i {
             return Err(format!(
                 "invalid duration {text:?}: expected a number at position {}",

@@ -85,6 +85,39 @@ pub fn span_of(doc: &toml::Spanned<DeTable<'_>>, path: &FieldPath) -> Option<Ran
     best
 }
 
+/// The field path of the key or value at byte offset `pos` (the deepest one whose span holds
+/// it), for errors that carry a position but no path, such as serde's "unknown field".
+pub fn path_at(doc: &toml::Spanned<DeTable<'_>>, pos: usize) -> Option<FieldPath> {
+    fn in_table(t: &DeTable<'_>, pos: usize, path: &FieldPath) -> Option<FieldPath> {
+        for (key, value) in t.iter() {
+            let p = path.key(key.get_ref());
+            if key.span().contains(&pos) {
+                return Some(p);
+            }
+            // Containers are searched even when their own span does not hold `pos`: a table
+            // opened by a `[header]` may not span its keys.
+            if let Some(found) = in_value(value, pos, &p) {
+                return Some(found);
+            }
+        }
+        None
+    }
+    fn in_value(v: &toml::Spanned<DeValue<'_>>, pos: usize, path: &FieldPath) -> Option<FieldPath> {
+        match v.get_ref() {
+            DeValue::Table(t) => {
+                in_table(t, pos, path).or_else(|| v.span().contains(&pos).then(|| path.clone()))
+            }
+            DeValue::Array(a) => a
+                .iter()
+                .enumerate()
+                .find_map(|(i, item)| in_value(item, pos, &path.index(i)))
+                .or_else(|| v.span().contains(&pos).then(|| path.clone())),
+            _ => v.span().contains(&pos).then(|| path.clone()),
+        }
+    }
+    in_table(doc.get_ref(), pos, &FieldPath::root())
+}
+
 /// 1-based line and column of byte offset `pos` in `text` (columns count characters).
 pub fn line_col(text: &str, pos: usize) -> (usize, usize) {
     let pos = pos.min(text.len());
@@ -118,5 +151,17 @@ mod tests {
         assert_eq!(&text[span.clone()], "0");
         assert_eq!(line_col(text, span.start), (6, 22));
         assert_eq!(p.to_string(), "feature[1].duration.sigma");
+    }
+
+    #[test]
+    fn finds_the_path_at_a_position() {
+        let text = "a = 1\n[[feature]]\nname = \"x\"\n[[feature]]\nname = \"y\"\nduration = { sigma = 0 }\n";
+        let doc = DeTable::parse(text).unwrap();
+        let at = |needle: &str| path_at(&doc, text.find(needle).unwrap()).map(|p| p.to_string());
+        assert_eq!(at("a =").as_deref(), Some("a"));
+        assert_eq!(at("\"y\"").as_deref(), Some("feature[1].name"));
+        assert_eq!(at("sigma").as_deref(), Some("feature[1].duration.sigma"));
+        assert_eq!(at("0 }").as_deref(), Some("feature[1].duration.sigma"));
+        assert_eq!(path_at(&doc, text.len() + 10), None);
     }
 }

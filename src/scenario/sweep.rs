@@ -199,6 +199,15 @@ pub(super) fn validate_axes(
         } else {
             key
         };
+        let known = matches!(
+            key.as_str(),
+            "load_balancing" | "servers" | "paused_servers" | "wait" | "feature_sets"
+        ) || POOL_KEYS.contains(&key.as_str());
+        if !known {
+            // Said first, whatever the value: "is empty" or "must be an array" would hide it.
+            ctx.err(&p, unknown_axis(&key));
+            continue;
+        }
         let mut values = Vec::new();
         let arr = match (key.as_str(), v) {
             ("feature_sets", toml::Value::String(s)) => {
@@ -303,7 +312,7 @@ pub(super) fn validate_axes(
                         set_pool(&mut pool, k, item, true).map(|_| AxisValue::Pool(item.clone()))
                     }
                     k => {
-                        ctx.err(&p, format!("unknown sweep axis \"{k}\"; expected load_balancing, servers, wait, feature_sets, paused_servers or one of {}", POOL_KEYS.join(", ")));
+                        ctx.err(&p, unknown_axis(k));
                         break;
                     }
                 };
@@ -328,6 +337,14 @@ pub(super) fn validate_axes(
     axes
 }
 
+fn unknown_axis(key: &str) -> String {
+    format!(
+        "unknown sweep axis \"{key}\"; expected load_balancing, servers, wait, feature_sets, \
+         paused_servers or one of {}",
+        POOL_KEYS.join(", ")
+    )
+}
+
 /// The number of runs the scenario expands to.
 pub fn run_count(s: &Scenario) -> usize {
     s.axes
@@ -343,14 +360,89 @@ pub(super) fn check_expansion(s: &Scenario) -> Result<(), Vec<String>> {
             s.limits.max_runs
         )]);
     }
-    let total = runs as u64 * s.replications as u64;
+    let total = (runs as u64).saturating_mul(s.replications as u64);
     if total > s.limits.max_total_replications {
         return Err(vec![format!(
             "{runs} runs × {} replications = {total} replications, beyond the limit of {}",
             s.replications, s.limits.max_total_replications
         )]);
     }
+    let size = (runs as u64).saturating_mul(run_size(s));
+    if size > s.limits.max_expanded_size {
+        return Err(vec![format!(
+            "the sweep's {runs} runs would hold about {:.1e} servers, routing-group replicas, \
+             steps and features in memory (every run has its own copy), beyond the limit of \
+             {:.0e}; sweep fewer values, or use fewer servers or routing groups",
+            size as f64, s.limits.max_expanded_size as f64
+        )]);
+    }
     expand(s).map(|_| ())
+}
+
+/// Refuses a time series too large to hold (a tiny `sample_interval` over a long horizon).
+pub(super) fn check_timeseries(s: &Scenario) -> Result<(), String> {
+    let runs = run_count(s);
+    if let Some(interval) = s.base.sample_interval.filter(|i| i.0 > 0) {
+        let samples = s.base.horizon.0 / interval.0 + 1;
+        let (servers, _) = largest_run(s);
+        let values = (runs as u64)
+            .saturating_mul(samples)
+            .saturating_mul(u64::from(servers))
+            .saturating_mul(s.base.features.len() as u64);
+        if values > s.limits.max_timeseries_values {
+            let per_sample = (values / samples).max(1);
+            // Samples are horizon / interval + 1: leave room for the extra one.
+            let fits = (s.limits.max_timeseries_values / per_sample)
+                .saturating_sub(1)
+                .max(1);
+            let suggest =
+                SimTime::from_secs((s.base.horizon.0 / fits).div_ceil(SimTime::SECOND).max(1));
+            return Err(format!(
+                "\"{interval}\" over the {} horizon would record about {:.1e} \
+                 occupancy values ({samples} samples × {servers} servers × {} features × {runs} runs), \
+                 beyond the limit of {:.0e}; use a sample_interval of at least \"{suggest}\", or \"0s\" \
+                 to record no time series",
+                s.base.horizon,
+                values as f64,
+                s.base.features.len(),
+                s.limits.max_timeseries_values as f64
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The most servers and the most servers named by a step (`paused_servers`) in any run.
+fn largest_run(s: &Scenario) -> (u32, u32) {
+    let mut servers = s.base.pool.servers;
+    let mut paused = 0;
+    for axis in &s.axes {
+        for v in &axis.values {
+            match v {
+                AxisValue::Servers(n) => servers = servers.max(*n),
+                AxisValue::Pool(toml::Value::Integer(n)) if axis.key == "pool.servers" => {
+                    servers = servers.max(u32::try_from(*n).unwrap_or(u32::MAX))
+                }
+                AxisValue::PausedServers(k) => paused = paused.max(*k),
+                _ => {}
+            }
+        }
+    }
+    (servers, paused)
+}
+
+/// An upper bound on the size of one run's configuration: its servers (one upgrade domain
+/// entry each), routing-group replicas, plan steps with the servers they name, and features.
+fn run_size(s: &Scenario) -> u64 {
+    let (servers, paused) = largest_run(s);
+    let replicas = 3 * u64::from(s.topology.routing_groups);
+    let steps: u64 = s
+        .base
+        .plan
+        .iter()
+        .map(|st| 1 + st.action.servers().len().max(paused as usize) as u64)
+        .sum();
+    u64::from(servers) + replicas + steps + s.base.features.len() as u64
 }
 
 /// Expands the scenario into its runs (one when there is no sweep).
@@ -358,6 +450,8 @@ pub fn expand(s: &Scenario) -> Result<Vec<Run>, Vec<String>> {
     let runs = run_count(s);
     let mut out = Vec::with_capacity(runs);
     let mut errors = Vec::new();
+    // Resolving a topology costs O(servers²); runs of the same pool size share the result.
+    let mut topologies: Vec<(u32, Result<crate::model::Topology, String>)> = Vec::new();
     for index in 0..runs {
         let mut cfg = s.base.clone();
         let mut labels = vec![("load_balancing".to_string(), String::new())];
@@ -410,8 +504,15 @@ pub fn expand(s: &Scenario) -> Result<Vec<Run>, Vec<String>> {
             }
         }
         let n = cfg.pool.servers;
-        match s.topology.resolve(n) {
-            Ok(t) => cfg.topology = t,
+        let resolved = match topologies.iter().find(|(m, _)| *m == n) {
+            Some((_, r)) => r,
+            None => {
+                topologies.push((n, s.topology.resolve(n)));
+                &topologies[topologies.len() - 1].1
+            }
+        };
+        match resolved {
+            Ok(t) => cfg.topology = t.clone(),
             Err(e) => errors.push(format!("run with {}: {e}", what.join(", "))),
         }
         for (k, step) in cfg.plan.iter().enumerate() {

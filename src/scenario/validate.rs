@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::raw::{RawDist, RawFeature, RawPool, RawScenario, RawStep};
-use super::span::{FieldPath, line_col, span_of};
+use super::span::{FieldPath, line_col, path_at, span_of};
 use super::sweep::{self, Axis};
 use super::{Diagnostic, FileSource, ScenarioError};
 use crate::engine::{SimTime, parse_duration};
@@ -86,6 +86,13 @@ pub struct Limits {
     /// Most sessions the workload may keep active at once (λ·E[S] summed over features), so
     /// that an absurd rate is refused before it exhausts memory.
     pub max_active_sessions: f64,
+    /// Most servers, routing-group replicas, plan steps and features summed over every run of
+    /// a sweep: each run holds its own copy of the configuration, so that a large sweep of
+    /// large pools is refused before it exhausts memory.
+    pub max_expanded_size: u64,
+    /// Most occupancy values (samples × servers × features, summed over runs) the time series
+    /// of `timeseries.csv` may hold, so that a tiny `sample_interval` is refused up front.
+    pub max_timeseries_values: u64,
 }
 
 impl Default for Limits {
@@ -97,6 +104,8 @@ impl Default for Limits {
             max_horizon: SimTime::from_secs(366 * 86_400),
             max_servers: 1000,
             max_active_sessions: 20_000_000.0,
+            max_expanded_size: 5_000_000,
+            max_timeseries_values: 10_000_000,
         }
     }
 }
@@ -333,8 +342,24 @@ pub(super) fn parse(
     let raw: RawScenario = match toml::from_str(text) {
         Ok(r) => r,
         Err(e) => {
+            // serde stops at the first problem and names no path: recover the path from the
+            // error's position in the document.
+            let mut d = toml_diag(file, text, &e);
+            if let Some(path) = e.span().and_then(|s| path_at(&doc, s.start)) {
+                let last = path.0.last().map(|seg| match seg {
+                    super::span::Seg::Key(k) => k.as_str(),
+                    super::span::Seg::Index(_) => "",
+                });
+                if d.message.ends_with("expected a string")
+                    && last.is_some_and(|k| DURATION_KEYS.contains(&k))
+                {
+                    d.message
+                        .push_str(" (durations are strings such as \"90s\", \"5m\" or \"1h30m\")");
+                }
+                d.path = path.to_string();
+            }
             return Err(ScenarioError {
-                diagnostics: vec![toml_diag(file, text, &e)],
+                diagnostics: vec![d],
             });
         }
     };
@@ -362,8 +387,60 @@ fn toml_diag(file: &str, text: &str, e: &toml::de::Error) -> Diagnostic {
         file: file.to_string(),
         position: e.span().map(|s| line_col(text, s.start)),
         path: String::new(),
-        message: e.message().trim().to_string(),
+        message: plain_types(e.message().trim()),
     }
+}
+
+/// Keys whose value is a duration string (and `duration`, the table of one).
+const DURATION_KEYS: &[&str] = &[
+    "horizon",
+    "sample_interval",
+    "replica_rebuild",
+    "retry_delay",
+    "connect_timeout",
+    "detect_delay",
+    "duration",
+    "at",
+    "downtime",
+    "timeout",
+    "wait_time",
+];
+
+/// serde names Rust types ("expected u32"); say what to write instead.
+fn plain_types(msg: &str) -> String {
+    const WORDS: &[(&str, &str)] = &[
+        ("expected i64", "expected an integer"),
+        ("expected u64", "expected a whole number >= 0"),
+        (
+            "expected u32",
+            "expected a whole number from 0 to 4294967295",
+        ),
+        ("expected f64", "expected a number"),
+        ("expected a sequence", "expected an array"),
+        ("expected a map", "expected a table"),
+        ("expected a borrowed string", "expected a string"),
+    ];
+    let mut out = msg.to_string();
+    for (rust, plain) in WORDS {
+        out = out.replace(rust, plain);
+    }
+    // TOML integers are 64-bit; the parser reports a larger one as an i128 of the wrong type.
+    if let Some(i) = out.find("` as i128") {
+        let start = out[..i].rfind('`').map_or(0, |s| s + 1);
+        return format!("integer {} is out of range", &out[start..i]);
+    }
+    if out.contains("expected internally tagged enum RawDist") {
+        let head = out.split(", expected").next().unwrap_or_default();
+        return format!(
+            "{head}, expected a distribution table such as {{ distribution = \"exponential\", \
+             mean = \"3m\" }}"
+        );
+    }
+    if let Some(i) = out.find("expected struct Raw") {
+        out.truncate(i);
+        out.push_str("expected a table");
+    }
+    out
 }
 
 fn validate(
@@ -421,7 +498,10 @@ fn validate(
     if services.len() > MAX_SERVICES {
         ctx.err(
             &root.key("feature"),
-            format!("at most {MAX_SERVICES} distinct Windows services"),
+            format!(
+                "at most {MAX_SERVICES} distinct Windows services, got {}",
+                services.len()
+            ),
         );
     }
     let plan = validate_steps(
@@ -476,6 +556,10 @@ fn validate(
         for m in msgs {
             ctx.err(&root.key("sweep"), m);
         }
+        return None;
+    }
+    if let Err(m) = sweep::check_timeseries(&scenario) {
+        ctx.err(&root.key("sample_interval"), m);
         return None;
     }
     Some(scenario)
@@ -977,6 +1061,15 @@ fn validate_dist(
                     return None;
                 }
                 let sigma2 = (1.0 + cv * cv).ln();
+                if !(sigma2.is_finite() && sigma2 > 0.0) {
+                    // cv² overflows (or underflows to nothing): say so in the user's terms
+                    // rather than as a bad sigma they never wrote.
+                    ctx.err(
+                        &p.key("cv"),
+                        format!("cv = {cv} is out of range; use a cv between about 1e-7 and 1e150"),
+                    );
+                    return None;
+                }
                 DistKind::LogNormal {
                     mu: m.ln() - sigma2 / 2.0,
                     sigma: sigma2.sqrt(),
@@ -1028,10 +1121,37 @@ fn validate_dist(
             }
         }
     };
+    if let DistKind::Gamma { mean_s, shape } = kind
+        && shape > 0.0
+        && !(mean_s / shape).is_finite()
+    {
+        ctx.err(
+            &p.key("shape"),
+            format!("shape {shape} is too small for a mean of {mean_s} s (the scale mean/shape overflows)"),
+        );
+        return None;
+    }
     match HoldingTime::new(kind) {
+        Ok(h) if !h.mean_s().is_finite() => {
+            ctx.err(
+                p,
+                format!(
+                    "{} has no finite mean in floating point; choose less extreme parameters",
+                    h.describe()
+                ),
+            );
+            None
+        }
         Ok(h) => Some(h),
         Err(e) => {
-            ctx.err(p, e);
+            // The model names the parameter first ("sigma must be ..."): point at it.
+            let key = ["mean", "sigma", "shape", "scale", "value", "min", "max"]
+                .into_iter()
+                .find(|k| e.starts_with(&format!("{k} must")));
+            match key {
+                Some(k) => ctx.err(&p.key(k), e),
+                None => ctx.err(p, e),
+            }
             None
         }
     }
@@ -1211,7 +1331,10 @@ fn validate_steps(
                     .iter()
                     .position(|s| s.eq_ignore_ascii_case(name.trim()))
                 {
-                    Some(ix) => mask.0 |= 1u64 << ix,
+                    // Beyond MAX_SERVICES the file is already refused (`feature`): a mask
+                    // has no bit for the service, and shifting past 63 would overflow.
+                    Some(ix) if ix < MAX_SERVICES => mask.0 |= 1u64 << ix,
+                    Some(_) => {}
                     None => ctx.err(
                         &p.key("services").index(k),
                         format!(

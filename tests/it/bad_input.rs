@@ -1,5 +1,27 @@
-use drainsim::scenario::{self, NoFiles};
+//! Robustness: every bad input gets a clear error — its field path, a hint, and
+//! `file:line:col` where TOML gives a position — the command exits 2, nothing panics or hangs,
+//! and a failed run leaves no half-written report.
+//!
+//! 1. The catalogue of bad inputs, each class checked in the library and through the binary.
+//! 2. Extreme but valid inputs: they run, conserve sessions (R10) and are deterministic.
+//! 3. No panic on any input: arbitrary strings and mutated scenario files (proptest). The same
+//!    check runs as a cargo-fuzz target (`fuzz/`); `long_fuzz` below is its stand-in on stable.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use drainsim::model::{LoadBalancing, ReplicationMetrics, Seeds, SimError, Simulation};
+use drainsim::scenario::{self, FileSource, Limits, NoFiles};
+use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
+
+use crate::common;
+
+/// A small valid scenario. Line numbers matter: the cases below replace text within a line,
+/// so a problem on line 5 is reported at `test.toml:5:…`.
 const BASE: &str = r#"horizon = "1h"
 replications = 2
 
@@ -12,237 +34,1480 @@ arrivals_per_hour = 100
 duration = { distribution = "exponential", mean = "3m" }
 "#;
 
-fn show(label: &str, text: &str) {
-    let r = std::panic::catch_unwind(|| scenario::parse(text, "test.toml", &NoFiles));
-    match r {
-        Ok(Ok(_)) => println!("== {label}: OK"),
-        Ok(Err(e)) => println!("== {label}:\n{e}"),
-        Err(_) => println!("== {label}: PANIC"),
+const EXP: &str = r#"{ distribution = "exponential", mean = "3m" }"#;
+
+/// BASE with its exponential distribution replaced (same line, 10, starting at column 12).
+fn with_dist(dist: &str) -> String {
+    BASE.replace(EXP, dist)
+}
+
+/// In-memory files for empirical distributions.
+struct MapFiles(&'static [(&'static str, &'static str)]);
+
+impl FileSource for MapFiles {
+    fn read(&self, path: &str) -> Result<String, String> {
+        self.0
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, t)| t.to_string())
+            .ok_or_else(|| format!("cannot read {path}: No such file or directory"))
+    }
+}
+
+const CSV_FILES: &[(&str, &str)] = &[
+    ("empty.csv", ""),
+    ("header-only.csv", "duration_s\n"),
+    ("words.csv", "duration_s\n12\nforty\n"),
+    ("negative.csv", "12\n-3\n"),
+    ("good.csv", "duration_s\n12\n30s\n2m\n"),
+];
+
+/// The diagnostics of `text` (which must be invalid), one string each.
+fn errors_with(text: &str, files: &dyn FileSource) -> Vec<String> {
+    match scenario::parse(text, "test.toml", files) {
+        Ok(_) => panic!("scenario should be invalid:\n{text}"),
+        Err(e) => e.diagnostics.iter().map(|d| d.to_string()).collect(),
+    }
+}
+
+/// Asserts that some diagnostic of `text` contains every one of `needles`.
+fn assert_error(class: &str, text: &str, files: &dyn FileSource, needles: &[&str]) {
+    let errs = errors_with(text, files);
+    assert!(
+        errs.iter().any(|e| needles.iter().all(|n| e.contains(n))),
+        "{class}: expected a diagnostic containing {needles:?}, got:\n{}",
+        errs.join("\n")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Temporary folders and the binary.
+
+/// A fresh folder under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let dir = std::env::temp_dir().join(format!(
+            "drainsim-bad-input-{tag}-{}-{}-{nanos}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        TempDir(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.0.join(name);
+        std::fs::write(&p, text).expect("write temp file");
+        p
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs `drainsim args…` in `dir`.
+fn drainsim(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_drainsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run drainsim")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The folder's entries (names and contents), for "left untouched" checks.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| {
+            let e = e.expect("dir entry");
+            let bytes = std::fs::read(e.path()).unwrap_or_default();
+            (e.file_name().to_string_lossy().into_owned(), bytes)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Temporary report folders (`.NAME.tmp-*`) left in `dir`.
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("read dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp-"))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. The catalogue.
+
+/// One class of bad input: the file, and what its diagnostic must contain (position, field
+/// path, hint).
+struct Bad {
+    class: &'static str,
+    text: String,
+    needles: &'static [&'static str],
+}
+
+fn bad(class: &'static str, text: impl Into<String>, needles: &'static [&'static str]) -> Bad {
+    Bad {
+        class,
+        text: text.into(),
+        needles,
+    }
+}
+
+fn step(body: &str) -> String {
+    format!("{BASE}\n[[step]]\n{body}\n")
+}
+
+/// `n` DNS-dependent features (not in the catalogue), for `all_subsets` blow-ups.
+fn ucas_features(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "\n[[feature]]\nname = \"ucas{i}\"\nservice = \"RTCRGS\"\nneeds_dns_lb = true\n\
+                 arrivals_per_hour = 1\nduration = {EXP}\n"
+            )
+        })
+        .collect()
+}
+
+/// Every class of bad input that a scenario file alone can show, with the diagnostic expected.
+fn catalogue() -> Vec<Bad> {
+    vec![
+        bad(
+            "not TOML",
+            "this is not toml\n",
+            &["test.toml:1:6: ", "expected `=`"],
+        ),
+        bad(
+            "not TOML: duplicate key",
+            BASE.replace("servers = 4", "servers = 4\nservers = 5"),
+            &["test.toml:6:1: ", "duplicate key"],
+        ),
+        bad(
+            "unknown field, top level",
+            format!("colour = \"red\"\n{BASE}"),
+            &["test.toml:1:1: colour: unknown field `colour`", "`horizon`"],
+        ),
+        bad(
+            "unknown field in [pool]",
+            BASE.replace("servers = 4", "servers = 4\nserver_count = 4"),
+            &[
+                "test.toml:6:1: pool.server_count: unknown field `server_count`",
+                "`servers`",
+            ],
+        ),
+        bad(
+            "unknown field in [[feature]]",
+            BASE.replace("name = \"im\"", "name = \"im\"\nrate = 5"),
+            &[
+                "test.toml:9:1: feature[0].rate: unknown field `rate`",
+                "`arrivals_per_hour`",
+            ],
+        ),
+        bad(
+            "unknown field in a distribution table",
+            with_dist(r#"{ distribution = "exponential", mean = "3m", median = "2m" }"#),
+            &[
+                "test.toml:10:12: feature[0].duration: unknown field `median`",
+                "expected `mean`",
+            ],
+        ),
+        bad(
+            "unknown distribution",
+            with_dist(r#"{ distribution = "pareto", mean = "3m" }"#),
+            &[
+                "test.toml:10:29: feature[0].duration.distribution: unknown variant `pareto`",
+                "`lognormal`",
+            ],
+        ),
+        bad(
+            "wrong type: string for an integer",
+            BASE.replace("servers = 4", "servers = \"four\""),
+            &["test.toml:5:11: pool.servers: invalid type: string \"four\", expected an integer"],
+        ),
+        bad(
+            "wrong type: number for a duration",
+            BASE.replace("horizon = \"1h\"", "horizon = 3600"),
+            &[
+                "test.toml:1:11: horizon: invalid type: integer `3600`",
+                "\"1h30m\"",
+            ],
+        ),
+        bad(
+            "wrong type: string for a distribution",
+            with_dist("\"3m\""),
+            &[
+                "test.toml:10:12: feature[0].duration: ",
+                "distribution = \"exponential\"",
+            ],
+        ),
+        bad(
+            "wrong type: negative replications",
+            BASE.replace("replications = 2", "replications = -1"),
+            &["test.toml:2:16: replications: ", "expected a whole number"],
+        ),
+        bad(
+            "integer out of range",
+            BASE.replace("servers = 4", "servers = 99999999999999999999"),
+            &["test.toml:5:11: pool.servers: integer 99999999999999999999 is out of range"],
+        ),
+        bad(
+            "negative duration",
+            BASE.replace("\"1h\"", "\"-5s\""),
+            &["test.toml:1:11: horizon: invalid duration \"-5s\": durations cannot be negative"],
+        ),
+        bad(
+            "negative duration in a distribution",
+            with_dist(r#"{ distribution = "exponential", mean = "-3m" }"#),
+            &[
+                "test.toml:10:51: feature[0].duration.mean: ",
+                "cannot be negative",
+            ],
+        ),
+        bad(
+            "duration without unit",
+            BASE.replace("\"1h\"", "\"3600\""),
+            &[
+                "test.toml:1:11: horizon: ",
+                "missing unit",
+                "use d, h, m, s, ms or us",
+            ],
+        ),
+        bad(
+            "zero horizon",
+            BASE.replace("\"1h\"", "\"0s\""),
+            &["test.toml:1:11: horizon: must be longer than zero"],
+        ),
+        bad(
+            "zero mean",
+            with_dist(r#"{ distribution = "exponential", mean = "0s" }"#),
+            &["test.toml:10:51: feature[0].duration.mean: mean must be a finite number > 0"],
+        ),
+        bad(
+            "absurd duration",
+            BASE.replace("\"1h\"", "\"99999999d\""),
+            &["test.toml:1:11: horizon: ", "beyond the limit of 8784h"],
+        ),
+        bad(
+            "duration beyond any clock",
+            BASE.replace("\"1h\"", "\"999999999999999999999d\""),
+            &["test.toml:1:11: horizon: ", "too large"],
+        ),
+        bad(
+            "horizon beyond its limit",
+            BASE.replace("\"1h\"", "\"367d\""),
+            &["test.toml:1:11: horizon: 8808h is beyond the limit of 8784h"],
+        ),
+        bad(
+            "horizon before a step's `at`",
+            step("at = \"2h\"\naction = \"pause\"\nserver = 1"),
+            &["test.toml:13:6: step[0].at: 2h is not before the horizon (1h)"],
+        ),
+        bad(
+            "server 0",
+            step("action = \"pause\"\nserver = 0"),
+            &[
+                "test.toml:14:10: step[0].server: server 0 does not exist: servers are numbered 1 to 4",
+            ],
+        ),
+        bad(
+            "server beyond `servers`",
+            step("action = \"restart\"\nservers = [1, 5]"),
+            &[
+                "test.toml:14:15: step[0].servers[1]: server 5 does not exist",
+                "1 to 4",
+            ],
+        ),
+        bad(
+            "unknown Windows service",
+            step("action = \"pause\"\nserver = 1\nservices = [\"RTCRGS\", \"RTCFOO\"]"),
+            &[
+                "test.toml:15:23: step[0].services[1]: unknown Windows service \"RTCFOO\"",
+                "known: RTCSRV",
+            ],
+        ),
+        bad(
+            "no features",
+            "horizon = \"1h\"\n[pool]\nservers = 4\n",
+            &["test.toml: feature: no features", "[[feature]]"],
+        ),
+        bad(
+            "rate zero",
+            BASE.replace("= 100", "= 0"),
+            &["test.toml:9:21: feature[0].arrivals_per_hour: must be a finite number > 0, got 0"],
+        ),
+        bad(
+            "rate negative",
+            BASE.replace("= 100", "= -3.5"),
+            &[
+                "test.toml:9:21: feature[0].arrivals_per_hour: must be a finite number > 0, got -3.5",
+            ],
+        ),
+        bad(
+            "rate NaN",
+            BASE.replace("= 100", "= nan"),
+            &["test.toml:9:21: feature[0].arrivals_per_hour: must be a finite number > 0, got NaN"],
+        ),
+        bad(
+            "rate infinite",
+            BASE.replace("= 100", "= inf"),
+            &["test.toml:9:21: feature[0].arrivals_per_hour: must be a finite number > 0, got inf"],
+        ),
+        bad(
+            "sigma zero",
+            with_dist(r#"{ distribution = "lognormal", median = "2m", sigma = 0.0 }"#),
+            &[
+                "test.toml:10:65: feature[0].duration.sigma: sigma must be a finite number > 0, got 0",
+            ],
+        ),
+        bad(
+            "sigma negative",
+            with_dist(r#"{ distribution = "lognormal", median = "2m", sigma = -1 }"#),
+            &[
+                "test.toml:10:65: feature[0].duration.sigma: ",
+                "> 0, got -1",
+            ],
+        ),
+        bad(
+            "sigma NaN",
+            with_dist(r#"{ distribution = "lognormal", median = "2m", sigma = nan }"#),
+            &["test.toml:10:65: feature[0].duration.sigma: ", "got NaN"],
+        ),
+        bad(
+            "sigma so large the mean overflows",
+            with_dist(r#"{ distribution = "lognormal", median = "2m", sigma = 1e10 }"#),
+            &["test.toml:10:12: feature[0].duration: ", "no finite mean"],
+        ),
+        bad(
+            "cv out of range",
+            with_dist(r#"{ distribution = "lognormal", mean = "2m", cv = 1e200 }"#),
+            &[
+                "test.toml:10:60: feature[0].duration.cv: cv = ",
+                "out of range",
+            ],
+        ),
+        bad(
+            "uniform min > max",
+            with_dist(r#"{ distribution = "uniform", min = "5m", max = "1m" }"#),
+            &["test.toml:10:12: feature[0].duration: min (300 s) is greater than max (60 s)"],
+        ),
+        bad(
+            "lognormal with both median and mean",
+            with_dist(r#"{ distribution = "lognormal", median = "2m", sigma = 1, mean = "3m" }"#),
+            &[
+                "test.toml:10:12: feature[0].duration: ",
+                "either `median` and `sigma`, or `mean` and `cv`",
+            ],
+        ),
+        bad(
+            "gamma shape zero",
+            with_dist(r#"{ distribution = "gamma", mean = "3m", shape = 0 }"#),
+            &["test.toml:10:59: feature[0].duration.shape: shape must be a finite number > 0"],
+        ),
+        bad(
+            "weibull with no finite mean",
+            with_dist(r#"{ distribution = "weibull", scale = "3m", shape = 0.001 }"#),
+            &[
+                "test.toml:10:12: feature[0].duration: weibull(",
+                "no finite mean",
+            ],
+        ),
+        bad(
+            "empirical file empty",
+            with_dist(r#"{ distribution = "empirical", file = "empty.csv" }"#),
+            &["test.toml:10:49: feature[0].duration.file: empty.csv: no durations found"],
+        ),
+        bad(
+            "empirical file with only a header",
+            with_dist(r#"{ distribution = "empirical", file = "header-only.csv" }"#),
+            &["test.toml:10:49: feature[0].duration.file: header-only.csv: no durations found"],
+        ),
+        bad(
+            "empirical file not numeric",
+            with_dist(r#"{ distribution = "empirical", file = "words.csv" }"#),
+            &[
+                "test.toml:10:49: feature[0].duration.file: words.csv: line 3: \"forty\" is not a duration",
+            ],
+        ),
+        bad(
+            "empirical file with a negative duration",
+            with_dist(r#"{ distribution = "empirical", file = "negative.csv" }"#),
+            &["test.toml:10:49: feature[0].duration.file: negative.csv: line 2: \"-3\""],
+        ),
+        bad(
+            "empirical file missing",
+            with_dist(r#"{ distribution = "empirical", file = "missing.csv" }"#),
+            &[
+                "test.toml:10:49: feature[0].duration.file: cannot read ",
+                "missing.csv",
+            ],
+        ),
+        bad(
+            "unknown sweep axis",
+            format!("{BASE}\n[sweep]\ncolour = [\"red\"]\n"),
+            &[
+                "test.toml:13:10: sweep.colour: unknown sweep axis \"colour\"",
+                "load_balancing",
+            ],
+        ),
+        bad(
+            "unknown sweep axis, empty",
+            format!("{BASE}\n[sweep]\ncolour = []\n"),
+            &["test.toml:13:10: sweep.colour: unknown sweep axis \"colour\""],
+        ),
+        bad(
+            "empty sweep axis",
+            format!("{BASE}\n[sweep]\nload_balancing = []\n"),
+            &["test.toml:13:18: sweep.load_balancing: is empty: give at least one value"],
+        ),
+        bad(
+            "sweep axis that is not an array",
+            format!("{BASE}\n[sweep]\nservers = 4\n"),
+            &["test.toml:13:11: sweep.servers: a sweep axis must be an array of values"],
+        ),
+        bad(
+            "all_subsets of too many features",
+            format!(
+                "{BASE}{}\n[sweep]\nfeature_sets = \"all_subsets\"\n",
+                ucas_features(13)
+            ),
+            &["sweep.feature_sets: \"all_subsets\" of 13 DNS-dependent features is too many runs"],
+        ),
+        bad(
+            "all_subsets times another axis beyond the run limit",
+            format!(
+                "{BASE}{}\n[sweep]\nfeature_sets = \"all_subsets\"\nservers = [4, 5, 6]\n",
+                ucas_features(12)
+            ),
+            &["sweep: the sweep expands to 12288 runs, beyond the limit of 10000"],
+        ),
+        bad(
+            "sweep beyond the replication limit",
+            BASE.replace("replications = 2", "replications = 100000")
+                + "\n[sweep]\nload_balancing = [\"dns\", \"hardware\"]\nservers = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]\n",
+            &[
+                "sweep: 22 runs × 100000 replications = 2200000 replications, beyond the limit of 2000000",
+            ],
+        ),
+        bad(
+            "sweep that would not fit in memory",
+            BASE.replace("servers = 4", "servers = 1000\nrouting_groups = 100000")
+                + "\n[sweep]\nload_balancing = [\"dns\", \"hardware\"]\nservers = [1000, 999, 998, 997, 996, 995, 994, 993, 992]\n",
+            &[
+                "sweep: the sweep's 18 runs would hold about",
+                "fewer servers or routing groups",
+            ],
+        ),
+        bad(
+            "replications zero",
+            BASE.replace("replications = 2", "replications = 0"),
+            &["test.toml:2:16: replications: must be between 1 and 100000, got 0"],
+        ),
+        bad(
+            "replications beyond the limit",
+            BASE.replace("replications = 2", "replications = 100001"),
+            &["test.toml:2:16: replications: must be between 1 and 100000, got 100001"],
+        ),
+        bad(
+            "workload that would exhaust memory",
+            BASE.replace("= 100", "= 1e12"),
+            &[
+                "test.toml:7:1: feature: the features would keep about",
+                "lower the rates or durations",
+            ],
+        ),
+        bad(
+            "workload beyond the event budget",
+            BASE.replace("replications = 2", "replications = 2\nevent_budget = 50"),
+            &[
+                "test.toml:3:16: event_budget: about 2.000e2 events are expected",
+                "raise event_budget",
+            ],
+        ),
+        bad(
+            "time series too large",
+            BASE.replace(
+                "replications = 2",
+                "replications = 2\nsample_interval = \"1ms\"",
+            ),
+            &[
+                "test.toml:3:19: sample_interval: ",
+                "use a sample_interval of at least",
+                "\"0s\"",
+            ],
+        ),
+        bad(
+            "more than 64 Windows services (panicked: shift overflow)",
+            format!(
+                "{}\n[[step]]\naction = \"pause\"\nserver = 1\nservices = [\"SVC69\"]\n",
+                (0..70).fold(BASE.to_string(), |mut s, i| {
+                    s.push_str(&format!(
+                        "\n[[feature]]\nname = \"f{i}\"\nservice = \"SVC{i}\"\n\
+                         arrivals_per_hour = 1\nduration = {EXP}\n"
+                    ));
+                    s
+                })
+            ),
+            &["test.toml:7:1: feature: at most 64 distinct Windows services, got 80"],
+        ),
+    ]
+}
+
+#[test]
+fn every_bad_input_class_gets_a_positioned_message_with_its_field_path() {
+    let files = MapFiles(CSV_FILES);
+    for b in catalogue() {
+        assert_error(b.class, &b.text, &files, b.needles);
+    }
+}
+
+/// Each class through the binary: `check` and `run` exit 2 with the same message, and `run`
+/// writes nothing.
+#[test]
+fn every_bad_input_class_exits_2_through_the_binary() {
+    let dir = TempDir::new("classes");
+    for (name, text) in CSV_FILES {
+        dir.write(name, text);
+    }
+    for b in catalogue() {
+        dir.write("test.toml", &b.text);
+        for args in [
+            &["check", "test.toml"][..],
+            &["run", "test.toml", "--out", "out", "-q"],
+        ] {
+            let o = drainsim(dir.path(), args);
+            let err = stderr(&o);
+            assert_eq!(
+                o.status.code(),
+                Some(2),
+                "{}: {args:?} exit code; stderr:\n{err}",
+                b.class
+            );
+            assert!(
+                err.lines().any(|l| b.needles.iter().all(|n| l.contains(n))),
+                "{}: {args:?}: expected a line containing {:?}, got:\n{err}",
+                b.class,
+                b.needles
+            );
+        }
+        assert!(
+            !dir.path().join("out").exists(),
+            "{}: a report was written",
+            b.class
+        );
+        assert!(
+            leftovers(dir.path()).is_empty(),
+            "{}: temporary folder left",
+            b.class
+        );
     }
 }
 
 #[test]
-fn probe() {
-    let cases: Vec<(&str, String)> = vec![
-        ("not toml", "this is not toml".into()),
-        ("unknown top", format!("colour = 1\n{BASE}")),
+fn serde_errors_name_the_field_path() {
+    let cases = [
         (
-            "unknown pool",
-            BASE.replace("servers = 4", "servers = 4\ncolour = 1"),
+            BASE.replace("name = \"im\"\n", ""),
+            "test.toml:7:1: feature[0]: missing field `name`",
         ),
         (
-            "unknown feature",
-            BASE.replace(
-                "arrivals_per_hour = 100",
-                "arrivals_per_hour = 100\ncolour = 1",
-            ),
+            with_dist(r#"{ mean = "3m" }"#),
+            "test.toml:10:12: feature[0].duration: missing field `distribution`",
         ),
         (
-            "unknown dist",
-            BASE.replace("mean = \"3m\"", "mean = \"3m\", colour = 1"),
-        ),
-        ("unknown dist kind", BASE.replace("exponential", "paretoo")),
-        (
-            "wrong type servers",
-            BASE.replace("servers = 4", "servers = \"four\""),
+            step("server = 1"),
+            "test.toml:12:1: step[0]: missing field `action`",
         ),
         (
-            "wrong type horizon",
-            BASE.replace("horizon = \"1h\"", "horizon = 3600"),
+            BASE.replace("servers = 4", "servers = 4.5"),
+            "test.toml:5:11: pool.servers: invalid type: floating point `4.5`, expected an integer",
         ),
         (
-            "wrong type rate",
-            BASE.replace("arrivals_per_hour = 100", "arrivals_per_hour = \"many\""),
-        ),
-        ("neg horizon", BASE.replace("\"1h\"", "\"-5s\"")),
-        ("zero horizon", BASE.replace("\"1h\"", "\"0s\"")),
-        ("huge horizon", BASE.replace("\"1h\"", "\"99999999d\"")),
-        ("huge horizon2", BASE.replace("\"1h\"", "\"400d\"")),
-        ("neg mean", BASE.replace("\"3m\"", "\"-5s\"")),
-        ("zero mean", BASE.replace("\"3m\"", "\"0s\"")),
-        ("huge mean", BASE.replace("\"3m\"", "\"99999999d\"")),
-        (
-            "step after horizon",
-            format!("{BASE}\n[[step]]\nat = \"2h\"\naction = \"pause\"\nserver = 1\n"),
+            step("action = \"pause\"\nserver = 1\nservices = \"RTCSRV\""),
+            "test.toml:15:12: step[0].services: invalid type: string \"RTCSRV\", expected an array",
         ),
         (
-            "server 0",
-            format!("{BASE}\n[[step]]\nat = \"2m\"\naction = \"pause\"\nserver = 0\n"),
-        ),
-        (
-            "server 5",
-            format!("{BASE}\n[[step]]\nat = \"2m\"\naction = \"pause\"\nserver = 5\n"),
-        ),
-        (
-            "unknown service",
-            format!(
-                "{BASE}\n[[step]]\nat = \"2m\"\naction = \"pause\"\nserver = 1\nservices = [\"RTCFOO\"]\n"
-            ),
-        ),
-        (
-            "no features",
-            "horizon = \"1h\"\n[pool]\nservers = 4\n".into(),
-        ),
-        (
-            "rate 0",
-            BASE.replace("arrivals_per_hour = 100", "arrivals_per_hour = 0"),
-        ),
-        (
-            "rate neg",
-            BASE.replace("arrivals_per_hour = 100", "arrivals_per_hour = -3"),
-        ),
-        (
-            "rate nan",
-            BASE.replace("arrivals_per_hour = 100", "arrivals_per_hour = nan"),
-        ),
-        (
-            "rate inf",
-            BASE.replace("arrivals_per_hour = 100", "arrivals_per_hour = inf"),
-        ),
-        (
-            "sigma 0",
-            BASE.replace(
-                "{ distribution = \"exponential\", mean = \"3m\" }",
-                "{ distribution = \"lognormal\", median = \"3m\", sigma = 0 }",
-            ),
-        ),
-        (
-            "sigma nan",
-            BASE.replace(
-                "{ distribution = \"exponential\", mean = \"3m\" }",
-                "{ distribution = \"lognormal\", median = \"3m\", sigma = nan }",
-            ),
-        ),
-        (
-            "sigma huge",
-            BASE.replace(
-                "{ distribution = \"exponential\", mean = \"3m\" }",
-                "{ distribution = \"lognormal\", median = \"3m\", sigma = 1e10 }",
-            ),
-        ),
-        (
-            "min>max",
-            BASE.replace(
-                "{ distribution = \"exponential\", mean = \"3m\" }",
-                "{ distribution = \"uniform\", min = \"5m\", max = \"1m\" }",
-            ),
-        ),
-        (
-            "both",
-            BASE.replace(
-                "{ distribution = \"exponential\", mean = \"3m\" }",
-                "{ distribution = \"lognormal\", median = \"3m\", sigma = 1, mean = \"3m\" }",
-            ),
-        ),
-        (
-            "gamma shape 0",
-            BASE.replace(
-                "{ distribution = \"exponential\", mean = \"3m\" }",
-                "{ distribution = \"gamma\", mean = \"3m\", shape = 0 }",
-            ),
-        ),
-        (
-            "gamma shape tiny",
-            BASE.replace(
-                "{ distribution = \"exponential\", mean = \"3m\" }",
-                "{ distribution = \"gamma\", mean = \"3m\", shape = 1e-300 }",
-            ),
-        ),
-        (
-            "weibull shape tiny",
-            BASE.replace(
-                "{ distribution = \"exponential\", mean = \"3m\" }",
-                "{ distribution = \"weibull\", scale = \"3m\", shape = 1e-3 }",
-            ),
-        ),
-        (
-            "empirical missing",
-            BASE.replace(
-                "{ distribution = \"exponential\", mean = \"3m\" }",
-                "{ distribution = \"empirical\", file = \"d.csv\" }",
-            ),
-        ),
-        (
-            "unknown axis",
-            format!("{BASE}\n[sweep]\ncolour = [1, 2]\n"),
-        ),
-        (
-            "empty axis",
-            format!("{BASE}\n[sweep]\nload_balancing = []\n"),
-        ),
-        (
-            "replications 0",
-            BASE.replace("replications = 2", "replications = 0"),
-        ),
-        (
-            "replications neg",
-            BASE.replace("replications = 2", "replications = -1"),
-        ),
-        (
-            "replications huge",
-            BASE.replace("replications = 2", "replications = 1000000"),
-        ),
-        (
-            "absurd load",
-            BASE.replace("arrivals_per_hour = 100", "arrivals_per_hour = 1e15"),
-        ),
-        (
-            "absurd load 2",
-            BASE.replace("arrivals_per_hour = 100", "arrivals_per_hour = 1e300")
-                .replace("\"3m\"", "\"300d\""),
-        ),
-        (
-            "budget",
-            BASE.replace("replications = 2", "replications = 2\nevent_budget = 10"),
-        ),
-        (
-            "budget neg",
-            BASE.replace("replications = 2", "replications = 2\nevent_budget = -10"),
-        ),
-        (
-            "seed neg",
-            BASE.replace("replications = 2", "replications = 2\nseed = -10"),
+            format!("pool = 5\n{}", BASE.replace("[pool]\nservers = 4\n", "")),
+            "test.toml:1:8: pool: invalid type: integer `5`, expected a table",
         ),
     ];
-    for (l, t) in &cases {
-        show(l, t);
+    for (text, want) in cases {
+        let errs = errors_with(&text, &NoFiles);
+        assert_eq!(errs, vec![want.to_string()], "for:\n{text}");
     }
 }
 
 #[test]
-fn probe2() {
-    let mut many = String::from(BASE);
-    for i in 0..70 {
-        many.push_str(&format!("\n[[feature]]\nname = \"f{i}\"\nservice = \"SVC{i}\"\narrivals_per_hour = 1\nduration = {{ distribution = \"exponential\", mean = \"3m\" }}\n"));
+fn sweeps_beyond_small_limits_are_refused() {
+    let text =
+        format!("{BASE}\n[sweep]\nload_balancing = [\"dns\", \"hardware\"]\nservers = [2, 3, 4]\n");
+    let limits = Limits {
+        max_runs: 5,
+        ..Limits::default()
+    };
+    let err = scenario::parse_with_limits(&text, "test.toml", &NoFiles, &limits).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "test.toml:12:1: sweep: the sweep expands to 6 runs, beyond the limit of 5"
+    );
+    let limits = Limits {
+        max_total_replications: 11,
+        ..Limits::default()
+    };
+    let err = scenario::parse_with_limits(&text, "test.toml", &NoFiles, &limits).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("6 runs × 2 replications = 12 replications, beyond the limit of 11"),
+        "{err}"
+    );
+    let limits = Limits {
+        max_horizon: drainsim::engine::SimTime::from_secs(1800),
+        max_replications: 1,
+        ..Limits::default()
+    };
+    let err = scenario::parse_with_limits(BASE, "test.toml", &NoFiles, &limits).unwrap_err();
+    let msgs: Vec<String> = err.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        msgs,
+        [
+            "test.toml:1:11: horizon: 1h is beyond the limit of 30m",
+            "test.toml:2:16: replications: must be between 1 and 1, got 2",
+        ]
+    );
+    // The same scenario is fine within the default limits.
+    assert!(scenario::parse(&text, "test.toml", &NoFiles).is_ok());
+}
+
+/// Regression: a sweep of 10,000 runs of 1,000-server pools with 100,000 routing groups took
+/// 12 minutes and 23 GB in `drainsim check` (every run resolved and held its own topology). It
+/// is now refused at once.
+#[test]
+fn a_sweep_of_huge_pools_is_refused_quickly() {
+    let text = format!(
+        "{}\n[[step]]\naction = \"wait\"\nduration = \"1m\"\n\n[sweep]\nservers = [{}]\nwait = [{}]\n",
+        BASE.replace("servers = 4", "servers = 1000\nrouting_groups = 100000"),
+        vec!["1000"; 100].join(", "),
+        vec!["\"1m\""; 100].join(", ")
+    );
+    let started = Instant::now();
+    let errs = errors_with(&text, &NoFiles);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("sweep: the sweep's 10000 runs would hold about 3.0e9")),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn empirical_files_that_are_fine_are_read() {
+    let s = scenario::parse(
+        &with_dist(r#"{ distribution = "empirical", file = "good.csv" }"#),
+        "test.toml",
+        &MapFiles(CSV_FILES),
+    )
+    .expect("valid");
+    assert_eq!(
+        s.base.features[0].duration.describe(),
+        "empirical(3 points)"
+    );
+}
+
+#[test]
+fn several_errors_in_one_file_are_all_listed_in_file_order() {
+    // Validation meets the pool before the features and the steps, whatever the file order.
+    let text = r#"horizon = "1h"
+replications = 0
+
+[[feature]]
+name = "im"
+arrivals_per_hour = -1
+duration = { distribution = "uniform", min = "5m", max = "1m" }
+
+[pool]
+servers = 0
+load_balancing = "round_robin"
+
+[[step]]
+action = "explode"
+"#;
+    let errs = errors_with(text, &NoFiles);
+    assert_eq!(
+        errs,
+        [
+            "test.toml:2:16: replications: must be between 1 and 100000, got 0",
+            "test.toml:6:21: feature[0].arrivals_per_hour: must be a finite number > 0, got -1",
+            "test.toml:7:12: feature[0].duration: min (300 s) is greater than max (60 s)",
+            "test.toml:10:11: pool.servers: must be between 1 and 1000, got 0",
+            "test.toml:11:18: pool.load_balancing: unknown value \"round_robin\"; expected one of \"dns\", \"hardware\"",
+            "test.toml:14:10: step[0].action: unknown action \"explode\"; expected one of \"pause\", \"resume\", \"stop_graceful\", \"stop\", \"start\", \"restart\", \"set_startup\", \"wait\", \"wait_until_drained\", \"rolling_restart\", \"failover\", \"failback\"",
+        ]
+    );
+}
+
+#[test]
+fn check_reports_every_error_of_every_file() {
+    let dir = TempDir::new("check");
+    dir.write(
+        "a.toml",
+        &BASE
+            .replace("servers = 4", "servers = 0")
+            .replace("= 100", "= nan"),
+    );
+    dir.write("b.toml", "[pool\nservers = 4\n");
+    dir.write("c.toml", BASE);
+    let o = drainsim(
+        dir.path(),
+        &["check", "a.toml", "b.toml", "c.toml", "d.toml"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 4, "{err}");
+    assert_eq!(
+        lines[0],
+        "a.toml:5:11: pool.servers: must be between 1 and 1000, got 0"
+    );
+    assert_eq!(
+        lines[1],
+        "a.toml:9:21: feature[0].arrivals_per_hour: must be a finite number > 0, got NaN"
+    );
+    assert!(lines[2].starts_with("b.toml:1:6: "), "{err}");
+    assert!(lines[3].starts_with("d.toml: cannot read: "), "{err}");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("c.toml: ok (1 run, 2 replications each)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn command_line_limits_exit_2() {
+    let dir = TempDir::new("cli");
+    dir.write("test.toml", BASE);
+    for (args, want) in [
+        (
+            &["run", "test.toml", "--replications", "0"][..],
+            "--replications must be between 1 and 100000, got 0",
+        ),
+        (
+            &["run", "test.toml", "--replications", "100001"][..],
+            "--replications must be between 1 and 100000, got 100001",
+        ),
+        (
+            &["run", "test.toml", "--replications", "-1"][..],
+            "unexpected argument '-1'",
+        ),
+        (
+            &["run", "test.toml", "--jobs", "0"][..],
+            "--jobs must be at least 1",
+        ),
+        (&["run", "missing.toml"][..], "missing.toml: cannot read: "),
+        (&["run", "test.toml", "--colour"][..], "--colour"),
+        (&["check"][..], "SCENARIOS"),
+    ] {
+        let o = drainsim(dir.path(), args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(want),
+            "{args:?}: expected {want:?} in:\n{}",
+            stderr(&o)
+        );
     }
-    many.push_str(
-        "\n[[step]]\nat = \"2m\"\naction = \"pause\"\nserver = 1\nservices = [\"SVC69\"]\n",
+    assert!(!dir.path().join("reports").exists());
+}
+
+/// A plan that passes the up-front estimate (two events per session) but needs more events:
+/// 1,200 steps for 100 sessions.
+fn over_budget_at_run_time() -> String {
+    let mut text = r#"horizon = "10h"
+replications = 3
+event_budget = 500
+sample_interval = "0s"
+
+[pool]
+servers = 4
+
+[[feature]]
+name = "im"
+arrivals_per_hour = 10
+duration = { distribution = "exponential", mean = "3m" }
+"#
+    .to_string();
+    for _ in 0..300 {
+        text.push_str(
+            "\n[[step]]\naction = \"pause\"\nserver = 1\n\n[[step]]\naction = \"wait\"\nduration = \"30s\"\n\
+             \n[[step]]\naction = \"resume\"\nserver = 1\n\n[[step]]\naction = \"wait\"\nduration = \"30s\"\n",
+        );
+    }
+    text
+}
+
+#[test]
+fn event_budget_exhausted_in_the_library_is_an_error_not_a_hang() {
+    let mut cfg = common::run_config(BASE);
+    cfg.event_budget = 10;
+    let err = Simulation::new(&cfg, Seeds::derive(1, 0))
+        .run()
+        .unwrap_err();
+    let SimError::EventBudget {
+        budget,
+        at,
+        horizon,
+    } = err.clone()
+    else {
+        panic!("expected EventBudget, got {err:?}");
+    };
+    assert_eq!((budget, horizon), (10, cfg.horizon));
+    assert!(at < horizon, "stopped at {at}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("event budget of 10 events exhausted at simulated time"),
+        "{msg}"
     );
-    show("70 services", &many);
-    show(
-        "deep array",
-        &format!("a = {}{}", "[".repeat(100000), "]".repeat(100000)),
+    assert!(msg.contains("raise `event_budget`"), "{msg}");
+}
+
+#[test]
+fn event_budget_exhausted_mid_run_exits_2_and_keeps_the_old_report() {
+    let dir = TempDir::new("budget");
+    dir.write("good.toml", BASE);
+    dir.write("heavy.toml", &over_budget_at_run_time());
+    // The estimate passes: the scenario is valid.
+    assert_eq!(
+        drainsim(dir.path(), &["check", "heavy.toml"]).status.code(),
+        Some(0)
     );
-    show(
-        "deep table",
-        &format!("a = {}1{}", "{b = ".repeat(100000), "}".repeat(100000)),
+
+    let o = drainsim(dir.path(), &["run", "good.toml", "--out", "report", "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let before = snapshot(&dir.path().join("report"));
+    assert!(before.iter().any(|(n, _)| n == "summary.csv"));
+
+    let o = drainsim(dir.path(), &["run", "heavy.toml", "--out", "report", "-q"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("heavy.toml: run 0 (load_balancing = dns), replication ")
+            && err.contains("event budget of 500 events exhausted at simulated time ")
+            && err.contains("(horizon 10h)"),
+        "{err}"
     );
-    show(
-        "deep dotted",
-        &format!("{} = 1", vec!["a"; 100000].join(".")),
+    assert_eq!(
+        snapshot(&dir.path().join("report")),
+        before,
+        "the old report changed"
     );
-    let t = std::time::Instant::now();
-    let big = format!(
-        "{}\n[sweep]\nservers = [{}]\nwait = [{}]\n",
-        BASE.replace("servers = 4", "servers = 1000")
-            .replace("replications = 2", "replications = 1"),
-        vec!["1000"; 100].join(","),
-        vec!["\"1m\""; 100].join(",")
+    assert!(
+        leftovers(dir.path()).is_empty(),
+        "temporary folder left: {:?}",
+        leftovers(dir.path())
     );
-    let big = big.replace(
-        "[sweep]",
-        "[[step]]\naction = \"wait\"\nduration = \"1m\"\n\n[sweep]",
+}
+
+#[test]
+fn out_refuses_a_folder_drainsim_did_not_write_unless_forced() {
+    let dir = TempDir::new("out");
+    dir.write("test.toml", BASE);
+    std::fs::create_dir(dir.path().join("mine")).unwrap();
+    std::fs::write(dir.path().join("mine/thesis.tex"), "precious").unwrap();
+
+    let o = drainsim(dir.path(), &["run", "test.toml", "--out", "mine", "-q"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("mine exists and was not written by drainsim") && err.contains("--force"),
+        "{err}"
     );
-    show("big sweep", &big);
-    println!("big sweep took {:?}", t.elapsed());
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("mine/thesis.tex")).unwrap(),
+        "precious"
+    );
+
+    // An empty folder, or one drainsim wrote, is fine without --force.
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    let o = drainsim(dir.path(), &["run", "test.toml", "--out", "empty", "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = drainsim(dir.path(), &["run", "test.toml", "--out", "empty", "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    // A file is never a report folder, not even with --force.
+    dir.write("file", "x");
+    let o = drainsim(
+        dir.path(),
+        &["run", "test.toml", "--out", "file", "--force", "-q"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("exists and is not a folder"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = drainsim(
+        dir.path(),
+        &["run", "test.toml", "--out", "mine", "--force", "-q"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(dir.path().join("mine/summary.csv").exists());
+    assert!(!dir.path().join("mine/thesis.tex").exists());
+    assert!(leftovers(dir.path()).is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Extreme but valid inputs.
+
+fn run_rep(text: &str, rep: u64) -> ReplicationMetrics {
+    let cfg = common::run_config(text);
+    let started = Instant::now();
+    let m = common::sim(&cfg, 7, rep).run().expect("runs");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+    for (f, c) in cfg.features.iter().zip(&m.features) {
+        assert!(c.conserved(), "{}: conservation fails: {c:?}", f.name);
+    }
+    m
+}
+
+fn all_servers(action: &str, lb: &str) -> String {
+    format!(
+        r#"horizon = "2h"
+[pool]
+servers = 3
+load_balancing = "{lb}"
+quorum = "none"
+
+[[feature]]
+name = "im"
+arrivals_per_hour = 600
+duration = {{ distribution = "exponential", mean = "2m" }}
+
+[[feature]]
+name = "response_group"
+arrivals_per_hour = 300
+duration = {{ distribution = "exponential", mean = "2m" }}
+
+[[step]]
+at = "30m"
+action = "{action}"
+servers = [1, 2, 3]
+"#
+    )
+}
+
+#[test]
+fn every_server_paused_under_dns_blocks_new_sessions() {
+    let m = run_rep(&all_servers("pause", "dns"), 0);
+    for c in &m.features {
+        assert!(c.blocked > 0, "{c:?}");
+        assert_eq!(c.landed_on_paused, 0);
+    }
+}
+
+#[test]
+fn every_server_paused_under_hardware_lands_or_blocks() {
+    let m = run_rep(&all_servers("pause", "hardware"), 0);
+    // im does not need DNS LB: the pool would redirect it, but no server runs → blocked.
+    // response_group needs DNS LB: it lands on the paused server the HLB picked.
+    let (im, rg) = (&m.features[0], &m.features[1]);
+    assert!(im.blocked > 0, "{im:?}");
+    assert!(rg.landed_on_paused > 0, "{rg:?}");
+}
+
+#[test]
+fn every_server_stopped_blocks_or_fails_and_cuts() {
+    for lb in ["dns", "hardware"] {
+        let m = run_rep(&all_servers("stop", lb), 0);
+        for c in &m.features {
+            assert!(c.blocked + c.failed > 0, "{lb}: {c:?}");
+            assert_eq!(c.active_at_end, 0, "{lb}: {c:?}");
+        }
+        // Sessions active at the stop: im recovers (disrupted), response_group is dropped (cut).
+        assert!(m.features[0].disrupted > 0, "{lb}: {:?}", m.features[0]);
+        assert!(m.features[1].cut() > 0, "{lb}: {:?}", m.features[1]);
+    }
+}
+
+#[test]
+fn zero_length_sessions_complete_at_once() {
+    let text = with_dist(r#"{ distribution = "deterministic", value = "0s" }"#);
+    let m = run_rep(&text, 0);
+    let c = &m.features[0];
+    assert!(c.arrivals > 0);
+    assert_eq!(c.completed, c.accepted, "{c:?}");
+    assert_eq!(c.active_at_end, 0);
+}
+
+#[test]
+fn many_events_at_the_same_instant_run_in_a_deterministic_order() {
+    // Deterministic durations and several steps at the same `at`: ties everywhere.
+    let text = r#"horizon = "2h"
+[pool]
+servers = 4
+load_balancing = "hardware"
+
+[[feature]]
+name = "im"
+arrivals_per_hour = 2000
+duration = { distribution = "deterministic", value = "10m" }
+
+[[feature]]
+name = "response_group"
+arrivals_per_hour = 2000
+duration = { distribution = "deterministic", value = "10m" }
+
+[[step]]
+at = "30m"
+action = "pause"
+server = 1
+
+[[step]]
+at = "30m"
+action = "pause"
+server = 2
+
+[[step]]
+at = "30m"
+action = "restart"
+servers = [1, 2]
+downtime = "10m"
+
+[[step]]
+at = "30m"
+action = "stop"
+server = 3
+"#;
+    let a = run_rep(text, 3);
+    let b = run_rep(text, 3);
+    assert_eq!(a, b);
+    assert!(
+        a.features
+            .iter()
+            .map(|c| c.cut() + c.disrupted)
+            .sum::<u64>()
+            > 0
+    );
+}
+
+#[test]
+fn a_thousand_servers_with_a_small_rate_run() {
+    let text = BASE
+        .replace("arrivals_per_hour = 100", "arrivals_per_hour = 5")
+        .replace("servers = 4", "servers = 1000");
+    let cfg = common::run_config(&text);
+    assert_eq!(cfg.pool.servers, 1000);
+    let a = run_rep(&text, 0);
+    assert_eq!(a, run_rep(&text, 0));
+    assert!(a.features[0].accepted > 0);
+    // Both load balancers.
+    let hlb = text.replace(
+        "servers = 1000",
+        "servers = 1000\nload_balancing = \"hardware\"",
+    );
+    assert_eq!(
+        common::run_config(&hlb).pool.load_balancing,
+        LoadBalancing::Hardware
+    );
+    run_rep(&hlb, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. No panic on any input.
+
+/// Empirical files name their own content: `file = "data:1|2"` reads as "1\n2" (as in the fuzz
+/// target), so that mutations reach the CSV reader.
+struct InlineFiles;
+
+impl FileSource for InlineFiles {
+    fn read(&self, path: &str) -> Result<String, String> {
+        match path.strip_prefix("data:") {
+            Some(body) => Ok(body.replace('|', "\n")),
+            None => Err(format!("cannot read {path:?}: no such file")),
+        }
+    }
+}
+
+/// Parses (and on success expands) `text`; a panic or a slow answer is the failure, with the
+/// input in the message.
+fn survives(text: &str) -> Result<(), String> {
+    let started = Instant::now();
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        if let Ok(s) = scenario::parse(text, "fuzz.toml", &InlineFiles) {
+            let _ = scenario::expand(&s);
+        }
+    }));
+    if r.is_err() {
+        return Err(format!("panicked on input:\n-----\n{text}\n-----"));
+    }
+    if started.elapsed() > Duration::from_secs(10) {
+        return Err(format!(
+            "took {:?} on input:\n-----\n{text}\n-----",
+            started.elapsed()
+        ));
+    }
+    Ok(())
+}
+
+/// The valid scenarios that mutations start from: every file in `scenarios/`, plus small ones
+/// that reach what those do not (empirical files, upgrade domains, every action).
+fn seeds() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("scenarios/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut out: Vec<String> = files
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("read scenario"))
+        .collect();
+    out.push(with_dist(
+        r#"{ distribution = "empirical", file = "data:seconds|12|30s|2m" }"#,
+    ));
+    out.push(format!(
+        "{}{}",
+        BASE.replace(
+            "servers = 4",
+            "servers = 6\nupgrade_domains = [[1, 2], [3, 4], [5, 6]]\nrouting_groups = 10\nreplica_rebuild = \"5m\"\nmax_sessions_per_server = 100"
+        ),
+        r#"
+[[step]]
+action = "set_startup"
+servers = [1, 2]
+services = ["RTCSRV"]
+startup = "manual"
+
+[[step]]
+action = "stop_graceful"
+server = 3
+
+[[step]]
+action = "wait_until_drained"
+server = 3
+timeout = "10m"
+
+[[step]]
+action = "rolling_restart"
+downtime = "5m"
+
+[[step]]
+action = "failover"
+server = 4
+
+[[step]]
+action = "failback"
+server = 4
+
+[sweep]
+paused_servers = [1, 2]
+"pool.hardware.not_redirected" = [0.0, 1.0]
+"#
+    ));
+    out
+}
+
+/// Values a mutation may put in place of another.
+const VALUES: &[&str] = &[
+    "0",
+    "-1",
+    "1",
+    "65",
+    "1000",
+    "1001",
+    "4294967296",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "1e308",
+    "-1e308",
+    "5e-324",
+    "nan",
+    "inf",
+    "-inf",
+    "0.0",
+    "true",
+    "\"\"",
+    "\"0s\"",
+    "\"1us\"",
+    "\"-5s\"",
+    "\"99999999d\"",
+    "\"1e400s\"",
+    "\"1h30m\"",
+    "[]",
+    "{}",
+    "[1, 2]",
+    "\"all_subsets\"",
+    "\"each_dns_dependent\"",
+    "\"hardware\"",
+    "\"RTCSRV\"",
+    "\"data:\"",
+    "\"data:x|1\"",
+    "\"data:0|0\"",
+    "\"lognormal\"",
+    "\"empirical\"",
+];
+
+/// Lines a mutation may insert.
+const LINES: &[&str] = &[
+    "[[step]]\naction = \"pause\"\nserver = 1",
+    "[[step]]\naction = \"restart\"\nservers = [1, 2]\ndowntime = \"0s\"",
+    "[sweep]\nservers = [1, 2, 1000]",
+    "[sweep]\nfeature_sets = \"all_subsets\"",
+    "[[feature]]\nname = \"x\"\nservice = \"RTCX\"\narrivals_per_hour = 1\nduration = { distribution = \"deterministic\", value = \"0s\" }",
+    "[[expect]]\ncut_mean = { max = 0.5 }",
+    "[workload]\npreset = \"lync2013\"\nusers = 10000000",
+    "routing_groups = 100000",
+    "sample_interval = \"1us\"",
+    "event_budget = 1",
+    "upgrade_domains = 1000",
+    "max_per_server = 1",
+    "[pool.hardware]",
+    "x.y.z = 1",
+];
+
+/// One edit of a scenario file; indices are taken modulo what they index.
+#[derive(Debug, Clone)]
+enum Mutation {
+    DeleteLine(usize),
+    DuplicateLine(usize),
+    InsertLine(usize, usize),
+    SetChar(usize, char),
+    SetValue(usize, usize),
+    SwapValues(usize, usize),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    // Weighted towards edits that keep the file TOML, so that most cases reach validation.
+    prop_oneof![
+        2 => any::<usize>().prop_map(Mutation::DeleteLine),
+        1 => any::<usize>().prop_map(Mutation::DuplicateLine),
+        2 => (any::<usize>(), 0..LINES.len()).prop_map(|(i, l)| Mutation::InsertLine(i, l)),
+        1 => (
+            any::<usize>(),
+            prop::sample::select(vec!['[', ']', '{', '}', '=', '"', '.', ',', '\n', '#', '-', '0', '9', 'e', ' ', 'é'])
+        )
+            .prop_map(|(i, c)| Mutation::SetChar(i, c)),
+        5 => (any::<usize>(), 0..VALUES.len()).prop_map(|(i, v)| Mutation::SetValue(i, v)),
+        2 => (any::<usize>(), any::<usize>()).prop_map(|(i, j)| Mutation::SwapValues(i, j)),
+    ]
+}
+
+/// Byte ranges of the values in `text`: numbers, words after `= `, and quoted strings.
+fn value_spans(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'#' {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else if b[i] == b'"' {
+            let start = i;
+            i += 1;
+            while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+                i += 1;
+            }
+            i = (i + 1).min(b.len());
+            out.push((start, i));
+        } else if b[i].is_ascii_digit()
+            || (b[i] == b'-' && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+        {
+            let start = i;
+            i += 1;
+            while i < b.len()
+                && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'.' | b'_' | b'+' | b'-'))
+            {
+                i += 1;
+            }
+            out.push((start, i));
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+fn apply(text: &str, m: &Mutation) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    if lines.is_empty() {
+        lines.push(String::new());
+    }
+    let n = lines.len();
+    match *m {
+        Mutation::DeleteLine(i) => {
+            lines.remove(i % n);
+        }
+        Mutation::DuplicateLine(i) => {
+            let l = lines[i % n].clone();
+            lines.insert(i % n, l);
+        }
+        Mutation::InsertLine(i, l) => lines.insert(i % (n + 1), LINES[l].to_string()),
+        Mutation::SetChar(i, c) => {
+            let mut s = lines.join("\n");
+            let chars: Vec<(usize, char)> = s.char_indices().collect();
+            if let Some(&(at, old)) = chars.get(i % chars.len().max(1)) {
+                s.replace_range(at..at + old.len_utf8(), &c.to_string());
+            }
+            return s;
+        }
+        Mutation::SetValue(i, v) => {
+            let mut s = lines.join("\n");
+            let spans = value_spans(&s);
+            if !spans.is_empty() {
+                let (a, b) = spans[i % spans.len()];
+                s.replace_range(a..b, VALUES[v]);
+            }
+            return s;
+        }
+        Mutation::SwapValues(i, j) => {
+            let assigns: Vec<usize> = (0..n).filter(|&k| lines[k].contains(" = ")).collect();
+            if !assigns.is_empty() {
+                let (a, b) = (assigns[i % assigns.len()], assigns[j % assigns.len()]);
+                let split = |l: &str| {
+                    let (k, v) = l.split_once(" = ").unwrap_or((l, ""));
+                    (k.to_string(), v.to_string())
+                };
+                let ((ka, va), (kb, vb)) = (split(&lines[a]), split(&lines[b]));
+                lines[a] = format!("{ka} = {vb}");
+                lines[b] = format!("{kb} = {va}");
+            }
+        }
+    }
+    lines.join("\n") + "\n"
+}
+
+fn mutated(seeds: Vec<String>) -> impl Strategy<Value = String> {
+    (
+        prop::sample::select(seeds),
+        prop::collection::vec(mutation(), 1..4),
+    )
+        .prop_map(|(seed, ms)| ms.iter().fold(seed, |t, m| apply(&t, m)))
+}
+
+/// Strings that look a little like TOML, so that they get past the first character.
+fn tomlish() -> impl Strategy<Value = String> {
+    "([a-z_.]{1,12} = (\"[0-9a-z.:| -]{0,10}\"|-?[0-9.e]{1,8}|nan|inf|\\[[0-9, \"a-z]{0,12}\\]|\\{[a-z =\"0-9,]{0,20}\\}|true)\n|\\[\\[?[a-z.]{1,10}\\]\\]?\n|#[^\n]{0,10}\n){0,12}"
+}
+
+fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+            "proptest-regressions/bad_input.txt",
+        ))),
+        ..ProptestConfig::with_cases(cases)
+    }
+}
+
+proptest! {
+    #![proptest_config(config(3000))]
+
+    /// Arbitrary text: `Ok` or a list of diagnostics, never a panic.
+    #[test]
+    fn arbitrary_strings_never_panic(text in any::<String>()) {
+        survives(&text).map_err(TestCaseError::fail)?;
+    }
+
+    /// TOML-like text gets further into the parser.
+    #[test]
+    fn tomlish_strings_never_panic(text in tomlish()) {
+        survives(&text).map_err(TestCaseError::fail)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(config(8000))]
+
+    /// Valid scenario files with lines deleted, duplicated or inserted, characters and values
+    /// replaced, values swapped between keys: never a panic.
+    #[test]
+    fn mutated_scenarios_never_panic(text in mutated(seeds())) {
+        survives(&text).map_err(TestCaseError::fail)?;
+    }
+}
+
+/// The fuzzing stand-in for machines without cargo-fuzz: many more mutated scenarios and
+/// strings. Run with
+/// `DRAINSIM_FUZZ_CASES=2000000 cargo test --release --test it -- --ignored bad_input::long_fuzz`.
+#[test]
+#[ignore = "long: a fuzzing session on stable"]
+fn long_fuzz() {
+    let cases: u32 = std::env::var("DRAINSIM_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
+    let started = Instant::now();
+    let valid = AtomicUsize::new(0);
+    let mut runner = proptest::test_runner::TestRunner::new(config(cases));
+    let strategy = prop_oneof![3 => mutated(seeds()), 1 => tomlish(), 1 => any::<String>()];
+    let result = runner.run(&strategy, |text| {
+        survives(&text).map_err(TestCaseError::fail)?;
+        if simulates(&text)? {
+            valid.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    });
+    eprintln!(
+        "long_fuzz: {cases} cases ({} valid, each simulated) in {:?}",
+        valid.load(Ordering::Relaxed),
+        started.elapsed()
+    );
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+/// Runs one short replication of the first run of `text` if it is valid (with the event budget
+/// cut to 200,000 so that a case stays short): the model must not panic either. Returns whether
+/// `text` was valid.
+fn simulates(text: &str) -> Result<bool, TestCaseError> {
+    let Ok(s) = scenario::parse(text, "fuzz.toml", &InlineFiles) else {
+        return Ok(false);
+    };
+    let Ok(runs) = scenario::expand(&s) else {
+        return Ok(false);
+    };
+    let Some(run) = runs.into_iter().next() else {
+        return Ok(false);
+    };
+    let mut cfg = run.config;
+    cfg.event_budget = cfg.event_budget.min(200_000);
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        let _ = Simulation::new(&cfg, Seeds::derive(s.seed, 0))
+            .record_timeseries(true)
+            .run();
+    }));
+    if r.is_err() {
+        return Err(TestCaseError::fail(format!(
+            "the simulation panicked on:\n-----\n{text}\n-----"
+        )));
+    }
+    Ok(true)
 }
