@@ -26,7 +26,8 @@
 //!
 //! `benches/queue.rs` measures this queue against `BinaryHeap<Reverse<(u64, u64, u32)>>` in a
 //! hold model; `benches/queue_candidates.rs` keeps the alternatives that were tried and
-//! rejected (1-, 2- and 4-bit digits, a 4-ary heap, the former `BinaryHeap<Scheduled>`).
+//! rejected (1-, 2- and 4-bit digits, a 4-ary heap, the former `BinaryHeap<Scheduled>`), and
+//! `reports/bench/queue_design_history.csv` the memory of each way of storing the buckets.
 
 use super::SimTime;
 use std::cmp::Ordering;
@@ -63,8 +64,9 @@ impl<E> Ord for Scheduled<E> {
     }
 }
 
-/// Bits per digit of the radix heap. 8 beat 1, 2 and 4 in `benches/queue_candidates.rs`: fewer
-/// levels means fewer moves per event, and 2,048 buckets still fit a two-level bitmap.
+/// Bits per digit of the radix heap. 8 was the fastest of 1, 2, 4 and 8 up to 10⁵ pending events
+/// in `benches/queue_candidates.rs` (4 won at 10⁶): fewer levels means fewer moves per event,
+/// and 2,048 buckets still fit a two-level bitmap.
 const DIGIT_BITS: u32 = 8;
 /// Values of one digit.
 const DIGITS: usize = 1 << DIGIT_BITS;
@@ -77,9 +79,29 @@ const BUCKETS: usize = LEVELS * DIGITS;
 const WORDS: usize = BUCKETS / 64;
 const _: () = assert!(WORDS <= 64, "the summary bitmap is one u64");
 
+/// Events per segment. Buckets are chains of fixed-size segments drawn from one arena, so
+/// emptying a bucket hands its memory straight to the buckets its events move into.
+const SEGMENT: usize = 8;
+/// No segment (end of a chain, or an empty bucket).
+const NIL: u32 = u32::MAX;
+
+/// A block of up to `SEGMENT` events of one bucket, in scheduling order, and the next block.
+struct Segment<E> {
+    events: Vec<Scheduled<E>>,
+    next: u32,
+}
+
 /// Future events. Time only moves forward: scheduling before `now()` is a bug and panics in
 /// debug builds (it would silently reorder causality otherwise, and would break the radix
 /// heap's invariant); release builds clamp to `now`.
+///
+/// Memory follows the pending population, not the horizon: buckets are chains of
+/// `SEGMENT`-event segments from one arena with a free list, so the arena holds at most the
+/// peak number of segments in use. (Two designs measured in `benches/memory.rs` did worse: one
+/// vector per bucket, each keeping its capacity, doubled the peak heap from a 3 h to a 30 h
+/// horizon, because ever new (level, digit) buckets fill once as time advances and each kept
+/// its peak; handing emptied vectors to the next bucket instead still grew it 1.3× and freed
+/// and allocated a vector every few events.)
 pub struct EventQueue<E> {
     /// Time of the last event popped; every pending event is at or after it.
     now: SimTime,
@@ -90,9 +112,12 @@ pub struct EventQueue<E> {
     min: u64,
     /// Events at exactly `now`, in scheduling order.
     current: VecDeque<Scheduled<E>>,
-    /// Later events, by (level, digit) of their time; see the module docs.
-    buckets: Box<[Vec<Scheduled<E>>]>,
-    /// Bit `b` set ⇔ `buckets[b]` is not empty.
+    /// First and last segment of each bucket (`NIL` when empty); see the module docs.
+    chains: Box<[(u32, u32)]>,
+    /// Every segment ever allocated; those not in a chain are in `free`, empty.
+    segments: Vec<Segment<E>>,
+    free: Vec<u32>,
+    /// Bit `b` set ⇔ bucket `b` is not empty.
     occupied: [u64; WORDS],
     /// Bit `w` set ⇔ `occupied[w] != 0`.
     summary: u64,
@@ -105,6 +130,7 @@ impl<E> fmt::Debug for EventQueue<E> {
             .field("len", &self.len)
             .field("next_time", &self.peek_time())
             .field("next_seq", &self.next_seq)
+            .field("segments", &self.segments.len())
             .finish_non_exhaustive()
     }
 }
@@ -121,19 +147,26 @@ impl<E> EventQueue<E> {
         Self::with_capacity(0)
     }
 
-    /// An empty queue with room for `n` events at the current time. Buckets grow on demand
-    /// (and keep their capacity), so the hint matters little.
+    /// An empty queue with room for about `n` pending events (segments are allocated on
+    /// demand and reused, so the hint only saves the first allocations).
     pub fn with_capacity(n: usize) -> Self {
-        EventQueue {
+        let mut q = EventQueue {
             now: SimTime::ZERO,
             next_seq: 0,
             len: 0,
             min: u64::MAX,
-            current: VecDeque::with_capacity(n.min(DIGITS)),
-            buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
+            current: VecDeque::new(),
+            chains: vec![(NIL, NIL); BUCKETS].into_boxed_slice(),
+            segments: Vec::new(),
+            free: Vec::new(),
             occupied: [0; WORDS],
             summary: 0,
+        };
+        for _ in 0..n.div_ceil(SEGMENT) {
+            let k = q.new_segment();
+            q.free.push(k);
         }
+        q
     }
 
     /// Time of the last event popped.
@@ -162,10 +195,7 @@ impl<E> EventQueue<E> {
         let item = Scheduled { time, seq, event };
         match self.bucket(time.0) {
             0 => self.current.push_back(item),
-            b => {
-                self.buckets[b].push(item);
-                self.mark(b);
-            }
+            b => self.push_to(b, item),
         }
     }
 
@@ -191,27 +221,35 @@ impl<E> EventQueue<E> {
                 let b = self.lowest();
                 self.now = SimTime(self.min);
                 self.unmark(b);
-                if self.buckets[b].len() == 1 {
+                let (mut k, _) = std::mem::replace(&mut self.chains[b], (NIL, NIL));
+                let first = &mut self.segments[k as usize];
+                if first.next == NIL && first.events.len() == 1 {
                     // A lone earliest event (the usual case when times rarely tie): pop it
                     // without moving it through `current`.
-                    let s = self.buckets[b].pop().expect("bucket marked non-empty");
+                    let s = first.events.pop().expect("bucket marked non-empty");
+                    self.free.push(k);
                     self.len -= 1;
                     self.refresh_min();
                     return Some(s);
                 }
-                let mut moving = std::mem::take(&mut self.buckets[b]);
-                for s in moving.drain(..) {
-                    match self.bucket(s.time.0) {
-                        0 => self.current.push_back(s),
-                        nb => {
-                            debug_assert!(nb < b, "radix heap events only move down");
-                            self.buckets[nb].push(s);
-                            self.mark(nb);
+                while k != NIL {
+                    let seg = &mut self.segments[k as usize];
+                    let next = std::mem::replace(&mut seg.next, NIL);
+                    let mut events = std::mem::take(&mut seg.events);
+                    for s in events.drain(..) {
+                        match self.bucket(s.time.0) {
+                            0 => self.current.push_back(s),
+                            nb => {
+                                debug_assert!(nb < b, "radix heap events only move down");
+                                self.push_to(nb, s);
+                            }
                         }
                     }
+                    // The segment is free again at once, for the buckets still filling.
+                    self.segments[k as usize].events = events;
+                    self.free.push(k);
+                    k = next;
                 }
-                // Put the emptied vector back: its capacity is reused.
-                self.buckets[b] = moving;
                 self.current
                     .pop_front()
                     .expect("the minimum moved to `current`")
@@ -236,10 +274,42 @@ impl<E> EventQueue<E> {
         level as usize * DIGITS + digit
     }
 
+    /// A new empty segment in the arena; returns its index.
+    #[cold]
+    fn new_segment(&mut self) -> u32 {
+        let k = u32::try_from(self.segments.len()).expect("fewer than 2^32 segments");
+        assert!(k != NIL, "event queue segment arena full");
+        self.segments.push(Segment {
+            events: Vec::with_capacity(SEGMENT),
+            next: NIL,
+        });
+        k
+    }
+
+    /// Appends to bucket `b` (≥ 1), chaining a segment from the free list when the last is full.
     #[inline]
-    fn mark(&mut self, b: usize) {
-        self.occupied[b / 64] |= 1 << (b % 64);
-        self.summary |= 1 << (b / 64);
+    fn push_to(&mut self, b: usize, item: Scheduled<E>) {
+        let (head, tail) = self.chains[b];
+        if tail != NIL {
+            let last = &mut self.segments[tail as usize].events;
+            if last.len() < SEGMENT {
+                last.push(item);
+                return;
+            }
+        }
+        let k = match self.free.pop() {
+            Some(k) => k,
+            None => self.new_segment(),
+        };
+        self.segments[k as usize].events.push(item);
+        if tail == NIL {
+            self.chains[b] = (k, k);
+            self.occupied[b / 64] |= 1 << (b % 64);
+            self.summary |= 1 << (b / 64);
+        } else {
+            self.segments[tail as usize].next = k;
+            self.chains[b] = (head, k);
+        }
     }
 
     #[inline]
@@ -265,12 +335,14 @@ impl<E> EventQueue<E> {
         } else if !self.current.is_empty() {
             self.now.0
         } else {
-            let b = self.lowest();
-            self.buckets[b]
-                .iter()
-                .map(|s| s.time.0)
-                .min()
-                .expect("bucket marked non-empty")
+            let mut k = self.chains[self.lowest()].0;
+            let mut min = u64::MAX;
+            while k != NIL {
+                let seg = &self.segments[k as usize];
+                min = seg.events.iter().fold(min, |m, s| m.min(s.time.0));
+                k = seg.next;
+            }
+            min
         };
     }
 }

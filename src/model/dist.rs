@@ -166,7 +166,7 @@ impl HoldingTime {
         }
     }
 
-    /// The mean E[S], in seconds.
+    /// The mean E\[S\], in seconds.
     pub fn mean_s(&self) -> f64 {
         match &self.kind {
             DistKind::Exponential { mean_s } => *mean_s,

@@ -83,7 +83,7 @@ pub struct Limits {
     pub max_horizon: SimTime,
     /// Most servers in a pool.
     pub max_servers: u32,
-    /// Most sessions the workload may keep active at once (λ·E[S] summed over features), so
+    /// Most sessions the workload may keep active at once (λ·E\[S\] summed over features), so
     /// that an absurd rate is refused before it exhausts memory.
     pub max_active_sessions: f64,
     /// Most servers, routing-group replicas, plan steps and features summed over every run of
