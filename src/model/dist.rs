@@ -138,11 +138,6 @@ impl HoldingTime {
         Ok(HoldingTime { kind, sampler })
     }
 
-    /// Exponential with the given mean, in seconds.
-    pub fn exponential(mean_s: f64) -> Result<HoldingTime, String> {
-        HoldingTime::new(DistKind::Exponential { mean_s })
-    }
-
     /// The parameters.
     pub fn kind(&self) -> &DistKind {
         &self.kind

@@ -475,12 +475,7 @@ fn clock(min: f64) -> String {
 /// "12.30 (11.80–12.90)", or only the mean when there is no interval.
 fn mean_ci_text(e: &Estimate) -> String {
     if e.low.is_finite() && e.high.is_finite() && (e.high - e.low).abs() > 0.0 {
-        format!(
-            "{} ({}–{})",
-            fixed(e.mean, 2),
-            fixed(e.low, 2),
-            fixed(e.high, 2)
-        )
+        super::mean_ci(e)
     } else {
         fixed(e.mean, 2)
     }

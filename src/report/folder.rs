@@ -92,20 +92,3 @@ pub fn write_atomically(
         }
     })
 }
-
-/// Removes temporary folders left by an interrupted run of this process.
-pub fn cleanup_temp(dir: &Path) {
-    if let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) {
-        let parent = if parent.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            parent
-        };
-        let tmp = parent.join(format!(
-            ".{}.tmp-{}",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
-        let _ = fs::remove_dir_all(tmp);
-    }
-}

@@ -472,19 +472,13 @@ fn verdict_many(o: &mut String, d: &ReportData<'_>, pairs: &[&Comparison], singl
             let _ = writeln!(o, "- {v}\n");
         }
         let extra: Vec<String> = pairs[0].labels.iter().map(|(k, _)| k.clone()).collect();
-        let _ = write!(o, "|");
-        for k in &extra {
-            let _ = write!(o, " {k} |");
-        }
-        let _ = writeln!(
+        table_head(
             o,
-            " hardware cut | DNS cut | hardware − DNS | drained (DNS / hardware) |"
+            false,
+            &extra,
+            " hardware cut | DNS cut | hardware − DNS | drained (DNS / hardware) |",
+            "---:|---:|---:|---:|",
         );
-        let _ = write!(o, "|");
-        for _ in &extra {
-            let _ = write!(o, "---|");
-        }
-        let _ = writeln!(o, "---:|---:|---:|---:|");
         for c in pairs {
             let (Some(hw), Some(dns)) = (cut(d, c.hardware_run, "all"), cut(d, c.dns_run, "all"))
             else {
@@ -529,16 +523,13 @@ fn verdict_many(o: &mut String, d: &ReportData<'_>, pairs: &[&Comparison], singl
             None => {}
         }
         let cols = super::label_columns(d.results);
-        let _ = write!(o, "|");
-        for k in &cols {
-            let _ = write!(o, " {k} |");
-        }
-        let _ = writeln!(o, " cut | mostly | drained |");
-        let _ = write!(o, "|");
-        for _ in &cols {
-            let _ = write!(o, "---|");
-        }
-        let _ = writeln!(o, "---:|---|---:|");
+        table_head(
+            o,
+            false,
+            &cols,
+            " cut | mostly | drained |",
+            "---:|---|---:|",
+        );
         for r in singles {
             let Some(e) = cut(d, r.run.index, "all") else {
                 continue;
@@ -570,6 +561,21 @@ fn verdict_many(o: &mut String, d: &ReportData<'_>, pairs: &[&Comparison], singl
 }
 
 /// The capacity table, when the summary has maintenance statistics.
+/// Writes a Markdown table's header and alignment rows: an optional `run` column, the axis
+/// columns `labels`, then `tail` (already `|`-separated) aligned by `tail_align`.
+fn table_head(o: &mut String, run: bool, labels: &[String], tail: &str, tail_align: &str) {
+    let _ = write!(o, "{}", if run { "| run |" } else { "|" });
+    for k in labels {
+        let _ = write!(o, " {k} |");
+    }
+    let _ = writeln!(o, "{tail}");
+    let _ = write!(o, "{}", if run { "|---|" } else { "|" });
+    for _ in labels {
+        let _ = write!(o, "---|");
+    }
+    let _ = writeln!(o, "{tail_align}");
+}
+
 fn capacity_table(o: &mut String, d: &ReportData<'_>) {
     let rows: Vec<&SummaryRow> = d
         .rows
@@ -581,19 +587,13 @@ fn capacity_table(o: &mut String, d: &ReportData<'_>) {
     }
     let _ = writeln!(o, "\n## Capacity during maintenance\n");
     let cols = super::label_columns(d.results);
-    let _ = write!(o, "| run |");
-    for k in &cols {
-        let _ = write!(o, " {k} |");
-    }
-    let _ = writeln!(
+    table_head(
         o,
-        " plan finished | plan failed | plan duration, median | peak sessions on a server, mean (max) | time above threshold, mean |"
+        true,
+        &cols,
+        " plan finished | plan failed | plan duration, median | peak sessions on a server, mean (max) | time above threshold, mean |",
+        "---:|---:|---:|---:|---:|",
     );
-    let _ = write!(o, "|---|");
-    for _ in &cols {
-        let _ = write!(o, "---|");
-    }
-    let _ = writeln!(o, "---:|---:|---:|---:|---:|");
     for r in rows {
         let c = |name: &str| r.column(name).unwrap_or(f64::NAN);
         let pct = |x: f64| {
@@ -810,20 +810,14 @@ pub fn render_markdown(d: &ReportData<'_>, charts: &[Drawn]) -> String {
     }
 
     let _ = writeln!(o, "## Sessions cut per replication, mean (95 % CI)\n");
-    let _ = write!(o, "| run |");
     let label_cols = super::label_columns(d.results);
-    for c in &label_cols {
-        let _ = write!(o, " {c} |");
-    }
-    let _ = writeln!(
-        o,
-        " feature | arrivals | cut | disrupted | blocked | landed on paused |"
+    table_head(
+        &mut o,
+        true,
+        &label_cols,
+        " feature | arrivals | cut | disrupted | blocked | landed on paused |",
+        "---|---:|---:|---:|---:|---:|",
     );
-    let _ = write!(o, "|---|");
-    for _ in &label_cols {
-        let _ = write!(o, "---|");
-    }
-    let _ = writeln!(o, "---|---:|---:|---:|---:|---:|");
     for r in d.rows {
         let m = |n: &str| r.measure(n).map(|e| fixed(e.mean, 2)).unwrap_or_default();
         let _ = write!(o, "| {} |", r.run);
@@ -853,19 +847,13 @@ pub fn render_markdown(d: &ReportData<'_>, charts: &[Drawn]) -> String {
             .first()
             .map(|c| c.labels.iter().map(|(k, _)| k.clone()).collect())
             .unwrap_or_default();
-        let _ = write!(o, "|");
-        for k in &extra {
-            let _ = write!(o, " {k} |");
-        }
-        let _ = writeln!(
-            o,
-            " feature | DNS cut | hardware cut | difference (95 % CI) |"
+        table_head(
+            &mut o,
+            false,
+            &extra,
+            " feature | DNS cut | hardware cut | difference (95 % CI) |",
+            "---|---:|---:|---:|",
         );
-        let _ = write!(o, "|");
-        for _ in &extra {
-            let _ = write!(o, "---|");
-        }
-        let _ = writeln!(o, "---|---:|---:|---:|");
         for c in d.comparisons {
             let _ = write!(o, "|");
             for (_, v) in &c.labels {
@@ -895,16 +883,13 @@ pub fn render_markdown(d: &ReportData<'_>, charts: &[Drawn]) -> String {
     capacity_table(&mut o, d);
 
     let _ = writeln!(o, "\n## Drains\n");
-    let _ = write!(o, "| run |");
-    for c in &label_cols {
-        let _ = write!(o, " {c} |");
-    }
-    let _ = writeln!(o, " drains | drained | p50 | p95 | p99 |");
-    let _ = write!(o, "|---|");
-    for _ in &label_cols {
-        let _ = write!(o, "---|");
-    }
-    let _ = writeln!(o, "---:|---:|---:|---:|---:|");
+    table_head(
+        &mut o,
+        true,
+        &label_cols,
+        " drains | drained | p50 | p95 | p99 |",
+        "---:|---:|---:|---:|---:|",
+    );
     for r in d.rows.iter().filter(|r| r.feature == "all") {
         if let Some(ds) = &r.drain {
             let m = |x: f64| {

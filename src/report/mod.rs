@@ -65,6 +65,27 @@ pub fn label_columns(results: &[RunResult]) -> Vec<String> {
         .unwrap_or_else(|| vec!["load_balancing".into()])
 }
 
+/// The leading columns of every per-run table: `run` and the axis columns.
+fn run_header(d: &ReportData<'_>) -> Vec<String> {
+    let mut header = vec!["run".to_string()];
+    header.extend(label_columns(d.results));
+    header
+}
+
+/// The leading cells of a per-run row: the run index and its axis values.
+fn run_prefix(r: &RunResult) -> Vec<String> {
+    let mut v = vec![r.run.index.to_string()];
+    v.extend(r.run.labels.iter().map(|(_, x)| x.clone()));
+    v
+}
+
+/// The leading cells of a per-replication row: [`run_prefix`] and the replication index.
+fn replication_prefix(r: &RunResult, rep: &crate::runner::ReplicationOutcome) -> Vec<String> {
+    let mut v = run_prefix(r);
+    v.push(rep.replication.to_string());
+    v
+}
+
 fn csv_bytes(header: Vec<String>, rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
     // Writing into memory cannot fail.
@@ -77,9 +98,7 @@ fn csv_bytes(header: Vec<String>, rows: impl Iterator<Item = Vec<String>>) -> Ve
 
 /// `summary.csv`.
 pub fn summary_csv(d: &ReportData<'_>) -> Vec<u8> {
-    let labels = label_columns(d.results);
-    let mut header = vec!["run".to_string()];
-    header.extend(labels.iter().cloned());
+    let mut header = run_header(d);
     header.push("feature".into());
     header.push("replications".into());
     for (m, _) in MEASURES {
@@ -134,9 +153,7 @@ pub fn summary_csv(d: &ReportData<'_>) -> Vec<u8> {
 
 /// `replications.csv`: raw counts per (run, replication, feature), with the seeds.
 pub fn replications_csv(d: &ReportData<'_>) -> Vec<u8> {
-    let labels = label_columns(d.results);
-    let mut header = vec!["run".to_string()];
-    header.extend(labels);
+    let mut header = run_header(d);
     header.extend(["replication", "seed", "feature"].map(String::from));
     header.extend(MEASURES.iter().map(|(m, _)| m.to_string()));
     let mut rows = Vec::new();
@@ -144,9 +161,7 @@ pub fn replications_csv(d: &ReportData<'_>) -> Vec<u8> {
         for rep in &r.replications {
             for (f, feat) in r.run.config.features.iter().enumerate() {
                 let c = &rep.metrics.features[f];
-                let mut v = vec![r.run.index.to_string()];
-                v.extend(r.run.labels.iter().map(|(_, x)| x.clone()));
-                v.push(rep.replication.to_string());
+                let mut v = replication_prefix(r, rep);
                 v.push(rep.seeds.sessions.to_string());
                 v.push(feat.name.clone());
                 for (m, get) in MEASURES {
@@ -166,9 +181,7 @@ pub fn replications_csv(d: &ReportData<'_>) -> Vec<u8> {
 
 /// `restarts.csv`: per restart and feature, sessions cut and disrupted.
 pub fn restarts_csv(d: &ReportData<'_>) -> Vec<u8> {
-    let labels = label_columns(d.results);
-    let mut header = vec!["run".to_string()];
-    header.extend(labels);
+    let mut header = run_header(d);
     header.extend(
         [
             "replication",
@@ -187,9 +200,7 @@ pub fn restarts_csv(d: &ReportData<'_>) -> Vec<u8> {
         for rep in &r.replications {
             for rs in &rep.metrics.restarts {
                 for (f, feat) in r.run.config.features.iter().enumerate() {
-                    let mut v = vec![r.run.index.to_string()];
-                    v.extend(r.run.labels.iter().map(|(_, x)| x.clone()));
-                    v.push(rep.replication.to_string());
+                    let mut v = replication_prefix(r, rep);
                     v.push((rs.server + 1).to_string());
                     v.push(secs(rs.at));
                     v.push(rs.paused_at.map(secs).unwrap_or_default());
@@ -211,9 +222,7 @@ pub fn restarts_csv(d: &ReportData<'_>) -> Vec<u8> {
 
 /// `drains.csv`: every drain, from pause to its end.
 pub fn drains_csv(d: &ReportData<'_>) -> Vec<u8> {
-    let labels = label_columns(d.results);
-    let mut header = vec!["run".to_string()];
-    header.extend(labels);
+    let mut header = run_header(d);
     header.extend(
         [
             "replication",
@@ -230,9 +239,7 @@ pub fn drains_csv(d: &ReportData<'_>) -> Vec<u8> {
     for r in d.results {
         for rep in &r.replications {
             for dr in &rep.metrics.drains {
-                let mut v = vec![r.run.index.to_string()];
-                v.extend(r.run.labels.iter().map(|(_, x)| x.clone()));
-                v.push(rep.replication.to_string());
+                let mut v = replication_prefix(r, rep);
                 v.push((dr.server + 1).to_string());
                 v.push(secs(dr.paused_at));
                 v.push(secs(dr.ended_at));
@@ -248,7 +255,6 @@ pub fn drains_csv(d: &ReportData<'_>) -> Vec<u8> {
 
 /// `timeseries.csv`: occupancy of every server per feature over time, replication 0 of each run.
 pub fn timeseries_csv(d: &ReportData<'_>) -> Vec<u8> {
-    let labels = label_columns(d.results);
     let all: Vec<String> = d
         .scenario
         .base
@@ -256,8 +262,7 @@ pub fn timeseries_csv(d: &ReportData<'_>) -> Vec<u8> {
         .iter()
         .map(|f| f.name.clone())
         .collect();
-    let mut header = vec!["run".to_string()];
-    header.extend(labels);
+    let mut header = run_header(d);
     header.extend(["time_s", "server"].map(String::from));
     header.extend(all.iter().cloned());
     header.push("total".into());
@@ -277,8 +282,7 @@ pub fn timeseries_csv(d: &ReportData<'_>) -> Vec<u8> {
         for (k, t) in ts.times.iter().enumerate() {
             for s in 0..n {
                 let base = k * n * nf + s * nf;
-                let mut v = vec![r.run.index.to_string()];
-                v.extend(r.run.labels.iter().map(|(_, x)| x.clone()));
+                let mut v = run_prefix(r);
                 v.push(secs(*t));
                 v.push((s + 1).to_string());
                 let mut total = 0u64;
@@ -428,9 +432,7 @@ pub fn feature_sets_csv(d: &ReportData<'_>) -> Vec<u8> {
 
 /// `domains.csv`: each upgrade domain's passage through a rolling restart.
 pub fn domains_csv(d: &ReportData<'_>) -> Vec<u8> {
-    let labels = label_columns(d.results);
-    let mut header = vec!["run".to_string()];
-    header.extend(labels);
+    let mut header = run_header(d);
     header.extend(
         [
             "replication",
@@ -451,9 +453,7 @@ pub fn domains_csv(d: &ReportData<'_>) -> Vec<u8> {
     for r in d.results {
         for rep in &r.replications {
             for dr in &rep.metrics.domains {
-                let mut v = vec![r.run.index.to_string()];
-                v.extend(r.run.labels.iter().map(|(_, x)| x.clone()));
-                v.push(rep.replication.to_string());
+                let mut v = replication_prefix(r, rep);
                 v.push((dr.domain + 1).to_string());
                 v.push(
                     r.run.config.topology.upgrade_domains[dr.domain]
@@ -534,9 +534,14 @@ pub fn write(dir: &Path, force: bool, files: &[(String, Vec<u8>)]) -> Result<(),
 /// "12.30 (11.80–12.90)": a mean and its 95 % interval.
 pub fn mean_ci(e: &crate::stats::Estimate) -> String {
     if e.low.is_finite() {
-        format!("{:.2} ({:.2}–{:.2})", e.mean, e.low, e.high)
+        format!(
+            "{} ({}–{})",
+            fixed(e.mean, 2),
+            fixed(e.low, 2),
+            fixed(e.high, 2)
+        )
     } else {
-        format!("{:.2}", e.mean)
+        fixed(e.mean, 2)
     }
 }
 
