@@ -40,19 +40,28 @@ pub enum SimError {
     },
 }
 
-/// A session on its way to a server after refusals and timeouts (R4): admitted at `Connect`.
+/// A session being routed: what it carries from its arrival until it is admitted or given up.
 #[derive(Debug, Clone, Copy)]
-struct PendingConnect {
-    server: u32,
+struct Session {
     feature: u16,
-    admission: Admission,
+    /// Whether it arrived during the maintenance window: its outcome counts towards the
+    /// window's blocking probability however long it takes to be routed.
+    arrived_in_maintenance: bool,
     /// Setup delay so far (all attempts).
-    setup_delay: SimTime,
+    waited: SimTime,
     hold: SimTime,
     /// The session's routing seed, and how many times it was routed again because the server
     /// it chose could no longer take it when it got there.
     seed: u64,
     reroutes: u8,
+}
+
+/// A session on its way to a server after refusals and timeouts (R4): admitted at `Connect`.
+#[derive(Debug, Clone, Copy)]
+struct PendingConnect {
+    server: u32,
+    admission: Admission,
+    session: Session,
 }
 
 /// A client whose chosen server is full or paused by the time it connects tries again (a fresh
@@ -441,36 +450,36 @@ impl State<'_> {
         let c = &mut self.m.features[f];
         c.arrivals += 1;
         c.arrivals_in_maintenance += u64::from(self.in_maintenance);
-        self.route_session(now, f, hold, seed, 0, SimTime::ZERO, q);
+        let session = Session {
+            feature: f as u16,
+            arrived_in_maintenance: self.in_maintenance,
+            waited: SimTime::ZERO,
+            hold,
+            seed,
+            reroutes: 0,
+        };
+        self.route_session(now, session, q);
     }
 
-    fn block(&mut self, f: usize) {
-        let c = &mut self.m.features[f];
+    fn block(&mut self, session: &Session) {
+        let c = &mut self.m.features[session.feature as usize];
         c.blocked += 1;
-        c.blocked_in_maintenance += u64::from(self.in_maintenance);
+        c.blocked_in_maintenance += u64::from(session.arrived_in_maintenance);
     }
 
-    /// Routes a session (again, after `reroutes` failed connections and `waited` of setup
-    /// delay): admits it, sends it on its way, or counts it blocked or failed.
-    #[allow(clippy::too_many_arguments)]
-    fn route_session(
-        &mut self,
-        now: SimTime,
-        f: usize,
-        hold: SimTime,
-        seed: u64,
-        reroutes: u8,
-        waited: SimTime,
-        q: &mut EventQueue<Event>,
-    ) {
+    /// Routes a session (again, after `session.reroutes` failed connections and
+    /// `session.waited` of setup delay): admits it, sends it on its way, or counts it blocked or
+    /// failed.
+    fn route_session(&mut self, now: SimTime, session: Session, q: &mut EventQueue<Event>) {
         if self.pool.quorum_lost() {
-            self.block(f);
+            self.block(&session);
             return;
         }
-        let seed_now = if reroutes == 0 {
-            seed
+        let f = session.feature as usize;
+        let seed_now = if session.reroutes == 0 {
+            session.seed
         } else {
-            mix64(seed ^ u64::from(reroutes))
+            mix64(session.seed ^ u64::from(session.reroutes))
         };
         let mut route_rng = RouteRng::seed_from_u64(seed_now);
         let feature = &self.cfg.features[f];
@@ -484,12 +493,11 @@ impl State<'_> {
                 // nothing until then.
                 let pending = PendingConnect {
                     server: server as u32,
-                    feature: f as u16,
                     admission,
-                    setup_delay: waited.plus(setup_delay),
-                    hold,
-                    seed,
-                    reroutes,
+                    session: Session {
+                        waited: session.waited.plus(setup_delay),
+                        ..session
+                    },
                 };
                 let slot = match self.free_slots.pop() {
                     Some(k) => {
@@ -506,8 +514,8 @@ impl State<'_> {
             }
             Decision::Accept {
                 server, admission, ..
-            } => self.admit(now, server, f, admission, waited, hold, q),
-            Decision::Block { .. } => self.block(f),
+            } => self.admit(now, server, admission, &session, q),
+            Decision::Block { .. } => self.block(&session),
             Decision::Fail => self.m.features[f].failed += 1,
         }
     }
@@ -530,17 +538,15 @@ impl State<'_> {
     }
 
     /// Admits a session on `server` now and schedules its departure.
-    #[allow(clippy::too_many_arguments)]
     fn admit(
         &mut self,
         now: SimTime,
         server: usize,
-        f: usize,
         admission: Admission,
-        setup_delay: SimTime,
-        hold: SimTime,
+        session: &Session,
         q: &mut EventQueue<Event>,
     ) {
+        let (f, setup_delay, hold) = (session.feature as usize, session.waited, session.hold);
         if !self.acceptable(server, f, admission) {
             self.m.features[f].failed += 1;
             return;
@@ -573,17 +579,21 @@ impl State<'_> {
     fn on_connect(&mut self, now: SimTime, slot: u32, q: &mut EventQueue<Event>) {
         let p = self.connecting[slot as usize];
         self.free_slots.push(slot);
-        let f = p.feature as usize;
+        let f = p.session.feature as usize;
         self.m.features[f].connecting -= 1;
         let server = p.server as usize;
         if self.acceptable(server, f, p.admission) {
-            self.admit(now, server, f, p.admission, p.setup_delay, p.hold, q);
-        } else if p.reroutes < MAX_REROUTES {
+            self.admit(now, server, p.admission, &p.session, q);
+        } else if p.session.reroutes < MAX_REROUTES {
             // The server filled up or was paused while the client was retrying: it carries on
             // trying from now.
-            self.route_session(now, f, p.hold, p.seed, p.reroutes + 1, p.setup_delay, q);
+            let session = Session {
+                reroutes: p.session.reroutes + 1,
+                ..p.session
+            };
+            self.route_session(now, session, q);
         } else {
-            self.block(f);
+            self.block(&p.session);
         }
     }
 
@@ -1385,12 +1395,12 @@ impl State<'_> {
             if free.binary_search(&(k as u32)).is_ok() {
                 continue;
             }
-            let c = &mut self.m.features[p.feature as usize];
+            let c = &mut self.m.features[p.session.feature as usize];
             c.connecting -= 1;
             c.accepted += 1;
             c.active_at_end += 1;
-            c.setup_delay_sum_us += p.setup_delay.0;
-            *c.setup_delays.entry(p.setup_delay.0).or_insert(0) += 1;
+            c.setup_delay_sum_us += p.session.waited.0;
+            *c.setup_delays.entry(p.session.waited.0).or_insert(0) += 1;
             match p.admission {
                 Admission::Direct => {}
                 Admission::Redirected => c.redirected += 1,

@@ -369,7 +369,9 @@ fn scenarios(hardware: Option<bool>) -> impl Strategy<Value = Case> {
 }
 
 /// Scenarios whose plan sets one server's startup to Manual, maybe pauses it, restarts it
-/// early enough that it boots before the horizon, then does 0–3 random steps.
+/// early enough that it boots before the horizon, waits a minute (so that the Manual boot is
+/// seen between events even if the next step restarts the server at once), then does 0–3
+/// random steps.
 fn manual_restart_scenarios() -> impl Strategy<Value = Case> {
     (
         any::<u64>(),
@@ -397,6 +399,7 @@ fn manual_restart_scenarios() -> impl Strategy<Value = Case> {
                 steps.push(prefix("pause", None, 0));
             }
             steps.push(prefix("restart", Some(at), downtime));
+            steps.push(prefix("wait", None, 60));
             steps.extend(rest);
             build(seed, h, &p, &f, &steps)
         })
