@@ -43,14 +43,13 @@ pub fn run<M: Model>(
 ) -> (Stop, u64) {
     let mut handled = 0u64;
     loop {
-        match queue.peek_time() {
-            Some(t) if t <= horizon => {}
-            _ => return (Stop::Horizon, handled),
-        }
         if handled >= event_budget {
-            return (Stop::BudgetExhausted { at: queue.now() }, handled);
+            if queue.peek_time().is_some_and(|t| t <= horizon) {
+                return (Stop::BudgetExhausted { at: queue.now() }, handled);
+            }
+            return (Stop::Horizon, handled);
         }
-        let Some(Scheduled { time, event, .. }) = queue.pop() else {
+        let Some(Scheduled { time, event }) = queue.pop_until(horizon) else {
             return (Stop::Horizon, handled);
         };
         model.handle(time, event, queue);

@@ -64,6 +64,9 @@ pub struct Pool {
     pub(crate) epoch: Vec<u32>,
     pub(crate) hlb_up: Vec<bool>,
     quorum_lost: bool,
+    /// `status(s, f)` for every (server, feature), recomputed whenever a server's state
+    /// changes (rare) so that routing, which asks for every session, reads one byte.
+    status: Vec<Status>,
     pub(crate) now: crate::engine::SimTime,
 }
 
@@ -95,6 +98,7 @@ impl Pool {
             epoch: vec![0; n * f],
             hlb_up: vec![true; n],
             quorum_lost: false,
+            status: vec![Status::Running; n * f],
             now: crate::engine::SimTime::ZERO,
         }
     }
@@ -173,7 +177,22 @@ impl Pool {
 
     /// What a new session of feature `f` meets on server `s` (R3): its own service's state,
     /// made worse by RTCSRV's when the feature needs the front end.
+    #[inline]
     pub fn status(&self, s: usize, f: usize) -> Status {
+        let st = self.status[s * self.n_features + f];
+        debug_assert_eq!(st, self.compute_status(s, f), "stale status cache");
+        st
+    }
+
+    /// Recomputes the status row of server `s` after its state changed.
+    fn refresh_status(&mut self, s: usize) {
+        for f in 0..self.n_features {
+            self.status[s * self.n_features + f] = self.compute_status(s, f);
+        }
+    }
+
+    /// R3 from the service states: what `status` caches.
+    fn compute_status(&self, s: usize, f: usize) -> Status {
         if !self.up[s] {
             return Status::Down;
         }
@@ -241,6 +260,9 @@ impl Pool {
         };
         self.state[i] = next;
         self.graceful[i] = next_graceful;
+        if next != state {
+            self.refresh_status(s);
+        }
         next
     }
 
@@ -251,10 +273,14 @@ impl Pool {
 
     pub(crate) fn set_up(&mut self, s: usize, up: bool) {
         self.up[s] = up;
+        self.refresh_status(s);
     }
 
     pub(crate) fn set_quorum_lost(&mut self, lost: bool) {
         self.quorum_lost = lost;
+        for s in 0..self.servers {
+            self.refresh_status(s);
+        }
     }
 
     /// Adds one session of feature `f` on server `s`; returns the slot's epoch for its departure.
