@@ -99,7 +99,7 @@ pub struct EventQueue<E: Copy> {
     now: SimTime,
     len: usize,
     /// Each bucket's list; bucket 0 holds the events at exactly `now`, in scheduling order.
-    chains: Box<[Chain]>,
+    chains: Box<[Chain; BUCKETS]>,
     nodes: Vec<Node<E>>,
     /// First unused node (linked through `next`).
     free: u32,
@@ -137,7 +137,7 @@ impl<E: Copy> EventQueue<E> {
         EventQueue {
             now: SimTime::ZERO,
             len: 0,
-            chains: vec![EMPTY; BUCKETS].into_boxed_slice(),
+            chains: Box::new([EMPTY; BUCKETS]),
             nodes: Vec::with_capacity(n),
             free: NIL,
             occupied: [0; WORDS],
@@ -168,12 +168,7 @@ impl<E: Copy> EventQueue<E> {
         self.len += 1;
         let item = Scheduled { time, event };
         let k = match self.free {
-            NIL => {
-                let k = u32::try_from(self.nodes.len()).expect("fewer than 2^32 pending events");
-                assert!(k != NIL, "event queue full");
-                self.nodes.push(Node { item, next: NIL });
-                k
-            }
+            NIL => self.new_node(item),
             k => {
                 let node = &mut self.nodes[k as usize];
                 self.free = node.next;
@@ -182,6 +177,16 @@ impl<E: Copy> EventQueue<E> {
             }
         };
         self.append(self.bucket(time.0), k, time.0);
+    }
+
+    /// A node for `item` at the end of the arena, when the free list is empty.
+    #[cold]
+    #[inline(never)]
+    fn new_node(&mut self, item: Scheduled<E>) -> u32 {
+        let k = u32::try_from(self.nodes.len()).expect("fewer than 2^32 pending events");
+        assert!(k != NIL, "event queue full");
+        self.nodes.push(Node { item, next: NIL });
+        k
     }
 
     /// Schedules `event` after `delay` from now.
@@ -204,25 +209,38 @@ impl<E: Copy> EventQueue<E> {
 
     /// Removes and returns the next event if it is at or before `limit`, advancing `now` to
     /// its time; `None` if the queue is empty or the next event is later.
+    #[inline]
     pub fn pop_until(&mut self, limit: SimTime) -> Option<Scheduled<E>> {
         if self.len == 0 {
             return None;
         }
+        // The lowest non-empty bucket holds the earliest events; `min` is theirs.
         let b = self.lowest();
-        let min = self.chains[b].min;
+        let Chain { head, tail, min } = self.chains[b];
         if min > limit.0 {
             return None;
         }
-        if b != 0 {
-            // The lowest non-empty bucket holds the earliest events; `min` is theirs.
-            self.now = SimTime(min);
+        self.now = SimTime(min);
+        let k = if head == tail {
+            // A lone earliest event (the usual case when times rarely tie): pop it without
+            // moving it to bucket 0.
+            self.chains[b] = EMPTY;
             self.unmark(b);
-            let Chain { head, tail, .. } = std::mem::replace(&mut self.chains[b], EMPTY);
-            if head == tail {
-                // A lone earliest event (the usual case when times rarely tie): pop it without
-                // moving it to bucket 0.
-                return Some(self.take(head));
-            }
+            head
+        } else {
+            self.pop_shared(b)
+        };
+        Some(self.take(k))
+    }
+
+    /// Unlinks the first event of bucket `b`, which holds several, after moving them down if
+    /// `b` is not bucket 0 (then `now` is already their minimum). Kept out of line so that
+    /// the usual lone pop stays small.
+    #[inline(never)]
+    fn pop_shared(&mut self, b: usize) -> u32 {
+        if b != 0 {
+            self.unmark(b);
+            let Chain { head, .. } = std::mem::replace(&mut self.chains[b], EMPTY);
             let mut k = head;
             while k != NIL {
                 let Node { item, next } = self.nodes[k as usize];
@@ -241,7 +259,7 @@ impl<E: Copy> EventQueue<E> {
         } else {
             self.chains[0].head = next;
         }
-        Some(self.take(k))
+        k
     }
 
     /// Frees node `k` (already unlinked from its bucket) and returns its event.

@@ -112,6 +112,25 @@ impl RoutingPolicy for DnsPolicy {
     }
 
     fn route(&mut self, pool: &Pool, f: usize, _feature: &Feature, rng: &mut RouteRng) -> Decision {
+        // The usual case, first try accepted: the same draw and the same server as the loop
+        // below (the permutation is the identity, so its first pick is `order[j] = j`), without
+        // touching the permutation.
+        let n = self.order.len();
+        debug_assert!(
+            self.swaps.is_empty() && self.order.iter().enumerate().all(|(i, &s)| i == s as usize)
+        );
+        if n > 0 {
+            let mut probe = rng.clone();
+            let j = probe.random_range(0..n);
+            if pool.status(j, f) == Status::Running && pool.has_capacity(j, f) {
+                *rng = probe;
+                return Decision::Accept {
+                    server: j,
+                    setup_delay: SimTime::ZERO,
+                    admission: Admission::Direct,
+                };
+            }
+        }
         let d = self.try_servers(pool, f, rng);
         // Undo the swaps in reverse order: the permutation is the identity again.
         while let Some(j) = self.swaps.pop() {
