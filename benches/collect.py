@@ -10,6 +10,7 @@ Every CSV row carries the machine description: date, nproc, CPU model, rustc ver
 - queue_candidates.csv the queue designs tried (copied from benches/queue_candidates.rs)
 - memory.csv           peak memory, horizon x1 vs x10 (copied from benches/memory.rs)
 - jobs.csv             replications/s with --jobs 1 and 2 (copied from benches/jobs.sh)
+- engine_pairs.csv     interleaved (simulation, bare heap) timings: the robust engine ratio
 (benches/reference/compare.sh writes simpy_speed.csv and simpy_means.csv itself.)
 """
 
@@ -126,7 +127,7 @@ def main():
                                   "binary_heap_hold_ops_per_s_same_pending",
                                   "ratio_engine_over_heap"], rows, m)
 
-    for name in ("queue_candidates.csv", "memory.csv", "jobs.csv"):
+    for name in ("queue_candidates.csv", "memory.csv", "jobs.csv", "engine_pairs.csv"):
         src = os.path.join(CRIT, name)
         if os.path.exists(src):
             with open(src) as f:

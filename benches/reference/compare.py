@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Second half of compare.sh: timings, ratios and the per-feature means of both models.
 
-Arguments: N drainsim_replications.csv simpy.csv "real user sys" "real user sys" OUT_DIR.
+Arguments: N drainsim_replications.csv simpy.csv DRAINSIM_TIMES SIMPY_TIMES OUT_DIR, where the
+times files hold one "real user sys" line per run (bash `time` with TIMEFORMAT='%R %U %S').
 Writes OUT_DIR/simpy_speed.csv and OUT_DIR/simpy_means.csv. Standard library only.
 """
 
@@ -33,15 +34,20 @@ def summary(xs):
     return m, m - h, m + h, se
 
 
+def read_times(path):
+    """One (real, user, sys) triple per line."""
+    with open(path) as f:
+        return [tuple(map(float, line.split())) for line in f if line.strip()]
+
+
 def lost(row):
     """Sessions the restart ended: cut, or disrupted for a feature that recovers (im)."""
     return int(row["cut"]) + int(row["disrupted"])
 
 
 def main():
-    n, dpath, spath, dtime, stime, out = sys.argv[1:7]
-    d_real, d_user, d_sys = map(float, dtime.split())
-    s_real, s_user, s_sys = map(float, stime.split())
+    n, dpath, spath, dtimes, stimes, out = sys.argv[1:7]
+    runs = {"drainsim": read_times(dtimes), "simpy": read_times(stimes)}
     dvals, svals, order = defaultdict(list), defaultdict(list), []
     sessions = {"drainsim": 0, "simpy": 0}
     with open(dpath) as f:
@@ -57,24 +63,35 @@ def main():
             svals[r["feature"]].append(lost(r))
             sessions["simpy"] += int(r["arrivals"])
 
-    wall_ratio = s_real / d_real
-    cpu_ratio = (s_user + s_sys) / (d_user + d_sys)
-    print(f"replications: {n} (default scenario, DNS run)")
-    print(f"drainsim: wall {d_real:.2f} s, cpu {d_user + d_sys:.2f} s, {sessions['drainsim']:,} sessions")
-    print(f"simpy:    wall {s_real:.2f} s, cpu {s_user + s_sys:.2f} s, {sessions['simpy']:,} sessions")
-    print(f"ratio simpy/drainsim: wall {wall_ratio:.1f}x, cpu {cpu_ratio:.1f}x")
+    # (statistic, model) -> (wall, cpu)
+    stat = {}
+    for model, ts in runs.items():
+        walls, cpus = [t[0] for t in ts], [t[1] + t[2] for t in ts]
+        stat["median", model] = (statistics.median(walls), statistics.median(cpus))
+        stat["min", model] = (min(walls), min(cpus))
+    print(f"replications: {n} (default scenario, DNS run); runs: drainsim {len(runs['drainsim'])}, "
+          f"simpy {len(runs['simpy'])}, interleaved")
+    for model in runs:
+        (mw, mc), (lw, lc) = stat["median", model], stat["min", model]
+        print(f"{model + ':':9} wall median {mw:.2f} s (min {lw:.2f}), cpu median {mc:.2f} s "
+              f"(min {lc:.2f}), {sessions[model]:,} sessions")
+    for s_ in ("median", "min"):
+        (dw, dc), (sw, sc) = stat[s_, "drainsim"], stat[s_, "simpy"]
+        print(f"ratio simpy/drainsim ({s_}s): wall {sw / dw:.1f}x, cpu {sc / dc:.1f}x")
     mach = machine()
     with open(f"{out}/simpy_speed.csv", "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["replications", "model", "wall_s", "cpu_s", "sessions", "sessions_per_cpu_s",
-                    *mach])
+        w.writerow(["replications", "statistic", "model", "runs", "wall_s", "cpu_s", "sessions",
+                    "sessions_per_cpu_s", *mach])
         m = list(mach.values())
-        w.writerow([n, "drainsim", f"{d_real:.3f}", f"{d_user + d_sys:.3f}", sessions["drainsim"],
-                    f"{sessions['drainsim'] / (d_user + d_sys):.0f}", *m])
-        w.writerow([n, "simpy", f"{s_real:.3f}", f"{s_user + s_sys:.3f}", sessions["simpy"],
-                    f"{sessions['simpy'] / (s_user + s_sys):.0f}", *m])
-        w.writerow([n, "ratio_simpy_over_drainsim", f"{wall_ratio:.2f}", f"{cpu_ratio:.2f}", "", "",
-                    *m])
+        for s_ in ("median", "min"):
+            for model in runs:
+                wall, cpu = stat[s_, model]
+                w.writerow([n, s_, model, len(runs[model]), f"{wall:.3f}", f"{cpu:.3f}",
+                            sessions[model], f"{sessions[model] / cpu:.0f}", *m])
+            (dw, dc), (sw, sc) = stat[s_, "drainsim"], stat[s_, "simpy"]
+            w.writerow([n, s_, "ratio_simpy_over_drainsim", "", f"{sw / dw:.2f}", f"{sc / dc:.2f}",
+                        "", "", *m])
 
     print()
     print(f"{'feature':27} {'drainsim mean [95% CI]':>28} {'simpy mean [95% CI]':>28}  agree")

@@ -7,11 +7,13 @@
 # for `im`) per feature with 95 % Student-t intervals. Needs python3 with simpy (`pip install
 # simpy`); .ci/run does not.
 #
-# Usage: benches/reference/compare.sh [N] [OUT_DIR]    (N = 30, OUT_DIR = reports/bench)
+# Usage: benches/reference/compare.sh [N] [OUT_DIR] [ROUNDS]
+#        (N = 30, OUT_DIR = reports/bench, ROUNDS = 3: about 75 s of SimPy per round)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-30}
 OUT=${2:-reports/bench}
+ROUNDS=${3:-3}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$OUT"
@@ -24,15 +26,17 @@ BIN=target/release/drainsim
 sed '/^\[sweep\]/,$d' scenarios/default.toml > "$WORK/default-dns.toml"
 
 TIMEFORMAT='%R %U %S'
-# drainsim takes about a second: run it three times and keep the median wall time, so that a
-# burst of load from another process does not decide the ratio. SimPy runs once (minutes).
-for i in 1 2 3; do
-  { time "$BIN" run "$WORK/default-dns.toml" --replications "$N" --jobs 1 --quiet \
-      --out "$WORK/drainsim" --force >/dev/null; } 2>> "$WORK/drainsim.times"
+# The machine is shared and a one-second run is easily hit by someone else's burst, so the two
+# models are timed in ROUNDS interleaved rounds (SimPy once, drainsim five times per round) and
+# compared by their medians and by their minimums (the least disturbed runs).
+for r in $(seq 1 "$ROUNDS"); do
+  { time python3 benches/reference/simpy_model.py --replications "$N" \
+      --csv "$WORK/simpy.csv" 2>/dev/null; } 2>> "$WORK/simpy.times"
+  for i in 1 2 3 4 5; do
+    { time "$BIN" run "$WORK/default-dns.toml" --replications "$N" --jobs 1 --quiet \
+        --out "$WORK/drainsim" --force >/dev/null; } 2>> "$WORK/drainsim.times"
+  done
 done
-sort -n "$WORK/drainsim.times" | sed -n 2p > "$WORK/drainsim.time"
-{ time python3 benches/reference/simpy_model.py --replications "$N" \
-    --csv "$WORK/simpy.csv" 2>/dev/null; } 2> "$WORK/simpy.time"
 
 python3 benches/reference/compare.py "$N" "$WORK/drainsim/replications.csv" "$WORK/simpy.csv" \
-    "$(tail -1 "$WORK/drainsim.time")" "$(tail -1 "$WORK/simpy.time")" "$OUT"
+    "$WORK/drainsim.times" "$WORK/simpy.times" "$OUT"
