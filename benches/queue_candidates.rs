@@ -10,9 +10,10 @@
 //! `BinaryHeap` of a struct with a hand-written reversed `Ord`); a 4-ary heap on a packed
 //! `u128` key (time << 64 | seq); radix heaps with 1-, 2-, 4- and 8-bit digits and one vector
 //! per bucket that keeps its capacity. drainsim's `EventQueue` (measured too, through its
-//! public API) is the 8-bit one with buckets chained from 8-event segments instead: slower here,
-//! but its memory follows the pending population, where one vector per bucket doubled the peak
-//! heap from a 3 h to a 30 h horizon (`reports/bench/queue_design_history.csv`).
+//! public API) is the 8-bit one with each bucket a linked list of nodes in one arena instead:
+//! slower than one vector per bucket at 10⁶ pending events, but its memory follows the pending
+//! population, where one vector per bucket doubled the peak heap from a 3 h to a 30 h horizon
+//! (`reports/bench/queue_design_history.csv`).
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
