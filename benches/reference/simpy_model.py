@@ -11,8 +11,9 @@ Same workload as drainsim's DNS run:
   (`pstn_call`) capped at 150 calls per Front End;
 - DNS load balancing (R4): the client tries the servers in a fresh random order; a paused server
   refuses after `retry_delay` (1 s), a down one times out after `connect_timeout` (5 s), a full
-  one refuses after `retry_delay`; the session reaches its server after those delays and fails if
-  the server cannot take it by then; if every server refuses, it is blocked;
+  one refuses after `retry_delay`; the session reaches its server after those delays, and if the
+  server cannot take it by then the client tries again from then (at most 4 more passes, then it
+  is blocked, as in drainsim); if every server refuses, it is blocked;
 - FE 1 paused at 2 h, a 30 min wait, then a restart with 10 min downtime (every session on it
   ends: `dropped` features are cut, `im` is disrupted); horizon 3 h.
 
@@ -76,6 +77,9 @@ FEATURES = [
     ("call_park", 403, uniform(10.0, 90.0), None, "dropped"),
 ]
 
+# Further passes over the pool after a server could not take the session it chose (drainsim's
+# MAX_REROUTES).
+MAX_REROUTES = 4
 COUNTS = ("arrivals", "accepted", "blocked", "failed", "cut", "disrupted", "completed")
 
 
@@ -109,15 +113,20 @@ class Pool:
     def session(self, f, hold):
         c = self.counts[f]
         c["arrivals"] += 1
-        s, delay = self.route(f)
-        if s is None:
+        for _ in range(1 + MAX_REROUTES):
+            s, delay = self.route(f)
+            if s is None:
+                c["blocked"] += 1
+                return
+            if delay == 0:
+                break
+            yield self.env.timeout(delay)
+            if self.state[s] == RUNNING and self.has_room(s, f):
+                break
+            # The server was paused or filled up meanwhile: the client carries on from now.
+        else:
             c["blocked"] += 1
             return
-        if delay > 0:
-            yield self.env.timeout(delay)
-            if self.state[s] != RUNNING or not self.has_room(s, f):
-                c["failed"] += 1
-                return
         c["accepted"] += 1
         self.active[s][f] += 1
         me = (self.env.active_process, f)
