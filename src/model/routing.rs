@@ -83,10 +83,11 @@ impl DnsPolicy {
         let n = self.order.len();
         let mut delay = SimTime::ZERO;
         for i in 0..n {
+            // Partial Fisher–Yates: the i-th server tried is `order[j]`. It is swapped into
+            // place only if the client goes on, so the usual accepted first try leaves the
+            // permutation untouched.
             let j = rng.random_range(i..n);
-            self.order.swap(i, j);
-            self.swaps.push(j as u32);
-            let s = self.order[i] as usize;
+            let s = self.order[j] as usize;
             match pool.status(s, f) {
                 Status::Down | Status::Stopped => delay = delay.plus(self.cfg.connect_timeout),
                 Status::Paused => delay = delay.plus(self.cfg.retry_delay),
@@ -101,6 +102,8 @@ impl DnsPolicy {
                     };
                 }
             }
+            self.order.swap(i, j);
+            self.swaps.push(j as u32);
         }
         Decision::Block { setup_delay: delay }
     }
@@ -112,25 +115,6 @@ impl RoutingPolicy for DnsPolicy {
     }
 
     fn route(&mut self, pool: &Pool, f: usize, _feature: &Feature, rng: &mut RouteRng) -> Decision {
-        // The usual case, first try accepted: the same draw and the same server as the loop
-        // below (the permutation is the identity, so its first pick is `order[j] = j`), without
-        // touching the permutation.
-        let n = self.order.len();
-        debug_assert!(
-            self.swaps.is_empty() && self.order.iter().enumerate().all(|(i, &s)| i == s as usize)
-        );
-        if n > 0 {
-            let mut probe = rng.clone();
-            let j = probe.random_range(0..n);
-            if pool.status(j, f) == Status::Running && pool.has_capacity(j, f) {
-                *rng = probe;
-                return Decision::Accept {
-                    server: j,
-                    setup_delay: SimTime::ZERO,
-                    admission: Admission::Direct,
-                };
-            }
-        }
         let d = self.try_servers(pool, f, rng);
         // Undo the swaps in reverse order: the permutation is the identity again.
         while let Some(j) = self.swaps.pop() {

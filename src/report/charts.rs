@@ -12,6 +12,7 @@
 use std::error::Error;
 use std::sync::OnceLock;
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::register_font;
@@ -106,6 +107,18 @@ fn tint(c: RGBColor, amount: f64) -> RGBColor {
 
 fn text(size: u32) -> TextStyle<'static> {
     TextStyle::from((FAMILY, size as f64).into_font()).color(&INK)
+}
+
+/// The mesh style every chart shares: label and axis-title fonts, grid and axis colours.
+fn house_mesh<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.label_style(text(15))
+        .axis_desc_style(text(17))
+        .light_line_style(GRID)
+        .max_light_lines(2)
+        .bold_line_style(GRID_BOLD)
+        .axis_style(INK)
 }
 
 fn anchored(size: u32, h: HPos, v: VPos) -> TextStyle<'static> {
@@ -715,21 +728,17 @@ impl BarChart {
             builder.caption(panel.title.clone().unwrap_or_default(), text(19));
         }
         let mut chart = builder.build_cartesian_2d(0.0..x_max, 0.0..y_total.max(1.0))?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .y_labels(0)
-            .x_labels(8)
-            .x_desc(self.x_desc.clone())
-            .y_desc(self.y_desc.clone())
-            .label_style(text(15))
-            .axis_desc_style(text(17))
-            .light_line_style(GRID)
-            .max_light_lines(2)
-            .bold_line_style(GRID_BOLD)
-            .axis_style(INK)
-            .x_label_formatter(&|v| tick(*v))
-            .draw()?;
+        house_mesh(
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .y_labels(0)
+                .x_labels(8)
+                .x_desc(self.x_desc.clone())
+                .y_desc(self.y_desc.clone()),
+        )
+        .x_label_formatter(&|v| tick(*v))
+        .draw()?;
         let pa = chart.plotting_area();
         let label_style = anchored(15, HPos::Right, VPos::Center);
         let value_style = anchored(14, HPos::Left, VPos::Center);
@@ -1152,21 +1161,17 @@ impl LineChart {
                 tick(*v)
             }
         };
-        chart
-            .configure_mesh()
-            .x_labels(10)
-            .y_labels(8)
-            .x_desc(self.x_desc.clone())
-            .y_desc(self.y_desc.clone())
-            .label_style(text(15))
-            .axis_desc_style(text(17))
-            .light_line_style(GRID)
-            .max_light_lines(2)
-            .bold_line_style(GRID_BOLD)
-            .axis_style(INK)
-            .x_label_formatter(&|v| tick(*v))
-            .y_label_formatter(&y_fmt)
-            .draw()?;
+        house_mesh(
+            chart
+                .configure_mesh()
+                .x_labels(10)
+                .y_labels(8)
+                .x_desc(self.x_desc.clone())
+                .y_desc(self.y_desc.clone()),
+        )
+        .x_label_formatter(&|v| tick(*v))
+        .y_label_formatter(&y_fmt)
+        .draw()?;
         let pa = chart.plotting_area();
         for s in &self.series {
             if s.band.len() >= 2 {
@@ -1516,21 +1521,17 @@ impl Occupancy {
             .x_label_area_size(56)
             .y_label_area_size(if v.y_desc.is_empty() { 50 } else { 90 })
             .build_cartesian_2d(h(x0)..h(x1), 0.0..y_max)?;
-        chart
-            .configure_mesh()
-            .x_labels(v.x_labels)
-            .y_labels(6)
-            .x_desc("simulated time (h:mm)")
-            .y_desc(v.y_desc)
-            .label_style(text(15))
-            .axis_desc_style(text(17))
-            .light_line_style(GRID)
-            .max_light_lines(2)
-            .bold_line_style(GRID_BOLD)
-            .axis_style(INK)
-            .x_label_formatter(&|v| clock(*v * unit))
-            .y_label_formatter(&|v| tick(*v))
-            .draw()?;
+        house_mesh(
+            chart
+                .configure_mesh()
+                .x_labels(v.x_labels)
+                .y_labels(6)
+                .x_desc("simulated time (h:mm)")
+                .y_desc(v.y_desc),
+        )
+        .x_label_formatter(&|v| clock(*v * unit))
+        .y_label_formatter(&|v| tick(*v))
+        .draw()?;
         let pa = chart.plotting_area();
         for &(a, b) in &p.down {
             let (a, b) = (a.max(x0), b.min(x1));
