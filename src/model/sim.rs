@@ -168,12 +168,16 @@ struct State<'a> {
     step: usize,
     step_gen: u32,
     waiting: Waiting,
-    /// Start of the server's current drain (first pause since it last ran everything).
+    /// The server's first pause since it last ran everything (restart records measure from it).
     paused_at: Vec<Option<SimTime>>,
-    /// Whether a drain record is open for the server.
-    drain_open: Vec<bool>,
+    /// When the server's open drain began, if one is open. A drain opens when a pause moves
+    /// a service from Running to Paused while none is open, and closes exactly once.
+    drain_since: Vec<Option<SimTime>>,
     restart_gen: Vec<u32>,
     health_gen: Vec<u32>,
+    /// The health monitor's truth as of the last change it is timing: a change that does not
+    /// flip it (paused, then down, under the service monitor) does not restart the clock.
+    monitor_seen: Vec<bool>,
     /// Whether any graceful stop is pending on the server (fast path for departures).
     graceful_any: Vec<bool>,
     record_timeseries: bool,
@@ -270,9 +274,10 @@ impl<'a> Simulation<'a> {
             step_gen: 0,
             waiting: Waiting::Nothing,
             paused_at: vec![None; n],
-            drain_open: vec![false; n],
+            drain_since: vec![None; n],
             restart_gen: vec![0; n],
             health_gen: vec![0; n],
+            monitor_seen: vec![true; n],
             graceful_any: vec![false; n],
             record_timeseries: false,
             up_since: vec![None; n],
@@ -322,6 +327,12 @@ impl<'a> Simulation<'a> {
     /// Measures so far (final only after [`Simulation::run`]).
     pub fn metrics(&self) -> &ReplicationMetrics {
         &self.state.m
+    }
+
+    /// Since when server `s` (0-based) has been draining, if a drain is open: a drain opens
+    /// when a pause moves one of its services from Running to Paused and none is open.
+    pub fn drain_since(&self, s: usize) -> Option<SimTime> {
+        self.state.drain_since[s]
     }
 
     /// Index of the plan step in progress (or the plan's length when it is done).
@@ -428,7 +439,7 @@ impl Model for State<'_> {
             Event::HealthNoticed { server, generation } => {
                 let s = server as usize;
                 if self.health_gen[s] == generation {
-                    self.pool.hlb_up[s] = self.pool.monitor_truth(s);
+                    self.pool.hlb_up[s] = self.monitor_seen[s];
                 }
             }
             Event::Sample => self.on_sample(now, q),
@@ -625,11 +636,11 @@ impl State<'_> {
 
     /// Checks what may complete when sessions leave server `s`: graceful stops, drains, the plan.
     fn after_sessions_left(&mut self, now: SimTime, s: usize, q: &mut EventQueue<Event>) {
+        // The drain first: a graceful stop completing now may lose quorum, which must not
+        // count as what ended a drain whose last session left on its own.
+        self.check_drain(now, s);
         if self.graceful_any[s] {
             self.check_graceful(now, s, q);
-        }
-        if self.drain_open[s] {
-            self.check_drain(now, s);
         }
         self.check_plan_drain(now, q);
     }
@@ -682,6 +693,7 @@ impl State<'_> {
     }
 
     fn check_graceful(&mut self, now: SimTime, s: usize, q: &mut EventQueue<Event>) {
+        self.check_drain(now, s);
         let mut any = false;
         for svc in 0..self.pool.n_services() {
             if !self.pool.graceful_pending(s, svc) {
@@ -702,9 +714,7 @@ impl State<'_> {
             }
         }
         self.graceful_any[s] = any;
-        if self.drain_open[s] {
-            self.check_drain(now, s);
-        }
+        self.check_drain(now, s);
     }
 
     /// Sessions on server `s` of features that currently see it paused.
@@ -715,60 +725,50 @@ impl State<'_> {
             .sum()
     }
 
-    fn any_paused(&self, s: usize) -> bool {
-        (0..self.pool.n_services())
-            .any(|svc| self.pool.service_state(s, svc) == ServiceState::Paused)
-    }
-
+    /// Closes the server's open drain as `drained` once no session of its paused services is
+    /// left. Every other end (restart, stop, resume, quorum loss) is closed by the event that
+    /// causes it, *before* it removes or releases any session, so that it counts them.
     fn check_drain(&mut self, now: SimTime, s: usize) {
-        if !self.any_paused(s) {
-            let end = if self.pool.is_up(s)
-                && (0..self.pool.n_services())
-                    .any(|svc| self.pool.service_state(s, svc) == ServiceState::Stopped)
-            {
-                DrainEnd::Stopped
-            } else {
-                DrainEnd::Resumed
-            };
-            // A graceful stop that completed is a drain that completed.
-            let end = if end == DrainEnd::Stopped && self.draining_sessions(s) == 0 {
-                DrainEnd::Drained
-            } else {
-                end
-            };
-            self.close_drain(now, s, end);
-        } else if self.draining_sessions(s) == 0 {
-            self.close_drain(now, s, DrainEnd::Drained);
+        if self.drain_since[s].is_some() && self.draining_sessions(s) == 0 {
+            self.close_drain(now, s, DrainEnd::Drained, 0);
         }
     }
 
+    /// Opens a drain of server `s` at `now` unless one is open (a pause of an already paused
+    /// server continues its drain), and closes it at once if there is nothing to drain.
     fn open_drain(&mut self, now: SimTime, s: usize) {
         if self.paused_at[s].is_none() {
             self.paused_at[s] = Some(now);
         }
-        if !self.drain_open[s] {
-            self.drain_open[s] = true;
+        if self.drain_since[s].is_none() {
+            self.drain_since[s] = Some(now);
             self.check_drain(now, s);
         }
     }
 
-    fn close_drain(&mut self, now: SimTime, s: usize, end: DrainEnd) {
-        if !self.drain_open[s] {
+    /// Closes the server's open drain, if any; `left` is the number of sessions of its paused
+    /// services present just before the event that ended it.
+    fn close_drain(&mut self, now: SimTime, s: usize, end: DrainEnd, left: u64) {
+        let Some(since) = self.drain_since[s].take() else {
             return;
-        }
-        self.drain_open[s] = false;
-        let left = if end == DrainEnd::Drained {
-            0
-        } else {
-            self.draining_sessions(s)
         };
+        debug_assert!(end != DrainEnd::Drained || left == 0);
         self.m.drains.push(DrainRecord {
             server: s,
-            paused_at: self.paused_at[s].unwrap_or(now),
+            paused_at: since,
             ended_at: now,
             end,
             left,
         });
+    }
+
+    /// Closes the server's open drain because of an event that is about to remove or release
+    /// its sessions: they are counted now, while they still see the paused services.
+    fn interrupt_drain(&mut self, now: SimTime, s: usize, end: DrainEnd) {
+        if self.drain_since[s].is_some() {
+            let left = self.draining_sessions(s);
+            self.close_drain(now, s, end, left);
+        }
     }
 
     /// Ends every session of features matching `which` on server `s`, as cut or disrupted.
@@ -818,12 +818,24 @@ impl State<'_> {
         if self.cfg.pool.load_balancing != LoadBalancing::Hardware {
             return;
         }
+        let truth = self.pool.monitor_truth(s);
         let delay = self.cfg.pool.hardware.detect_delay;
         if delay == SimTime::ZERO {
-            self.pool.hlb_up[s] = self.pool.monitor_truth(s);
+            self.monitor_seen[s] = truth;
+            self.pool.hlb_up[s] = truth;
             return;
         }
+        // The monitor counts consecutive failed (or successful) polls from the first one the
+        // change affects: a change that does not flip its answer leaves that count running.
+        if truth == self.monitor_seen[s] {
+            return;
+        }
+        self.monitor_seen[s] = truth;
         self.health_gen[s] = self.health_gen[s].wrapping_add(1);
+        if truth == self.pool.hlb_up[s] {
+            // Flipped back before the monitor noticed: it never sees the blip.
+            return;
+        }
         q.schedule(
             now.plus(delay),
             Event::HealthNoticed {
@@ -843,13 +855,26 @@ impl State<'_> {
         if holds != self.pool.quorum_lost() {
             return;
         }
+        if !holds {
+            // Count the drains' sessions while they still see their services paused.
+            for s in 0..self.pool.servers() {
+                self.interrupt_drain(now, s, DrainEnd::Stopped);
+            }
+        }
         self.pool.set_quorum_lost(!holds);
         for s in 0..self.pool.servers() {
             if !holds {
-                self.close_drain(now, s, DrainEnd::Stopped);
                 self.cut_sessions(now, s, CutReason::QuorumLoss, |_, _| true, None);
             }
             self.health_changed(now, s, q);
+        }
+        if !holds {
+            // A graceful stop whose last sessions the quorum loss cut is complete.
+            for s in 0..self.pool.servers() {
+                if self.graceful_any[s] {
+                    self.check_graceful(now, s, q);
+                }
+            }
         }
     }
 
@@ -860,7 +885,7 @@ impl State<'_> {
         downtime: SimTime,
         q: &mut EventQueue<Event>,
     ) {
-        self.close_drain(now, s, DrainEnd::Restarted);
+        self.interrupt_drain(now, s, DrainEnd::Restarted);
         let nf = self.pool.n_features();
         let mut record = RestartRecord {
             server: s,
@@ -962,39 +987,73 @@ impl State<'_> {
     fn apply(&mut self, now: SimTime, target: &Target, t: Transition, q: &mut EventQueue<Event>) {
         for &server in &target.servers {
             let s = server as usize;
+            let draining_before = self.draining_sessions(s);
+            let mut newly_paused = false;
             for svc in 0..self.pool.n_services() {
-                if !target.services.contains(svc) {
-                    continue;
-                }
-                let before = self.pool.service_state(s, svc);
-                let after = self.pool.transition(s, svc, t);
-                if after == ServiceState::Stopped && before != ServiceState::Stopped {
-                    self.cut_sessions(now, s, CutReason::Stop, |p, f| p.feature_uses(f, svc), None);
-                }
-                if t == Transition::StopGraceful {
-                    self.graceful_any[s] = true;
-                }
-                if svc == FRONT_END && before != after {
-                    self.health_changed(now, s, q);
+                if target.services.contains(svc) {
+                    newly_paused |= self.apply_one(now, s, svc, t, q);
                 }
             }
-            if self.any_paused(s) {
-                self.open_drain(now, s);
-            } else if self.paused_at[s].is_some() && self.pool.is_up(s) {
-                if self.drain_open[s] {
-                    self.check_drain(now, s);
-                }
-                let all_running = (0..self.pool.n_services())
-                    .all(|svc| self.pool.service_state(s, svc) == ServiceState::Running);
-                if all_running {
-                    self.paused_at[s] = None;
-                }
-            }
+            self.after_apply(now, s, newly_paused, draining_before);
             if self.graceful_any[s] {
                 self.check_graceful(now, s, q);
             }
         }
         self.check_quorum(now, q);
+    }
+
+    /// One service's transition; returns whether it moved from Running to Paused.
+    fn apply_one(
+        &mut self,
+        now: SimTime,
+        s: usize,
+        svc: usize,
+        t: Transition,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
+        let before = self.pool.service_state(s, svc);
+        if t == Transition::Stop && before != ServiceState::Stopped {
+            let cuts_drain = (0..self.pool.n_features()).any(|f| {
+                self.pool.feature_uses(f, svc)
+                    && self.pool.status(s, f) == Status::Paused
+                    && self.pool.active(s, f) > 0
+            });
+            if cuts_drain {
+                // A hard stop cuts sessions the drain was waiting for: it ends `stopped`.
+                self.interrupt_drain(now, s, DrainEnd::Stopped);
+            }
+        }
+        let after = self.pool.transition(s, svc, t);
+        if after == ServiceState::Stopped && before != ServiceState::Stopped {
+            self.cut_sessions(now, s, CutReason::Stop, |p, f| p.feature_uses(f, svc), None);
+        }
+        if t == Transition::StopGraceful {
+            self.graceful_any[s] = true;
+        }
+        if svc == FRONT_END && before != after {
+            self.health_changed(now, s, q);
+        }
+        before == ServiceState::Running && after == ServiceState::Paused
+    }
+
+    /// Opens, continues or closes server `s`'s drain after an operator's transitions;
+    /// `draining_before` counts the sessions of its paused services just before them.
+    fn after_apply(&mut self, now: SimTime, s: usize, newly_paused: bool, draining_before: u64) {
+        if self.drain_since[s].is_some() && self.draining_sessions(s) == 0 {
+            // The operator released what the drain was waiting for (a resume): a hard stop
+            // would have ended it already, before cutting.
+            self.close_drain(now, s, DrainEnd::Resumed, draining_before);
+        }
+        if newly_paused {
+            self.open_drain(now, s);
+        } else {
+            self.check_drain(now, s);
+        }
+        let all_running = (0..self.pool.n_services())
+            .all(|svc| self.pool.service_state(s, svc) == ServiceState::Running);
+        if all_running && self.pool.is_up(s) {
+            self.paused_at[s] = None;
+        }
     }
 
     fn targets_drained(&self) -> bool {
@@ -1419,7 +1478,7 @@ impl State<'_> {
             for f in 0..self.pool.n_features() {
                 self.m.features[f].active_at_end += self.pool.active(s, f) as u64;
             }
-            self.close_drain(horizon, s, DrainEnd::Horizon);
+            self.interrupt_drain(horizon, s, DrainEnd::Horizon);
         }
         self.m
     }

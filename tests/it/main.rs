@@ -4,6 +4,8 @@ mod common;
 
 mod bad_input;
 mod closed_form;
+mod drain_invariants;
+mod drain_records;
 mod golden;
 mod harness;
 mod lifecycle;

@@ -18,9 +18,9 @@ use crate::common;
 
 /// A generated scenario file and the seed it names.
 #[derive(Clone)]
-struct Case {
-    seed: u64,
-    text: String,
+pub(crate) struct Case {
+    pub(crate) seed: u64,
+    pub(crate) text: String,
 }
 
 impl fmt::Debug for Case {
@@ -35,7 +35,7 @@ impl fmt::Debug for Case {
 }
 
 impl Case {
-    fn config(&self) -> RunConfig {
+    pub(crate) fn config(&self) -> RunConfig {
         common::run_config(&self.text)
     }
 }
@@ -357,7 +357,7 @@ fn build(
 
 /// Small valid scenarios: 1–6 servers, 1–4 features, 1–6 steps, horizon ≤ 2 h, no quorum.
 /// `hardware`: force the load balancing (`None`: either).
-fn scenarios(hardware: Option<bool>) -> impl Strategy<Value = Case> {
+pub(crate) fn scenarios(hardware: Option<bool>) -> impl Strategy<Value = Case> {
     (
         any::<u64>(),
         10u32..=120,
@@ -491,7 +491,7 @@ impl RoutingPolicy for CheckedAny {
     }
 }
 
-fn seeds(case: &Case) -> Seeds {
+pub(crate) fn seeds(case: &Case) -> Seeds {
     Seeds::derive(case.seed, 0)
 }
 

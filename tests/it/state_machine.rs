@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use drainsim::engine::SimTime;
 use drainsim::model::{
-    Action, RunConfig, ServiceMask, ServiceState, Simulation, StartupType, Step, Target,
+    Action, DrainEnd, RunConfig, ServiceMask, ServiceState, Simulation, StartupType, Step, Target,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
@@ -102,6 +102,9 @@ struct Model {
     state: Vec<Vec<ServiceState>>,
     startup: Vec<Vec<StartupType>>,
     steps: usize,
+    /// Drain records so far: one per server whose pause (or graceful stop) moved a service
+    /// from Running to Paused; with no sessions each closes at once, `drained`.
+    drains: usize,
 }
 
 struct Reference;
@@ -128,6 +131,7 @@ impl ReferenceStateMachine for Reference {
             state: vec![vec![ServiceState::Running; n]; SERVERS],
             startup: vec![vec![StartupType::Automatic; n]; SERVERS],
             steps: 0,
+            drains: 0,
         })
         .boxed()
     }
@@ -168,6 +172,16 @@ impl ReferenceStateMachine for Reference {
                 }
             }
         };
+        if let Op::Pause(s, svc) | Op::StopGraceful(s, svc) = op {
+            m.drains += s
+                .iter()
+                .filter(|&&srv| {
+                    (0..n).any(|k| {
+                        svc.mask().contains(k) && m.state[srv as usize][k] == ServiceState::Running
+                    })
+                })
+                .count();
+        }
         match op {
             Op::Pause(s, svc) => each(&mut m, s, *svc, &|st, _| {
                 if *st == ServiceState::Running {
@@ -234,6 +248,19 @@ impl StateMachineTest for PoolMachine {
         let mut s: Simulation<'_> = sim(&cfg, 1, 0);
         let k = sut.ops.len() as u64;
         s.run_until(SimTime::from_secs(k * STEP_GAP_S + STEP_GAP_S / 2));
+        let drains = &s.metrics().drains;
+        assert_eq!(
+            drains.len(),
+            reference.drains,
+            "drain records after {:?}: {drains:?}",
+            sut.ops
+        );
+        assert!(
+            drains
+                .iter()
+                .all(|d| d.end == DrainEnd::Drained && d.left == 0),
+            "with no sessions every drain ends drained at once: {drains:?}"
+        );
         let pool = s.pool();
         for srv in 0..SERVERS {
             assert!(
