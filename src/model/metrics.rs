@@ -217,8 +217,36 @@ pub struct StepRecord {
     pub started: SimTime,
     /// When it ended (`None`: still running at the horizon).
     pub ended: Option<SimTime>,
-    /// `done`, `drained`, `timeout`, or `running` at the horizon.
-    pub outcome: &'static str,
+    /// How it ended.
+    pub outcome: StepOutcome,
+}
+
+/// How a plan step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// Still running at the horizon.
+    Running,
+    /// It did what it does (a wait elapsed, a restart's servers are up, …).
+    Done,
+    /// `wait_until_drained`: its targets drained.
+    Drained,
+    /// `wait_until_drained`: its timeout came first.
+    Timeout,
+    /// It failed and stopped the plan (rolling restart not ready, failover not drained).
+    Failed,
+}
+
+impl StepOutcome {
+    /// Name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            StepOutcome::Running => "running",
+            StepOutcome::Done => "done",
+            StepOutcome::Drained => "drained",
+            StepOutcome::Timeout => "timeout",
+            StepOutcome::Failed => "failed",
+        }
+    }
 }
 
 /// One upgrade domain's passage through a `rolling_restart` step.
@@ -240,9 +268,33 @@ pub struct DomainRecord {
     pub drained: bool,
     /// When its last server was up again.
     pub up_at: Option<SimTime>,
-    /// `done`, `busy` (three Busy in a row), `insufficient` (InsufficientActiveFrontEnds), or
-    /// `running` at the horizon.
-    pub outcome: &'static str,
+    /// How it ended.
+    pub outcome: DomainOutcome,
+}
+
+/// How an upgrade domain's passage through a `rolling_restart` ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DomainOutcome {
+    /// Still in progress at the horizon.
+    Running,
+    /// Patched: its servers are up again.
+    Done,
+    /// Readiness answered Busy three times in a row.
+    Busy,
+    /// Readiness answered InsufficientActiveFrontEnds.
+    Insufficient,
+}
+
+impl DomainOutcome {
+    /// Name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            DomainOutcome::Running => "running",
+            DomainOutcome::Done => "done",
+            DomainOutcome::Busy => "busy",
+            DomainOutcome::Insufficient => "insufficient",
+        }
+    }
 }
 
 /// Occupancy samples: `active[k * servers * features + s * features + f]` at `times[k]`.

@@ -17,8 +17,8 @@ pub use dist::{DistKind, HoldingTime};
 pub use event::Event;
 pub use feature::{CATALOGUE, CatalogueEntry, Feature, OnLoss, catalogue_entry};
 pub use metrics::{
-    CutReason, DrainEnd, DrainRecord, FeatureCounts, ReplicationMetrics, RestartRecord, StepRecord,
-    TimeSeries,
+    CutReason, DomainOutcome, DrainEnd, DrainRecord, FeatureCounts, ReplicationMetrics,
+    RestartRecord, StepOutcome, StepRecord, TimeSeries,
 };
 pub use plan::{Action, Step, Target};
 pub use pool::{Pool, Status};

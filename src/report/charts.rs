@@ -19,7 +19,7 @@ use plotters::style::register_font;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{ReportData, fixed};
-use crate::model::{Action, DrainEnd, LoadBalancing};
+use crate::model::{Action, DrainEnd, LoadBalancing, StepOutcome};
 use crate::runner::RunResult;
 use crate::stats::Estimate;
 use crate::summary::SummaryRow;
@@ -1697,7 +1697,7 @@ fn occupancy(d: &ReportData<'_>) -> Occupancy {
                 }
                 Action::Failover { servers, .. } if on_s(servers) => {
                     // A failover that does not drain in time resumes the server and fails.
-                    if st.outcome == "failed"
+                    if st.outcome == StepOutcome::Failed
                         && let Some(e) = st.ended
                     {
                         let xe = e.as_secs_f64() / 60.0;

@@ -469,7 +469,7 @@ pub fn domains_csv(d: &ReportData<'_>) -> Vec<u8> {
                 v.push(dr.restarted_at.map(secs).unwrap_or_default());
                 v.push(dr.drained.to_string());
                 v.push(dr.up_at.map(secs).unwrap_or_default());
-                v.push(dr.outcome.to_string());
+                v.push(dr.outcome.name().to_string());
                 rows.push(v);
             }
         }

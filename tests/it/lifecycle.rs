@@ -708,7 +708,7 @@ fn r8_steps_run_in_order_respecting_at_wait_and_restart() {
     let got: Vec<(usize, &str, SimTime, Option<SimTime>, &str)> = m
         .steps
         .iter()
-        .map(|r| (r.index, r.action, r.started, r.ended, r.outcome))
+        .map(|r| (r.index, r.action, r.started, r.ended, r.outcome.name()))
         .collect();
     let expected = vec![
         (0, "pause", mins(10), Some(mins(10)), "done"),
@@ -753,7 +753,7 @@ fn r8_wait_until_drained_ends_when_the_server_is_drained() {
     let m = sim.metrics();
     let wait = &m.steps[1];
     assert_eq!(
-        (wait.action, wait.outcome),
+        (wait.action, wait.outcome.name()),
         ("wait_until_drained", "drained")
     );
     assert_eq!(wait.ended, Some(emptied));
@@ -783,7 +783,7 @@ fn r8_wait_until_drained_gives_up_at_its_timeout() {
     let m = sim.metrics();
     let wait = &m.steps[1];
     assert_eq!(
-        (wait.action, wait.outcome),
+        (wait.action, wait.outcome.name()),
         ("wait_until_drained", "timeout")
     );
     assert_eq!((wait.started, wait.ended), (mins(10), Some(mins(15))));

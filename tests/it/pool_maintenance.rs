@@ -161,7 +161,7 @@ fn rolling_restart_walks_every_domain_when_ready() {
     assert_eq!(m.domains.len(), 4);
     for (k, d) in m.domains.iter().enumerate() {
         assert_eq!(d.domain, k);
-        assert_eq!(d.outcome, "done");
+        assert_eq!(d.outcome.name(), "done");
         assert_eq!(d.busy_polls, 0);
         let ready = d.ready_at.unwrap();
         let paused = d.paused_at.unwrap();
@@ -206,11 +206,11 @@ fn rolling_restart_busy_retries_then_fails_after_three() {
     let m = sim(&cfg, 3, 0).run().unwrap();
     let failure = m.plan_failure.expect("three Busy in a row stop the plan");
     assert!(failure.contains("Busy 3 times"), "{failure}");
-    assert_eq!(m.domains[1].outcome, "busy");
+    assert_eq!(m.domains[1].outcome.name(), "busy");
     assert_eq!(m.domains.len(), 2);
     assert_eq!(m.restarts.len(), 2, "only the first domain was restarted");
     let step = m.steps.last().unwrap();
-    assert_eq!(step.outcome, "failed");
+    assert_eq!(step.outcome.name(), "failed");
 }
 
 /// Readiness InsufficientActiveFrontEnds: a domain whose absence loses quorum (FE 1–4 of 8), or
@@ -224,7 +224,7 @@ fn rolling_restart_insufficient_active_front_ends() {
     let m = sim(&cfg, 3, 0).run().unwrap();
     let failure = m.plan_failure.expect("quorum would be lost");
     assert!(failure.contains("InsufficientActiveFrontEnds"), "{failure}");
-    assert_eq!(m.domains[0].outcome, "insufficient");
+    assert_eq!(m.domains[0].outcome.name(), "insufficient");
     assert!(m.restarts.is_empty(), "nothing was restarted");
 
     // Quorum holds with FE 5–8 down, but with 8 domains of one server the routing groups would
@@ -323,7 +323,7 @@ fn failover_times_out_and_takes_no_action() {
     let failure = m.plan_failure.clone().expect("the failover times out");
     assert!(failure.contains("did not drain within 30m"), "{failure}");
     let step = &m.steps[0];
-    assert_eq!(step.outcome, "failed");
+    assert_eq!(step.outcome.name(), "failed");
     assert_eq!(
         step.ended.unwrap().since(step.started),
         SimTime::from_secs(1800)
