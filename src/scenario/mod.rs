@@ -4,7 +4,8 @@
 //!
 //! Dependencies run one way, each module using only those listed before it:
 //!
-//! - `span`: field paths and their positions in the source; `raw`: the file as written (serde).
+//! - `span`: field paths and their positions in the source; `raw`: the file as written (serde),
+//!   from which `schema` derives the JSON Schema.
 //! - `ctx`: the validation context (diagnostics, limits, file access, shared value parsers).
 //! - `sweep`: sweep axes, validated and applied to a run.
 //! - `validated`: the validated [`Scenario`]; `expand`: its runs.
@@ -13,6 +14,7 @@
 mod ctx;
 mod expand;
 mod raw;
+mod schema;
 mod span;
 mod sweep;
 mod validate;
@@ -21,6 +23,7 @@ mod validated;
 pub use ctx::{Diagnostic, FileSource, Limits, NoFiles, ScenarioError};
 pub use expand::{Run, expand};
 pub use raw::*;
+pub use schema::json_schema;
 pub use span::{FieldPath, Seg, line_col, span_of};
 pub use sweep::{Axis, AxisValue, FeatureSet};
 pub use validated::{Bound, Expectation, Scenario};
@@ -46,6 +49,7 @@ mod tests {
     const LAYERS: &[(&str, &[&str])] = &[
         ("span", &[include_str!("span.rs")]),
         ("raw", &[include_str!("raw.rs")]),
+        ("schema", &[include_str!("schema.rs")]),
         ("ctx", &[include_str!("ctx.rs")]),
         ("sweep", &[include_str!("sweep.rs")]),
         ("validated", &[include_str!("validated.rs")]),
