@@ -36,7 +36,8 @@ pub enum Action {
     Stop(Target),
     /// Stopped → Running (a Disabled service stays stopped).
     Start(Target),
-    /// Cut every session, hold the servers down for `downtime`, then start services by startup type.
+    /// Cut every session, hold the servers down for `downtime`, then start services by startup
+    /// type.
     Restart {
         /// Servers restarted at once.
         servers: Vec<u32>,
@@ -133,21 +134,105 @@ impl Action {
         }
     }
 
+    /// What kind of action this is.
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Action::Pause(_) => ActionKind::Pause,
+            Action::Resume(_) => ActionKind::Resume,
+            Action::StopGraceful(_) => ActionKind::StopGraceful,
+            Action::Stop(_) => ActionKind::Stop,
+            Action::Start(_) => ActionKind::Start,
+            Action::Restart { .. } => ActionKind::Restart,
+            Action::SetStartup { .. } => ActionKind::SetStartup,
+            Action::Wait { .. } => ActionKind::Wait,
+            Action::WaitUntilDrained { .. } => ActionKind::WaitUntilDrained,
+            Action::RollingRestart { .. } => ActionKind::RollingRestart,
+            Action::Failover { .. } => ActionKind::Failover,
+            Action::Failback { .. } => ActionKind::Failback,
+        }
+    }
+
     /// The action's name as written in scenarios.
     pub fn name(&self) -> &'static str {
-        match self {
-            Action::Pause(_) => "pause",
-            Action::Resume(_) => "resume",
-            Action::StopGraceful(_) => "stop_graceful",
-            Action::Stop(_) => "stop",
-            Action::Start(_) => "start",
-            Action::Restart { .. } => "restart",
-            Action::SetStartup { .. } => "set_startup",
-            Action::Wait { .. } => "wait",
-            Action::WaitUntilDrained { .. } => "wait_until_drained",
-            Action::RollingRestart { .. } => "rolling_restart",
-            Action::Failover { .. } => "failover",
-            Action::Failback { .. } => "failback",
+        self.kind().name()
+    }
+}
+
+/// Defines [`ActionKind`], its [`ActionKind::ALL`] and its names from one list, so that the
+/// list of kinds cannot disagree with the names (a hand-kept `ALL` could miss a new kind).
+macro_rules! action_kinds {
+    ($($(#[doc = $doc:literal])* $kind:ident => $name:literal,)*) => {
+        /// The vocabulary of step actions (`action = "…"` in scenarios), defined once: the
+        /// scenario parser, its messages and the scenario schema take names from here, and
+        /// [`Action::kind`] ties every [`Action`] to its kind. Adding an action is one line
+        /// here, its [`Action`] variant and its handling (each `match` on a kind is exhaustive).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ActionKind {
+            $($(#[doc = $doc])* $kind,)*
         }
+
+        impl ActionKind {
+            /// Every kind, in the order messages list them.
+            pub const ALL: &[ActionKind] = &[$(ActionKind::$kind,)*];
+
+            /// The name as written in scenarios.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(ActionKind::$kind => $name,)*
+                }
+            }
+        }
+    };
+}
+
+action_kinds! {
+    /// [`Action::Pause`].
+    Pause => "pause",
+    /// [`Action::Resume`].
+    Resume => "resume",
+    /// [`Action::StopGraceful`].
+    StopGraceful => "stop_graceful",
+    /// [`Action::Stop`].
+    Stop => "stop",
+    /// [`Action::Start`].
+    Start => "start",
+    /// [`Action::Restart`].
+    Restart => "restart",
+    /// [`Action::SetStartup`].
+    SetStartup => "set_startup",
+    /// [`Action::Wait`].
+    Wait => "wait",
+    /// [`Action::WaitUntilDrained`].
+    WaitUntilDrained => "wait_until_drained",
+    /// [`Action::RollingRestart`].
+    RollingRestart => "rolling_restart",
+    /// [`Action::Failover`].
+    Failover => "failover",
+    /// [`Action::Failback`].
+    Failback => "failback",
+}
+
+impl ActionKind {
+    /// The kind named `name` as written in scenarios, if any.
+    pub fn from_name(name: &str) -> Option<ActionKind> {
+        ActionKind::ALL.iter().copied().find(|k| k.name() == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_distinct_and_read_back() {
+        for (i, k) in ActionKind::ALL.iter().enumerate() {
+            assert_eq!(ActionKind::from_name(k.name()), Some(*k));
+            assert!(
+                ActionKind::ALL[..i].iter().all(|o| o.name() != k.name()),
+                "{} twice",
+                k.name()
+            );
+        }
+        assert_eq!(ActionKind::from_name("reboot"), None);
     }
 }

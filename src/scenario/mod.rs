@@ -1,81 +1,32 @@
-//! Scenario files (DESIGN §3): parse (stage one, serde) → validate (stage two, into model types),
-//! collecting every problem with its field path and `file:line:col`.
+//! Scenario files (docs/scenario.md): parse (stage one, serde) → validate (stage two, into model
+//! types), collecting every problem with its field path and `file:line:col`, then expand the
+//! sweep into runs.
+//!
+//! Dependencies run one way, each module using only those listed before it:
+//!
+//! - `span`: field paths and their positions in the source; `raw`: the file as written (serde),
+//!   from which `schema` derives the JSON Schema.
+//! - `ctx`: the validation context (diagnostics, limits, file access, shared value parsers).
+//! - `sweep`: sweep axes, validated and applied to a run.
+//! - `validated`: the validated [`Scenario`]; `expand`: its runs.
+//! - `validate`: stage two, one module per section of the file.
 
+mod ctx;
+mod expand;
 mod raw;
+mod schema;
 mod span;
 mod sweep;
 mod validate;
+mod validated;
 
+pub use ctx::{Diagnostic, FileSource, Limits, NoFiles, ScenarioError};
+pub use expand::{Run, expand};
 pub use raw::*;
+pub use schema::json_schema;
 pub use span::{FieldPath, Seg, line_col, span_of};
-pub use sweep::{Axis, AxisValue, FeatureSet, Run, expand};
-pub use validate::{Bound, Expectation, Limits, Scenario};
-
-use std::fmt;
-
-/// One problem in a scenario file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    /// File name as given (or `<default>` for the embedded scenario).
-    pub file: String,
-    /// 1-based line and column, when the problem has a position.
-    pub position: Option<(usize, usize)>,
-    /// Field path (empty for syntax errors).
-    pub path: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some((l, c)) = self.position {
-            write!(f, ":{l}:{c}")?;
-        }
-        if self.path.is_empty() {
-            write!(f, ": {}", self.message)
-        } else {
-            write!(f, ": {}: {}", self.path, self.message)
-        }
-    }
-}
-
-/// Every problem found in one scenario file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScenarioError {
-    /// The problems, in file order as far as known.
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl fmt::Display for ScenarioError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, d) in self.diagnostics.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "{d}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ScenarioError {}
-
-/// Reads files a scenario refers to (empirical distributions), relative to the scenario. The
-/// library never opens files itself: the CLI passes one that reads from disk, tests pass maps.
-pub trait FileSource {
-    /// The text of `path` (as written in the scenario), or a message saying why not.
-    fn read(&self, path: &str) -> Result<String, String>;
-}
-
-/// A [`FileSource`] that has no files.
-pub struct NoFiles;
-
-impl FileSource for NoFiles {
-    fn read(&self, path: &str) -> Result<String, String> {
-        Err(format!("cannot read {path:?}: no files are available here"))
-    }
-}
+pub use sweep::{Axis, AxisValue, FeatureSet};
+pub use validated::{Bound, Expectation, Scenario};
 
 /// Parses and validates a scenario. `file` names it in messages.
 pub fn parse(text: &str, file: &str, files: &dyn FileSource) -> Result<Scenario, ScenarioError> {
@@ -90,4 +41,47 @@ pub fn parse_with_limits(
     limits: &Limits,
 ) -> Result<Scenario, ScenarioError> {
     validate::parse(text, file, files, limits)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The modules in dependency order, with their sources: each may use only those before it.
+    const LAYERS: &[(&str, &[&str])] = &[
+        ("span", &[include_str!("span.rs")]),
+        ("raw", &[include_str!("raw.rs")]),
+        ("schema", &[include_str!("schema.rs")]),
+        ("ctx", &[include_str!("ctx.rs")]),
+        ("sweep", &[include_str!("sweep.rs")]),
+        ("validated", &[include_str!("validated.rs")]),
+        ("expand", &[include_str!("expand.rs")]),
+        (
+            "validate",
+            &[
+                include_str!("validate/mod.rs"),
+                include_str!("validate/dist.rs"),
+                include_str!("validate/expect.rs"),
+                include_str!("validate/features.rs"),
+                include_str!("validate/pool.rs"),
+                include_str!("validate/steps.rs"),
+                include_str!("validate/syntax.rs"),
+                include_str!("validate/topology.rs"),
+            ],
+        ),
+    ];
+
+    /// No circle such as `sweep` ↔ `validate`: a module never names one listed after it.
+    #[test]
+    fn dependencies_run_one_way() {
+        for (i, (name, sources)) in LAYERS.iter().enumerate() {
+            for (later, _) in &LAYERS[i + 1..] {
+                for end in ["::", ";", ",", "}"] {
+                    let use_of = format!("super::{later}{end}");
+                    assert!(
+                        sources.iter().all(|s| !s.contains(&use_of)),
+                        "`{name}` uses `{later}`, which depends on it"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -1,10 +1,16 @@
 //! Stage one: the scenario file as written (serde, `deny_unknown_fields`). Names here are the
-//! user contract of DESIGN §3: add fields, never rename them.
+//! user contract of docs/scenario.md: add fields, never rename them. The same types derive the
+//! JSON Schema of the format (`schema`), so that the schema cannot drift from what is read;
+//! the doc comments below are its descriptions.
 
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 
+use crate::model::plan::ActionKind;
+
 /// A whole scenario file.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, Default)]
+#[schemars(rename = "Scenario")]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
     /// Title for reports.
@@ -17,7 +23,7 @@ pub struct RawScenario {
     pub replications: Option<u32>,
     /// End of simulated time, e.g. `"6h"`.
     pub horizon: Option<String>,
-    /// Most events per replication (default 200 million).
+    /// Most events per replication (default 500 million).
     pub event_budget: Option<u64>,
     /// Occupancy sampling interval for `timeseries.csv` (default `"1m"`; `"0s"` turns it off).
     pub sample_interval: Option<String>,
@@ -34,14 +40,17 @@ pub struct RawScenario {
     pub step: Vec<RawStep>,
     /// Sweep axes: every combination is one run. Read by hand: keys may be dotted `pool.*` paths.
     #[serde(default)]
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     pub sweep: toml::Table,
     /// Expectations (`[[expect]]`), read by hand: selectors and bounds on any summary column.
     #[serde(default)]
+    #[schemars(with = "Vec<serde_json::Map<String, serde_json::Value>>")]
     pub expect: Vec<toml::Table>,
 }
 
 /// `[pool]`.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, Default)]
+#[schemars(rename = "Pool")]
 #[serde(deny_unknown_fields)]
 pub struct RawPool {
     /// Number of Front Ends.
@@ -53,6 +62,9 @@ pub struct RawPool {
     /// Cap on concurrent sessions per server.
     pub max_sessions_per_server: Option<i64>,
     /// Upgrade domains: a number (contiguous blocks of servers) or explicit lists of servers.
+    /// Read by hand (`default` only tells the schema that it is optional, as any `Option`).
+    #[serde(default)]
+    #[schemars(schema_with = "upgrade_domains_schema")]
     pub upgrade_domains: Option<toml::Value>,
     /// Number of routing groups (3 replicas each, on distinct servers).
     pub routing_groups: Option<i64>,
@@ -69,7 +81,8 @@ pub struct RawPool {
 }
 
 /// `[pool.dns]`.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, Default)]
+#[schemars(rename = "Dns")]
 #[serde(deny_unknown_fields)]
 pub struct RawDns {
     /// Delay after a refusal.
@@ -79,7 +92,8 @@ pub struct RawDns {
 }
 
 /// `[pool.hardware]`.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, Default)]
+#[schemars(rename = "Hardware")]
 #[serde(deny_unknown_fields)]
 pub struct RawHardware {
     /// `round_robin`, `least_connections` or `random`.
@@ -93,7 +107,8 @@ pub struct RawHardware {
 }
 
 /// `[workload]`.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, Default)]
+#[schemars(rename = "Workload")]
 #[serde(deny_unknown_fields)]
 pub struct RawWorkload {
     /// `"lync2013"`: Microsoft's Lync Server 2013 user model.
@@ -103,7 +118,8 @@ pub struct RawWorkload {
 }
 
 /// `[[feature]]`.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, Default)]
+#[schemars(rename = "Feature")]
 #[serde(deny_unknown_fields)]
 pub struct RawFeature {
     /// Catalogue name or a new one.
@@ -127,7 +143,8 @@ pub struct RawFeature {
 }
 
 /// A holding-time distribution as written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(rename = "Distribution")]
 #[serde(tag = "distribution", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RawDist {
     /// `{ distribution = "exponential", mean = "3m" }`
@@ -181,12 +198,15 @@ pub enum RawDist {
 }
 
 /// `[[step]]`.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, Default)]
+#[schemars(rename = "Step")]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
     /// Earliest start.
     pub at: Option<String>,
-    /// What to do.
+    /// What to do. A string here, checked in stage two so that an unknown name is one more
+    /// collected problem with its position; the schema lists the names.
+    #[schemars(schema_with = "action_schema")]
     pub action: String,
     /// One server (1-based).
     pub server: Option<i64>,
@@ -204,4 +224,27 @@ pub struct RawStep {
     pub timeout: Option<String>,
     /// For `failover`: longest wait for the drain (default 1 h, as the cmdlet).
     pub wait_time: Option<String>,
+}
+
+/// `action`: one of the names of [`ActionKind::ALL`].
+fn action_schema(_: &mut SchemaGenerator) -> Schema {
+    let names: Vec<&str> = ActionKind::ALL.iter().map(|k| k.name()).collect();
+    json_schema!({ "type": "string", "enum": names })
+}
+
+/// `upgrade_domains`, read by hand as a TOML value: a count, or lists of 1-based servers.
+fn upgrade_domains_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "oneOf": [
+            { "type": "integer", "minimum": 1 },
+            {
+                "type": "array",
+                "items": {
+                    "type": "array",
+                    "items": { "type": "integer", "minimum": 1 },
+                    "minItems": 1
+                }
+            }
+        ]
+    })
 }

@@ -9,7 +9,7 @@ use toml::de::{DeTable, DeValue};
 pub enum Seg {
     /// Table key.
     Key(String),
-    /// Array index (0-based; shown 1-based as `feature[1]`... no: shown as written, 0-based).
+    /// Array index, 0-based as shown (`feature[0]` is the first `[[feature]]`).
     Index(usize),
 }
 

@@ -486,6 +486,27 @@ fn catalogue() -> Vec<Bad> {
             &["test.toml:13:11: sweep.servers: a sweep axis must be an array of values"],
         ),
         bad(
+            "sweep of servers beyond the pool size limit",
+            format!("{BASE}\n[sweep]\nservers = [4, 1001]\n"),
+            &[
+                "test.toml:13:15: sweep.servers[1]: expected a number of servers from 1 to 1000, got 1001",
+            ],
+        ),
+        bad(
+            "sweep of pool.servers beyond the pool size limit",
+            format!("{BASE}\n[sweep]\n\"pool.servers\" = [1001]\n"),
+            &[
+                "test.toml:13:19: sweep.\"pool.servers\"[0]: servers must be between 1 and 1000, got 1001",
+            ],
+        ),
+        bad(
+            "sweep of a session cap beyond 32 bits (was truncated to 0)",
+            format!("{BASE}\n[sweep]\n\"pool.max_sessions_per_server\" = [4294967296]\n"),
+            &[
+                "test.toml:13:35: sweep.\"pool.max_sessions_per_server\"[0]: must be at least 1, got 4294967296",
+            ],
+        ),
+        bad(
             "all_subsets of too many features",
             format!(
                 "{BASE}{}\n[sweep]\nfeature_sets = \"all_subsets\"\n",
@@ -696,6 +717,43 @@ fn sweeps_beyond_small_limits_are_refused() {
     );
     // The same scenario is fine within the default limits.
     assert!(scenario::parse(&text, "test.toml", &NoFiles).is_ok());
+}
+
+/// A sweep axis is held to the limit of the field it varies, whatever the limit: the `servers`
+/// and `pool.servers` axes once allowed 1 to 1000 servers whatever `max_servers` said.
+#[test]
+fn sweep_axes_follow_the_pool_size_limit() {
+    let text = format!("{BASE}\n[sweep]\nservers = [4, 9]\n\"pool.servers\" = [2, 12]\n");
+    let limits = Limits {
+        max_servers: 8,
+        ..Limits::default()
+    };
+    let err = scenario::parse_with_limits(&text, "test.toml", &NoFiles, &limits).unwrap_err();
+    let msgs: Vec<String> = err.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        msgs,
+        [
+            "test.toml:13:15: sweep.servers[1]: expected a number of servers from 1 to 8, got 9",
+            "test.toml:14:22: sweep.\"pool.servers\"[1]: servers must be between 1 and 8, got 12",
+        ]
+    );
+    // The plain field gets the same limit.
+    let plain = BASE.replace("servers = 4", "servers = 9");
+    let err = scenario::parse_with_limits(&plain, "test.toml", &NoFiles, &limits).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "test.toml:5:11: pool.servers: must be between 1 and 8, got 9"
+    );
+    // A higher limit lets both the field and the axes go beyond 1000.
+    let limits = Limits {
+        max_servers: 2000,
+        ..Limits::default()
+    };
+    let big = format!("{BASE}\n[sweep]\nservers = [1500]\n\"pool.servers\" = [1200]\n")
+        .replace("servers = 4", "servers = 4\nquorum = \"none\"");
+    let s = scenario::parse_with_limits(&big, "test.toml", &NoFiles, &limits).expect("valid");
+    let runs = scenario::expand(&s).expect("expands");
+    assert_eq!(runs[0].config.pool.servers, 1200, "the later axis wins");
 }
 
 /// Regression: a sweep of 10,000 runs of 1,000-server pools with 100,000 routing groups took

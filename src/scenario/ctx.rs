@@ -1,0 +1,314 @@
+//! The context validation runs in, shared by every section of a scenario (`validate/`) and by
+//! the sweep axes (`sweep`), which sit above it and never import each other: where problems
+//! go ([`Ctx`], [`Diagnostic`]), what files may be read ([`FileSource`]), what a scenario may
+//! ask for ([`Limits`]), and the parsers of values that several sections accept (durations,
+//! load balancing, quorum, hardware policies, probabilities).
+
+use std::fmt;
+
+use super::span::{FieldPath, line_col, span_of};
+use crate::engine::{SimTime, parse_duration};
+use crate::model::{HealthMonitor, HlbAlgorithm, LoadBalancing, QuorumRule};
+
+/// One problem in a scenario file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// File name as given (or `<default>` for the embedded scenario).
+    pub file: String,
+    /// 1-based line and column, when the problem has a position.
+    pub position: Option<(usize, usize)>,
+    /// Field path (empty for syntax errors).
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some((l, c)) = self.position {
+            write!(f, ":{l}:{c}")?;
+        }
+        if self.path.is_empty() {
+            write!(f, ": {}", self.message)
+        } else {
+            write!(f, ": {}: {}", self.path, self.message)
+        }
+    }
+}
+
+/// Every problem found in one scenario file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The problems, in file order as far as known.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// Reads files a scenario refers to (empirical distributions), relative to the scenario. The
+/// library never opens files itself: the CLI passes one that reads from disk, tests pass maps.
+pub trait FileSource {
+    /// The text of `path` (as written in the scenario), or a message saying why not.
+    fn read(&self, path: &str) -> Result<String, String>;
+}
+
+/// A [`FileSource`] that has no files.
+pub struct NoFiles;
+
+impl FileSource for NoFiles {
+    fn read(&self, path: &str) -> Result<String, String> {
+        Err(format!("cannot read {path:?}: no files are available here"))
+    }
+}
+
+/// Limits on what one scenario may ask for: exceeding one is an error, never a hang. A sweep
+/// axis is held to the same limits as the field it varies.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Most replications per run.
+    pub max_replications: u32,
+    /// Most runs a sweep may expand to.
+    pub max_runs: usize,
+    /// Most replications in all runs together.
+    pub max_total_replications: u64,
+    /// Longest horizon.
+    pub max_horizon: SimTime,
+    /// Most servers in a pool.
+    pub max_servers: u32,
+    /// Most sessions the workload may keep active at once (λ·E\[S\] summed over features), so
+    /// that an absurd rate is refused before it exhausts memory.
+    pub max_active_sessions: f64,
+    /// Most servers, routing-group replicas, plan steps and features summed over every run of
+    /// a sweep: each run holds its own copy of the configuration, so that a large sweep of
+    /// large pools is refused before it exhausts memory.
+    pub max_expanded_size: u64,
+    /// Most occupancy values (samples × servers × features, summed over runs) the time series
+    /// of `timeseries.csv` may hold, so that a tiny `sample_interval` is refused up front.
+    pub max_timeseries_values: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_replications: 100_000,
+            max_runs: 10_000,
+            max_total_replications: 2_000_000,
+            max_horizon: SimTime::from_secs(366 * 86_400),
+            max_servers: 1000,
+            max_active_sessions: 20_000_000.0,
+            max_expanded_size: 5_000_000,
+            max_timeseries_values: 10_000_000,
+        }
+    }
+}
+
+impl Limits {
+    /// `n` as a pool size, if it is one these limits allow (1 to `max_servers`). The plain
+    /// `pool.servers` and both sweep axes that set it ask here, each with its own message.
+    pub(super) fn pool_size(&self, n: i64) -> Option<u32> {
+        (1..=i64::from(self.max_servers))
+            .contains(&n)
+            .then_some(n as u32)
+    }
+}
+
+/// Collects diagnostics with positions.
+pub(super) struct Ctx<'a> {
+    /// File name as given, for messages.
+    pub file: &'a str,
+    /// The file's text, to turn spans into lines and columns.
+    pub text: &'a str,
+    /// The parsed document, to find the span of a field path (`None`: no positions).
+    pub doc: Option<toml::Spanned<toml::de::DeTable<'a>>>,
+    /// The problems found so far, in the order found.
+    pub diags: Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    /// Records a problem at `path`.
+    pub fn err(&mut self, path: &FieldPath, msg: impl Into<String>) {
+        let position = self.position(path);
+        self.diags.push(Diagnostic {
+            file: self.file.to_string(),
+            position,
+            path: path.to_string(),
+            message: msg.into(),
+        });
+    }
+
+    /// `file:line:col` of `path`, or `file: path` when it has no position.
+    pub fn location(&self, path: &FieldPath) -> String {
+        match self.position(path) {
+            Some((l, c)) => format!("{}:{l}:{c}", self.file),
+            None => format!("{}: {path}", self.file),
+        }
+    }
+
+    fn position(&self, path: &FieldPath) -> Option<(usize, usize)> {
+        self.doc
+            .as_ref()
+            .and_then(|d| span_of(d, path))
+            .map(|s| line_col(self.text, s.start))
+    }
+
+    /// The value of `r`, or `None` with its error recorded at `path`.
+    pub fn pick<T>(&mut self, path: FieldPath, r: Result<T, String>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.err(&path, e);
+                None
+            }
+        }
+    }
+
+    /// A duration field: `default` when absent (required when there is none).
+    pub fn duration(
+        &mut self,
+        path: &FieldPath,
+        v: &Option<String>,
+        default: Option<SimTime>,
+    ) -> Option<SimTime> {
+        match v {
+            None => {
+                if default.is_none() {
+                    self.err(path, "is required");
+                }
+                default
+            }
+            Some(s) => self.pick(path.clone(), parse_duration(s)),
+        }
+    }
+
+    /// As [`Ctx::duration`], refusing zero.
+    pub fn positive_duration(
+        &mut self,
+        path: &FieldPath,
+        v: &Option<String>,
+        default: Option<SimTime>,
+    ) -> Option<SimTime> {
+        let d = self.duration(path, v, default)?;
+        if d == SimTime::ZERO {
+            self.err(path, "must be longer than zero");
+            return None;
+        }
+        Some(d)
+    }
+}
+
+/// The value named `value` in `options`, or a message listing the names.
+pub(super) fn one_of<T: Copy>(value: &str, options: &[(&str, T)]) -> Result<T, String> {
+    options
+        .iter()
+        .find(|(n, _)| *n == value)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<String> = options.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+            format!(
+                "unknown value \"{value}\"; expected one of {}",
+                names.join(", ")
+            )
+        })
+}
+
+/// `load_balancing`.
+pub(super) fn parse_lb(v: &str) -> Result<LoadBalancing, String> {
+    one_of(
+        v,
+        &[
+            ("dns", LoadBalancing::Dns),
+            ("hardware", LoadBalancing::Hardware),
+        ],
+    )
+}
+
+/// `quorum`.
+pub(super) fn parse_quorum(v: &str) -> Result<QuorumRule, String> {
+    one_of(
+        v,
+        &[
+            ("lync2013", QuorumRule::Lync2013),
+            ("sfb2019", QuorumRule::Sfb2019),
+            ("none", QuorumRule::None),
+        ],
+    )
+}
+
+/// `hardware.algorithm`.
+pub(super) fn parse_algorithm(v: &str) -> Result<HlbAlgorithm, String> {
+    one_of(
+        v,
+        &[
+            ("round_robin", HlbAlgorithm::RoundRobin),
+            ("least_connections", HlbAlgorithm::LeastConnections),
+            ("random", HlbAlgorithm::Random),
+        ],
+    )
+}
+
+/// `hardware.health_monitor`.
+pub(super) fn parse_monitor(v: &str) -> Result<HealthMonitor, String> {
+    one_of(
+        v,
+        &[
+            ("port", HealthMonitor::Port),
+            ("service", HealthMonitor::Service),
+        ],
+    )
+}
+
+/// A probability (`hardware.not_redirected`).
+pub(super) fn parse_probability(v: f64) -> Result<f64, String> {
+    if v.is_finite() && (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("must be a probability between 0 and 1, got {v}"))
+    }
+}
+
+/// `n` as a session cap (`max_sessions_per_server`), if it is at least 1 and fits.
+pub(super) fn session_cap(n: i64) -> Result<u32, String> {
+    u32::try_from(n)
+        .ok()
+        .filter(|&c| c >= 1)
+        .ok_or_else(|| format!("must be at least 1, got {n}"))
+}
+
+/// The quorum a pool of `servers` gets when the file does not name one: the Lync 2013 table
+/// where it applies (2–12 Front Ends), none otherwise.
+pub(super) fn default_quorum(servers: u32) -> QuorumRule {
+    if QuorumRule::Lync2013.requirement(servers).is_some() {
+        QuorumRule::Lync2013
+    } else {
+        QuorumRule::None
+    }
+}
+
+/// Refuses a quorum rule that has no table for a pool of `servers`.
+pub(super) fn check_quorum_size(rule: QuorumRule, servers: u32) -> Result<(), String> {
+    if rule.requirement(servers).is_none() {
+        let range = match rule {
+            QuorumRule::Sfb2019 => "2–16",
+            _ => "2–12",
+        };
+        return Err(format!(
+            "quorum \"{}\" covers pools of {range} Front Ends, not {servers}; use \
+             quorum = \"none\" for other sizes",
+            rule.name()
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,272 @@
+//! `[workload]` and `[[feature]]`: a preset's features, each overridden by a `[[feature]]` of
+//! the same name, then the file's other features; the Windows services they name. Holding
+//! times are `dist`.
+
+use super::super::ctx::{Ctx, FileSource, one_of};
+use super::super::raw::{RawFeature, RawScenario};
+use super::super::span::FieldPath;
+use super::dist::validate_dist;
+use crate::model::service::{KNOWN_SERVICES, MAX_SERVICES};
+use crate::model::workload::{self, PresetFeature};
+use crate::model::{CatalogueEntry, Feature, HoldingTime, OnLoss, catalogue_entry};
+
+/// `[workload]`: the preset's features (none without a workload or when it is invalid).
+pub(super) fn validate_workload(ctx: &mut Ctx<'_>, raw: &RawScenario) -> Vec<PresetFeature> {
+    let Some(w) = &raw.workload else {
+        return Vec::new();
+    };
+    let p = FieldPath::root().key("workload");
+    if !(1..=10_000_000).contains(&w.users) {
+        ctx.err(
+            &p.key("users"),
+            format!("must be between 1 and 10,000,000, got {}", w.users),
+        );
+        return Vec::new();
+    }
+    match w.preset.as_str() {
+        "lync2013" => workload::lync2013(w.users as f64),
+        other => {
+            ctx.err(
+                &p.key("preset"),
+                format!("unknown preset \"{other}\"; expected \"lync2013\""),
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// The features (`None` when any is invalid) and the Windows services: the known ones, then
+/// those the features name, in order of first use.
+pub(super) fn validate_features(
+    ctx: &mut Ctx<'_>,
+    raw: &[RawFeature],
+    preset: &[PresetFeature],
+    files: &dyn FileSource,
+) -> (Option<Vec<Feature>>, Vec<String>) {
+    let root = FieldPath::root().key("feature");
+    let mut services: Vec<String> = KNOWN_SERVICES.iter().map(|(n, _)| n.to_string()).collect();
+    if raw.is_empty() && preset.is_empty() {
+        ctx.err(
+            &root,
+            "no features: add at least one [[feature]] with a name, arrivals_per_hour and \
+             duration (or a [workload] preset)",
+        );
+        return (None, services);
+    }
+    let before = ctx.diags.len();
+    let empty = RawFeature::default();
+    let mut out = Vec::new();
+    for (ri, pf) in feature_items(raw, preset) {
+        let input = match ri {
+            Some(i) => FeatureInput {
+                raw: &raw[i],
+                earlier: &raw[..i],
+                preset: pf,
+                path: root.index(i),
+            },
+            None => FeatureInput {
+                raw: &empty,
+                earlier: &[],
+                preset: pf,
+                path: FieldPath::root().key("workload"),
+            },
+        };
+        if input.raw.enabled == Some(false) {
+            continue;
+        }
+        out.extend(input.validate(ctx, &mut services, files));
+    }
+    let ok = ctx.diags.len() == before;
+    check_service_count(ctx, &services);
+    (ok.then_some(out), services)
+}
+
+/// Preset features first (in the preset's order, each with the index of the `[[feature]]`
+/// that overrides it), then the file's other features in file order.
+fn feature_items<'a>(
+    raw: &[RawFeature],
+    preset: &'a [PresetFeature],
+) -> Vec<(Option<usize>, Option<&'a PresetFeature>)> {
+    let mut items: Vec<(Option<usize>, Option<&PresetFeature>)> = preset
+        .iter()
+        .map(|pf| (raw.iter().position(|r| r.name.trim() == pf.name), Some(pf)))
+        .collect();
+    for (i, r) in raw.iter().enumerate() {
+        if !preset.iter().any(|pf| pf.name == r.name.trim()) {
+            items.push((Some(i), None));
+        }
+    }
+    items
+}
+
+/// A service mask has one bit per service.
+fn check_service_count(ctx: &mut Ctx<'_>, services: &[String]) {
+    if services.len() > MAX_SERVICES {
+        ctx.err(
+            &FieldPath::root().key("feature"),
+            format!(
+                "at most {MAX_SERVICES} distinct Windows services, got {}",
+                services.len()
+            ),
+        );
+    }
+}
+
+/// One feature as written: its `[[feature]]` (empty for a preset feature the file does not
+/// mention), the entries before it, and its preset feature if any.
+struct FeatureInput<'a> {
+    raw: &'a RawFeature,
+    earlier: &'a [RawFeature],
+    preset: Option<&'a PresetFeature>,
+    path: FieldPath,
+}
+
+impl FeatureInput<'_> {
+    /// The feature, every problem recorded. Adds its service to `services` when new.
+    fn validate(
+        &self,
+        ctx: &mut Ctx<'_>,
+        services: &mut Vec<String>,
+        files: &dyn FileSource,
+    ) -> Option<Feature> {
+        let name = self.name(ctx)?;
+        let cat = catalogue_entry(&name);
+        let service = self.service(ctx, &name, cat, services)?;
+        let rf = self.raw;
+        let needs_dns_lb = (rf.needs_dns_lb)
+            .or(cat.map(|c| c.needs_dns_lb))
+            .unwrap_or(false);
+        let on_loss = self.on_loss(ctx, cat);
+        let arrivals_per_hour = self.rate(ctx);
+        let duration = self.duration(ctx, files);
+        let max_per_server = self.max_per_server(ctx);
+        Some(Feature {
+            name,
+            service,
+            needs_dns_lb,
+            on_loss,
+            arrivals_per_hour,
+            duration: duration?,
+            max_per_server,
+            needs_front_end: rf.needs_front_end.unwrap_or(true),
+        })
+    }
+
+    /// The name: the preset's, or the file's (trimmed); `None` when it is not a valid name.
+    fn name(&self, ctx: &mut Ctx<'_>) -> Option<String> {
+        let name = match self.preset {
+            Some(pf) => pf.name.to_string(),
+            None => self.raw.name.trim().to_string(),
+        };
+        let p = self.path.key("name");
+        let valid = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+        if name.is_empty() || !name.chars().all(valid) {
+            let msg = format!(
+                "{:?} is not a valid feature name (letters, digits, _ and -)",
+                self.raw.name
+            );
+            ctx.err(&p, msg);
+            return None;
+        }
+        if name == "all" {
+            ctx.err(&p, "\"all\" is reserved for the total row of the summary");
+        }
+        if self.earlier.iter().any(|o| o.name.trim() == name) {
+            ctx.err(&p, format!("feature \"{name}\" is defined twice"));
+        }
+        Some(name)
+    }
+
+    /// The index of the hosting Windows service (written, or the catalogue's).
+    fn service(
+        &self,
+        ctx: &mut Ctx<'_>,
+        name: &str,
+        cat: Option<&CatalogueEntry>,
+        services: &mut Vec<String>,
+    ) -> Option<usize> {
+        let p = self.path.key("service");
+        let service_name = match (&self.raw.service, cat) {
+            (Some(s), _) => s.trim().to_string(),
+            (None, Some(c)) => c.service.to_string(),
+            (None, None) => {
+                ctx.err(
+                    &p,
+                    format!(
+                        "feature \"{name}\" is not in the catalogue (see `drainsim features`), \
+                         so its Windows `service` is required"
+                    ),
+                );
+                return None;
+            }
+        };
+        let valid = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        if service_name.is_empty() || !service_name.chars().all(valid) {
+            let msg = format!("{service_name:?} is not a valid Windows service name");
+            ctx.err(&p, msg);
+            return None;
+        }
+        Some(match services.iter().position(|s| *s == service_name) {
+            Some(ix) => ix,
+            None => {
+                services.push(service_name);
+                services.len() - 1
+            }
+        })
+    }
+
+    /// `on_server_loss` (written, or the catalogue's; `dropped` for new features).
+    fn on_loss(&self, ctx: &mut Ctx<'_>, cat: Option<&CatalogueEntry>) -> OnLoss {
+        let Some(v) = self.raw.on_server_loss.as_deref() else {
+            return cat.map_or(OnLoss::Dropped, |c| c.on_loss);
+        };
+        let options = [("dropped", OnLoss::Dropped), ("recovers", OnLoss::Recovers)];
+        (ctx.pick(self.path.key("on_server_loss"), one_of(v, &options))).unwrap_or(OnLoss::Dropped)
+    }
+
+    /// `arrivals_per_hour` (written, or the preset's): finite and positive.
+    fn rate(&self, ctx: &mut Ctx<'_>) -> f64 {
+        let p = self.path.key("arrivals_per_hour");
+        match (self.raw.arrivals_per_hour).or(self.preset.map(|p| p.arrivals_per_hour)) {
+            None => {
+                ctx.err(&p, "is required (pool-wide Poisson rate per hour)");
+                0.0
+            }
+            Some(r) if !(r.is_finite() && r > 0.0) => {
+                ctx.err(&p, format!("must be a finite number > 0, got {r}"));
+                0.0
+            }
+            Some(r) => r,
+        }
+    }
+
+    /// `duration` (written, or the preset's).
+    fn duration(&self, ctx: &mut Ctx<'_>, files: &dyn FileSource) -> Option<HoldingTime> {
+        match (&self.raw.duration, self.preset) {
+            (Some(d), _) => validate_dist(ctx, &self.path.key("duration"), d, files),
+            (None, Some(pf)) => ctx.pick(self.path.clone(), HoldingTime::new(pf.duration.clone())),
+            (None, None) => {
+                ctx.err(
+                    &self.path.key("duration"),
+                    "is required, e.g. { distribution = \"exponential\", mean = \"3m\" }",
+                );
+                None
+            }
+        }
+    }
+
+    /// `max_per_server` (written, or the preset's): at least 1.
+    fn max_per_server(&self, ctx: &mut Ctx<'_>) -> Option<u32> {
+        match self.raw.max_per_server {
+            None => self.preset.and_then(|p| p.max_per_server),
+            Some(n) if n >= 1 && n <= u32::MAX as i64 => Some(n as u32),
+            Some(n) => {
+                ctx.err(
+                    &self.path.key("max_per_server"),
+                    format!("must be at least 1, got {n}"),
+                );
+                None
+            }
+        }
+    }
+}

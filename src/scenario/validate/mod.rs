@@ -1,0 +1,238 @@
+//! Stage two: raw scenario → validated [`Scenario`], every problem collected. One module per
+//! section of the scenario file; this one parses the file, validates the top-level settings,
+//! runs the sections in file order and assembles the result, then checks what needs the
+//! whole (the load against the limits, the sweep's expansion).
+
+mod dist;
+mod expect;
+mod features;
+mod pool;
+mod steps;
+mod syntax;
+mod topology;
+
+use super::ctx::{Ctx, FileSource, Limits, ScenarioError};
+use super::expand::{check_expansion, check_timeseries};
+use super::raw::RawScenario;
+use super::span::FieldPath;
+use super::sweep::validate_axes;
+use super::validated::{Scenario, TopologySpec};
+use crate::engine::SimTime;
+use crate::model::RunConfig;
+
+/// Parses `text` (named `file` in messages) and validates it against `limits`.
+pub(super) fn parse(
+    text: &str,
+    file: &str,
+    files: &dyn FileSource,
+    limits: &Limits,
+) -> Result<Scenario, ScenarioError> {
+    let one = |d| ScenarioError {
+        diagnostics: vec![d],
+    };
+    let doc = toml::de::DeTable::parse(text).map_err(|e| one(syntax::toml_diag(file, text, &e)))?;
+    let raw: RawScenario =
+        toml::from_str(text).map_err(|e| one(syntax::serde_diag(file, text, &doc, &e)))?;
+    let mut ctx = Ctx {
+        file,
+        text,
+        doc: Some(doc),
+        diags: Vec::new(),
+    };
+    let scenario = validate(&mut ctx, &raw, files, limits);
+    if ctx.diags.is_empty()
+        && let Some(s) = scenario
+    {
+        return Ok(s);
+    }
+    ctx.diags
+        .sort_by_key(|d| d.position.unwrap_or((usize::MAX, 0)));
+    Err(ScenarioError {
+        diagnostics: ctx.diags,
+    })
+}
+
+/// The top-level settings of a run.
+struct Settings {
+    replications: u32,
+    horizon: Option<SimTime>,
+    event_budget: u64,
+    sample_interval: Option<SimTime>,
+}
+
+/// The run before the sweep, and how its pool topology was written.
+struct Base {
+    config: RunConfig,
+    quorum_explicit: bool,
+    topology: TopologySpec,
+}
+
+fn validate(
+    ctx: &mut Ctx<'_>,
+    raw: &RawScenario,
+    files: &dyn FileSource,
+    limits: &Limits,
+) -> Option<Scenario> {
+    let settings = validate_settings(ctx, raw, limits);
+    let base = validate_base(ctx, raw, files, limits, &settings)?;
+    check_load(ctx, &base.config, limits);
+    let axes = validate_axes(ctx, &raw.sweep, &base.config, limits);
+    let expects = expect::validate_expects(ctx, &raw.expect, &axes);
+    if !ctx.diags.is_empty() {
+        return None;
+    }
+    let scenario = Scenario {
+        name: raw.name.clone().unwrap_or_else(|| ctx.file.to_string()),
+        description: raw.description.clone(),
+        file: ctx.file.to_string(),
+        seed: raw.seed.unwrap_or(1),
+        replications: settings.replications,
+        base: base.config,
+        quorum_explicit: base.quorum_explicit,
+        topology: base.topology,
+        axes,
+        expects,
+        limits: limits.clone(),
+    };
+    check_runs(ctx, &scenario).then_some(scenario)
+}
+
+/// `replications`, `horizon`, `event_budget` and `sample_interval`.
+fn validate_settings(ctx: &mut Ctx<'_>, raw: &RawScenario, limits: &Limits) -> Settings {
+    let root = FieldPath::root();
+    let replications = raw.replications.unwrap_or(100);
+    if replications == 0 || replications > limits.max_replications {
+        ctx.err(
+            &root.key("replications"),
+            format!(
+                "must be between 1 and {}, got {replications}",
+                limits.max_replications
+            ),
+        );
+    }
+    let horizon = ctx.positive_duration(&root.key("horizon"), &raw.horizon, None);
+    if let Some(h) = horizon
+        && h > limits.max_horizon
+    {
+        ctx.err(
+            &root.key("horizon"),
+            format!("{h} is beyond the limit of {}", limits.max_horizon),
+        );
+    }
+    let event_budget = raw.event_budget.unwrap_or(500_000_000);
+    if event_budget == 0 {
+        ctx.err(&root.key("event_budget"), "must be at least 1");
+    }
+    let sample_interval = ctx.duration(
+        &root.key("sample_interval"),
+        &raw.sample_interval,
+        Some(SimTime::from_secs(60)),
+    );
+    Settings {
+        replications,
+        horizon,
+        event_budget,
+        sample_interval,
+    }
+}
+
+/// The sections that make the run before the sweep, in file order: pool, topology, workload,
+/// features, steps.
+fn validate_base(
+    ctx: &mut Ctx<'_>,
+    raw: &RawScenario,
+    files: &dyn FileSource,
+    limits: &Limits,
+    settings: &Settings,
+) -> Option<Base> {
+    let (pool, quorum_explicit) = pool::validate_pool(ctx, &raw.pool, limits);
+    let servers = pool.as_ref().map(|p| p.servers);
+    let topology = topology::validate_topology(ctx, &raw.pool, servers);
+    let utilisation_threshold = pool::validate_utilisation_threshold(ctx, &raw.pool);
+    let preset = features::validate_workload(ctx, raw);
+    let (features, services) = features::validate_features(ctx, &raw.feature, &preset, files);
+    let env = steps::StepEnv {
+        services: &services,
+        servers,
+        horizon: settings.horizon,
+    };
+    let plan = steps::validate_steps(ctx, &raw.step, &env);
+
+    let pool = pool?;
+    let topology = topology?;
+    let resolved = ctx.pick(
+        FieldPath::root().key("pool").key("upgrade_domains"),
+        topology.resolve(pool.servers),
+    )?;
+    let config = RunConfig {
+        pool,
+        services,
+        features: features?,
+        plan: plan?,
+        horizon: settings.horizon?,
+        event_budget: settings.event_budget,
+        sample_interval: settings.sample_interval.filter(|&d| d > SimTime::ZERO),
+        topology: resolved,
+        utilisation_threshold: utilisation_threshold?,
+    };
+    Some(Base {
+        config,
+        quorum_explicit,
+        topology,
+    })
+}
+
+/// Refuses, before running, a workload that would exhaust memory or the event budget.
+fn check_load(ctx: &mut Ctx<'_>, cfg: &RunConfig, limits: &Limits) {
+    let root = FieldPath::root();
+    let active: f64 = cfg
+        .features
+        .iter()
+        .map(|f| f.arrivals_per_hour / 3600.0 * f.duration.mean_s())
+        .sum();
+    if active > limits.max_active_sessions {
+        ctx.err(
+            &root.key("feature"),
+            format!(
+                "the features would keep about {active:.3e} sessions active at once \
+                 (arrival rate × mean duration), beyond the limit of {:.0e}; lower the rates or \
+                 durations",
+                limits.max_active_sessions
+            ),
+        );
+    }
+    let hours = cfg.horizon.as_secs_f64() / 3600.0;
+    let events: f64 = cfg
+        .features
+        .iter()
+        .map(|f| 2.0 * f.arrivals_per_hour * hours)
+        .sum();
+    if events > cfg.event_budget as f64 {
+        ctx.err(
+            &root.key("event_budget"),
+            format!(
+                "about {events:.3e} events are expected per replication (an arrival and a \
+                 departure per session over the {} horizon), beyond the event budget of {}; \
+                 lower the rates or the horizon, or raise event_budget",
+                cfg.horizon, cfg.event_budget
+            ),
+        );
+    }
+}
+
+/// Expands the sweep to check the run limits and every combination's consistency up front,
+/// then the time series' size. Whether the scenario passed.
+fn check_runs(ctx: &mut Ctx<'_>, scenario: &Scenario) -> bool {
+    let root = FieldPath::root();
+    if let Err(msgs) = check_expansion(scenario) {
+        for m in msgs {
+            ctx.err(&root.key("sweep"), m);
+        }
+        return false;
+    }
+    if let Err(m) = check_timeseries(scenario) {
+        ctx.err(&root.key("sample_interval"), m);
+        return false;
+    }
+    true
+}

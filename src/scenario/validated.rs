@@ -1,0 +1,115 @@
+//! The validated scenario: what stage two (`validate/`) produces and `expand` turns into runs.
+//! Types only, and none of them can hold a value the model cannot run.
+
+use super::ctx::Limits;
+use super::sweep::Axis;
+use crate::engine::SimTime;
+use crate::model::{RunConfig, Topology};
+
+/// How upgrade domains were given.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DomainSpec {
+    /// Not given: every server is its own upgrade domain.
+    PerServer,
+    /// `upgrade_domains = N`: N contiguous blocks.
+    Count(u32),
+    /// Explicit lists of 0-based servers.
+    Lists(Vec<Vec<u32>>),
+}
+
+/// The pool topology as written, resolved for each pool size of a sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopologySpec {
+    /// Upgrade domains.
+    pub domains: DomainSpec,
+    /// Number of routing groups.
+    pub routing_groups: u32,
+    /// Replica rebuild time.
+    pub replica_rebuild: SimTime,
+}
+
+impl TopologySpec {
+    /// The topology of a pool of `servers`, or why it does not fit.
+    pub fn resolve(&self, servers: u32) -> Result<Topology, String> {
+        let upgrade_domains = match &self.domains {
+            DomainSpec::PerServer => (0..servers).map(|s| vec![s]).collect(),
+            DomainSpec::Count(d) => {
+                if *d > servers {
+                    return Err(format!("{d} upgrade domains for {servers} servers"));
+                }
+                Topology::contiguous_domains(servers, *d)
+            }
+            DomainSpec::Lists(l) => {
+                if let Some(bad) = l.iter().flatten().find(|&&s| s >= servers) {
+                    return Err(format!(
+                        "upgrade domains name server {} but the pool has {servers}",
+                        bad + 1
+                    ));
+                }
+                l.clone()
+            }
+        };
+        Ok(Topology {
+            routing_groups: Topology::spread_routing_groups(
+                &upgrade_domains,
+                servers,
+                self.routing_groups,
+            ),
+            upgrade_domains,
+            replica_rebuild: self.replica_rebuild,
+        })
+    }
+}
+
+/// A bound on one summary column (`[[expect]]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bound {
+    /// The summary column, e.g. `cut_mean`.
+    pub column: String,
+    /// Inclusive lower bound.
+    pub min: Option<f64>,
+    /// Inclusive upper bound.
+    pub max: Option<f64>,
+    /// Target value and absolute tolerance.
+    pub approx: Option<(f64, f64)>,
+}
+
+/// One `[[expect]]`: rows selected by axis values and feature, and bounds they must meet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expectation {
+    /// Index in the file.
+    pub index: usize,
+    /// `file:line:col` of the entry, for messages.
+    pub location: String,
+    /// Column → required value (as written in the summary).
+    pub selectors: Vec<(String, String)>,
+    /// Bounds.
+    pub bounds: Vec<Bound>,
+}
+
+/// A validated scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Title.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// File name as given.
+    pub file: String,
+    /// Root seed.
+    pub seed: u64,
+    /// Replications per run.
+    pub replications: u32,
+    /// The run before sweep axes are applied (every feature of the file).
+    pub base: RunConfig,
+    /// Whether `pool.quorum` was written (else it follows the pool size).
+    pub quorum_explicit: bool,
+    /// Upgrade domains and routing groups as written.
+    pub topology: TopologySpec,
+    /// Sweep axes in file order.
+    pub axes: Vec<Axis>,
+    /// Expectations.
+    pub expects: Vec<Expectation>,
+    /// Limits it was validated against.
+    pub limits: Limits,
+}
