@@ -280,3 +280,15 @@ impl RoutingPolicy for HardwarePolicy {
         feature.needs_dns_lb && self.cfg.not_redirected > 0.0
     }
 }
+
+/// The policy drainsim uses for a pool: [`DnsPolicy`] under DNS load balancing,
+/// [`HardwarePolicy`] behind a hardware load balancer. The one place where a pool's
+/// configuration becomes a routing policy.
+pub fn policy_for(pool: &super::PoolConfig) -> Box<dyn RoutingPolicy> {
+    match pool.load_balancing {
+        super::LoadBalancing::Dns => {
+            Box::new(DnsPolicy::new(pool.dns.clone(), pool.servers as usize))
+        }
+        super::LoadBalancing::Hardware => Box::new(HardwarePolicy::new(pool.hardware.clone())),
+    }
+}

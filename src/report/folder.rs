@@ -1,4 +1,9 @@
 //! Writing a report folder atomically: into a temporary sibling, renamed on success.
+//!
+//! drainsim never deletes or overwrites anything it did not write. It replaces a folder only
+//! when the folder is empty, or is marked as a drainsim report ([`MARKER`]) and holds nothing
+//! but report files ([`is_report_file`]). Anything else is refused, whatever the caller's
+//! `force`: a folder of the user's, or a report folder the user has put files of their own in.
 
 use std::fs;
 use std::io;
@@ -7,14 +12,62 @@ use std::path::{Path, PathBuf};
 /// The file that marks a folder as written by drainsim (so it may be replaced).
 pub const MARKER: &str = ".drainsim-report";
 
+/// The files a report folder can hold besides its charts: what `report::render` writes, and
+/// the marker. A name missing here makes drainsim refuse to replace a folder holding that
+/// file (never lose it): the report tests check that every rendered name is listed.
+const REPORT_FILES: &[&str] = &[
+    MARKER,
+    "summary.csv",
+    "replications.csv",
+    "restarts.csv",
+    "drains.csv",
+    "timeseries.csv",
+    "compare.csv",
+    "feature-sets.csv",
+    "domains.csv",
+    "scenario.toml",
+    "report.md",
+];
+
+/// The charts a report can hold, each as `<name>.svg` and `<name>.png`.
+const REPORT_CHARTS: &[&str] = &[
+    "cut_by_feature",
+    "occupancy",
+    "cut_vs_wait",
+    "drain_time_cdf",
+    "cut_by_feature_set",
+];
+
+/// Whether `name` is the name of a file drainsim writes into a report folder.
+pub fn is_report_file(name: &str) -> bool {
+    REPORT_FILES.contains(&name)
+        || [".svg", ".png"].iter().any(|ext| {
+            name.strip_suffix(ext)
+                .is_some_and(|chart| REPORT_CHARTS.contains(&chart))
+        })
+}
+
 /// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum FolderError {
-    /// The target exists and was not written by drainsim.
+    /// The target exists, is not empty and was not written by drainsim.
     #[error(
-        "{0} exists and was not written by drainsim; choose another --out or pass --force to replace it"
+        "{0} exists and was not written by drainsim; drainsim never deletes or overwrites files \
+         it did not write, not even with --force: choose another --out"
     )]
     NotOurs(PathBuf),
+    /// The target is a drainsim report folder, but also holds entries drainsim did not write.
+    #[error(
+        "{dir} is a drainsim report folder but also holds {} drainsim did not write; drainsim \
+         never deletes them, not even with --force: move them out or choose another --out",
+        list(.entries)
+    )]
+    HasUserFiles {
+        /// The report folder.
+        dir: PathBuf,
+        /// The entries drainsim did not write, sorted.
+        entries: Vec<String>,
+    },
     /// The target is a file.
     #[error("{0} exists and is not a folder")]
     NotAFolder(PathBuf),
@@ -28,6 +81,18 @@ pub enum FolderError {
     },
 }
 
+/// "a", "a and b", "a, b and 3 more": a short list of names for a message.
+fn list(names: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let quoted: Vec<String> = names.iter().take(SHOWN).map(|n| format!("{n:?}")).collect();
+    match names.len() {
+        0 => "nothing".into(),
+        1 => quoted[0].clone(),
+        n if n <= SHOWN => format!("{} and {}", quoted[..n - 1].join(", "), quoted[n - 1]),
+        n => format!("{} and {} more", quoted.join(", "), n - SHOWN),
+    }
+}
+
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> FolderError + '_ {
     move |source| FolderError::Io {
         path: path.to_path_buf(),
@@ -35,17 +100,40 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> FolderError + '_ {
     }
 }
 
-/// Checks that `dir` may be (re)written: absent, or written by drainsim, or `force`.
+/// Checks that `dir` may be (re)written: absent, empty, or a drainsim report folder holding
+/// only report files.
+///
+/// `force` changes nothing: it is kept for callers that pass `--force`, which once allowed
+/// replacing a folder drainsim did not write (and deleted the user's files in it).
 pub fn check_target(dir: &Path, force: bool) -> Result<(), FolderError> {
+    let _ = force;
     if !dir.exists() {
         return Ok(());
     }
     if !dir.is_dir() {
         return Err(FolderError::NotAFolder(dir.to_path_buf()));
     }
-    let empty = fs::read_dir(dir).map_err(io_err(dir))?.next().is_none();
-    if force || empty || dir.join(MARKER).exists() {
+    let (mut entries, mut foreign, mut marked) = (0usize, Vec::new(), false);
+    for entry in fs::read_dir(dir).map_err(io_err(dir))? {
+        let entry = entry.map_err(io_err(dir))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // Only a plain file can be one drainsim wrote: a folder or a link of the same name
+        // is the user's.
+        let file = entry.file_type().map_err(io_err(dir))?.is_file();
+        entries += 1;
+        marked |= file && name == MARKER;
+        if !(file && is_report_file(&name)) {
+            foreign.push(name);
+        }
+    }
+    if entries == 0 || (marked && foreign.is_empty()) {
         Ok(())
+    } else if marked {
+        foreign.sort();
+        Err(FolderError::HasUserFiles {
+            dir: dir.to_path_buf(),
+            entries: foreign,
+        })
     } else {
         Err(FolderError::NotOurs(dir.to_path_buf()))
     }
@@ -53,7 +141,8 @@ pub fn check_target(dir: &Path, force: bool) -> Result<(), FolderError> {
 
 /// Writes a report into `dir`: `write` fills a temporary sibling folder; only when it succeeds
 /// does the sibling replace `dir`. On any error the temporary folder is removed and `dir` is
-/// left as it was.
+/// left as it was. `dir` is checked with [`check_target`] before anything is written and again
+/// just before it is replaced (a long run leaves time to put a file in it).
 pub fn write_atomically(
     dir: &Path,
     force: bool,
@@ -74,9 +163,12 @@ pub fn write_atomically(
         fs::remove_dir_all(&tmp).map_err(io_err(&tmp))?;
     }
     fs::create_dir(&tmp).map_err(io_err(&tmp))?;
-    let result = write(&tmp).and_then(|()| {
-        fs::write(tmp.join(MARKER), "written by drainsim; safe to replace\n").map_err(io_err(&tmp))
-    });
+    let result = write(&tmp)
+        .and_then(|()| {
+            fs::write(tmp.join(MARKER), "written by drainsim; safe to replace\n")
+                .map_err(io_err(&tmp))
+        })
+        .and_then(|()| check_target(dir, force));
     if let Err(e) = result {
         let _ = fs::remove_dir_all(&tmp);
         return Err(e);
@@ -91,4 +183,34 @@ pub fn write_atomically(
             source: e,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_file_names() {
+        for name in [MARKER, "summary.csv", "occupancy.svg", "cut_vs_wait.png"] {
+            assert!(is_report_file(name), "{name}");
+        }
+        for name in [
+            "notes.txt",
+            "summary.csv.bak",
+            "occupancy.jpg",
+            "my.svg",
+            ".svg",
+        ] {
+            assert!(!is_report_file(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn long_lists_are_cut() {
+        let names = |n: usize| (0..n).map(|i| format!("f{i}")).collect::<Vec<_>>();
+        assert_eq!(list(&names(1)), "\"f0\"");
+        assert_eq!(list(&names(2)), "\"f0\" and \"f1\"");
+        assert_eq!(list(&names(3)), "\"f0\", \"f1\" and \"f2\"");
+        assert_eq!(list(&names(5)), "\"f0\", \"f1\", \"f2\" and 2 more");
+    }
 }

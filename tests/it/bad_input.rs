@@ -9,7 +9,6 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -18,7 +17,7 @@ use drainsim::scenario::{self, FileSource, Limits, NoFiles};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
-use crate::common;
+use crate::common::{self, TempDir, drainsim, stderr};
 
 /// A small valid scenario. Line numbers matter: the cases below replace text within a line,
 /// so a problem on line 5 is reported at `test.toml:5:…`.
@@ -82,54 +81,6 @@ fn assert_error(class: &str, text: &str, files: &dyn FileSource, needles: &[&str
 
 // ---------------------------------------------------------------------------------------------
 // Temporary folders and the binary.
-
-/// A fresh folder under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let dir = std::env::temp_dir().join(format!(
-            "drainsim-bad-input-{tag}-{}-{}-{nanos}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&dir).expect("create temp dir");
-        TempDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.0.join(name);
-        std::fs::write(&p, text).expect("write temp file");
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Runs `drainsim args…` in `dir`.
-fn drainsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_drainsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run drainsim")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// The folder's entries (names and contents), for "left untouched" checks.
 fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
@@ -988,7 +939,7 @@ fn event_budget_exhausted_mid_run_exits_2_and_keeps_the_old_report() {
 }
 
 #[test]
-fn out_refuses_a_folder_drainsim_did_not_write_unless_forced() {
+fn out_refuses_a_folder_drainsim_did_not_write() {
     let dir = TempDir::new("out");
     dir.write("test.toml", BASE);
     std::fs::create_dir(dir.path().join("mine")).unwrap();
@@ -1026,13 +977,21 @@ fn out_refuses_a_folder_drainsim_did_not_write_unless_forced() {
         stderr(&o)
     );
 
+    // Not even with --force (tests/it/cli.rs checks the rest of the rule).
     let o = drainsim(
         dir.path(),
         &["run", "test.toml", "--out", "mine", "--force", "-q"],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(dir.path().join("mine/summary.csv").exists());
-    assert!(!dir.path().join("mine/thesis.tex").exists());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not even with --force"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        snapshot(&dir.path().join("mine")),
+        vec![("thesis.tex".to_string(), b"precious".to_vec())]
+    );
     assert!(leftovers(dir.path()).is_empty());
 }
 

@@ -122,6 +122,14 @@ fn render(text: &str, jobs: usize) -> Rendered {
         };
         report::render(&d)
     };
+    // A name the folder rule does not know would make drainsim refuse to replace its own
+    // report folder.
+    for (name, _) in &files {
+        assert!(
+            report::folder::is_report_file(name),
+            "{name} is missing from report::folder's list of report files"
+        );
+    }
     Rendered {
         results,
         rows,

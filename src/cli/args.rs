@@ -1,0 +1,97 @@
+//! Every flag of the command line, defined once: help, parsing and the shared overrides.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// drainsim: how many sessions does restarting a paused Front End cut off?
+#[derive(Debug, Parser)]
+#[command(name = "drainsim", version, about, long_about = None)]
+pub struct Cli {
+    /// The command (`run` when none is given).
+    #[command(subcommand)]
+    pub(crate) command: Option<Command>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario (the embedded default when none is given) and write its report.
+    Run(RunArgs),
+    /// Validate scenario files; print every problem as file:line:col: message.
+    Check(CheckArgs),
+    /// List the built-in feature catalogue (Lync 2013 / SfB 2015 defaults).
+    Features,
+    /// Run every scenario that has [[expect]] entries and check them (runbooks as tests).
+    Test(TestArgs),
+}
+
+/// The flags `run` and `test` share: both apply them to each scenario the same way, so they
+/// accept and refuse the same values with the same messages.
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct Overrides {
+    /// Override the scenario's replications per run.
+    #[arg(long)]
+    pub replications: Option<u32>,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+}
+
+/// Output format of `run` on stdout.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A short table.
+    #[default]
+    Text,
+    /// The summary rows as JSON.
+    Json,
+}
+
+/// `drainsim run`.
+#[derive(Debug, Default, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file (default: the embedded scenarios/default.toml).
+    pub scenario: Option<PathBuf>,
+    /// Report folder (default: reports/<scenario file stem>/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replications, seed and worker threads.
+    #[command(flatten)]
+    pub overrides: Overrides,
+    /// Print nothing but errors and failed expectations.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Kept for older scripts; changes nothing: drainsim never deletes a file it did not write.
+    ///
+    /// drainsim replaces a report folder it wrote (marked by a .drainsim-report file). It
+    /// refuses, with exit 2 and the folder left as it was, a folder it did not write, and its
+    /// own report folder once files of yours are in it: it never deletes or overwrites a file
+    /// it did not write, with or without --force.
+    #[arg(long)]
+    pub force: bool,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// `drainsim check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Scenario files.
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+}
+
+/// `drainsim test`.
+#[derive(Debug, clap::Args)]
+pub struct TestArgs {
+    /// Scenario files or folders (default: scenarios/).
+    pub paths: Vec<PathBuf>,
+    /// Replications, seed and worker threads, for every scenario.
+    #[command(flatten)]
+    pub overrides: Overrides,
+}

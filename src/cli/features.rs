@@ -1,0 +1,23 @@
+//! `drainsim features`: the built-in feature catalogue.
+
+use super::Outcome;
+use crate::model::CATALOGUE;
+
+/// Prints the catalogue, one feature a line.
+pub fn features() -> Outcome {
+    println!(
+        "{:<27} {:<11} {:<13} {:<15} description",
+        "feature", "service", "needs DNS LB", "on server loss"
+    );
+    for e in CATALOGUE {
+        println!(
+            "{:<27} {:<11} {:<13} {:<15} {}",
+            e.name,
+            e.service,
+            if e.needs_dns_lb { "yes" } else { "no" },
+            e.on_loss.name(),
+            e.description
+        );
+    }
+    Outcome::Success
+}

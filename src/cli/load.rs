@@ -1,0 +1,101 @@
+//! Scenario files from disk: reading one, finding them in folders, and the scenario `run` is
+//! given (a file, or the embedded default).
+
+use std::path::{Path, PathBuf};
+
+use crate::scenario::{self, FileSource, Scenario, ScenarioError};
+
+/// Reads empirical CSVs relative to the scenario file's folder.
+struct DiskFiles {
+    base: PathBuf,
+}
+
+impl FileSource for DiskFiles {
+    fn read(&self, path: &str) -> Result<String, String> {
+        let p = self.base.join(path);
+        std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+    }
+}
+
+/// Loads and validates a scenario file from disk; returns it with its text.
+pub fn load_file(path: &Path) -> Result<(Scenario, String), ScenarioError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        diagnostics: vec![scenario::Diagnostic {
+            file: name.clone(),
+            position: None,
+            path: String::new(),
+            message: format!("cannot read: {e}"),
+        }],
+    })?;
+    let files = DiskFiles {
+        base: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+    };
+    scenario::parse(&text, &name, &files).map(|s| (s, text))
+}
+
+/// The scenario files under `paths` (default `scenarios/`): folders are searched for
+/// `*.toml` (sorted), files are taken as given.
+pub fn scenario_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let roots = if paths.is_empty() {
+        vec![PathBuf::from("scenarios")]
+    } else {
+        paths.to_vec()
+    };
+    let mut out = Vec::new();
+    for p in roots {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(&p)
+                .map(|rd| {
+                    rd.filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|f| f.extension().is_some_and(|x| x == "toml"))
+                        .collect()
+                })
+                .unwrap_or_default();
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The scenario `run` is given, with what its report needs to know of where it came from.
+pub struct Source {
+    /// The validated scenario.
+    pub scenario: Scenario,
+    /// Its text, copied into the report.
+    pub text: String,
+    /// Name of the default report folder under `reports/`.
+    pub stem: String,
+    /// The path as given on the command line (`None`: the embedded default).
+    pub shown: Option<String>,
+}
+
+impl Source {
+    /// Loads `path`, or the embedded default scenario when there is none.
+    pub fn load(path: Option<&Path>) -> Result<Source, ScenarioError> {
+        let Some(p) = path else {
+            let text = crate::DEFAULT_SCENARIO;
+            let scenario = scenario::parse(text, "scenarios/default.toml", &scenario::NoFiles)?;
+            return Ok(Source {
+                scenario,
+                text: text.to_string(),
+                stem: "default".to_string(),
+                shown: None,
+            });
+        };
+        let (scenario, text) = load_file(p)?;
+        let stem = p
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "report".into());
+        Ok(Source {
+            scenario,
+            text,
+            stem,
+            shown: Some(p.display().to_string()),
+        })
+    }
+}

@@ -1,0 +1,50 @@
+//! The `drainsim` command line: `run`, `check`, `test`, `features`.
+//!
+//! - `run [SCENARIO]`: simulate one scenario (the embedded default when none is given), write
+//!   its report folder, check its `[[expect]]` entries.
+//! - `check SCENARIO…`: validate scenario files; every problem as `file:line:col: message`.
+//! - `test [PATH…]`: run every scenario with `[[expect]]` entries (files, or folders searched
+//!   for `*.toml`; default `scenarios/`) and check them; ends with `N passed, M failed`.
+//! - `features`: the built-in feature catalogue.
+//!
+//! Each command returns an [`Outcome`] or a [`CliError`]; the binary's `main` alone maps them
+//! to exit codes: 0 success, 1 an expectation failed, 2 bad input (the command line, a
+//! scenario file, the report folder), 130 interrupted.
+//!
+//! ## Layout
+//!
+//! - `args`: every flag, defined once ([`Cli`]); `run` and `test` share one set of overrides.
+//! - `load`: scenario files from disk ([`load_file`]).
+//! - `pipeline`: load → override → execute, the one path of `run` and `test`, so both
+//!   refuse `--replications 0` and `--jobs 0` with the same message.
+//! - `run`, `check`, `test`, `features`: one module per command.
+//! - `error`: [`Outcome`] and [`CliError`].
+//!
+//! A report folder is replaced only if drainsim wrote it and it holds nothing else; drainsim
+//! never deletes or overwrites a file it did not write, `--force` or not
+//! ([`report::folder`](crate::report::folder)).
+
+mod args;
+mod check;
+mod error;
+mod features;
+mod load;
+mod pipeline;
+mod run;
+mod test;
+
+pub use args::Cli;
+use args::{Command, Format, Overrides, RunArgs, TestArgs};
+pub use error::{CliError, Outcome};
+pub use load::load_file;
+
+/// Runs the command `cli` names (`run` with its defaults when it names none).
+pub fn execute(cli: Cli) -> Result<Outcome, CliError> {
+    match cli.command {
+        None => run::run(&RunArgs::default()),
+        Some(Command::Run(args)) => run::run(&args),
+        Some(Command::Check(args)) => check::check(&args.scenarios),
+        Some(Command::Test(args)) => test::test(&args),
+        Some(Command::Features) => Ok(features::features()),
+    }
+}

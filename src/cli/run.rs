@@ -1,0 +1,159 @@
+//! `drainsim run`: one scenario, its report folder, its expectations.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::load::Source;
+use super::pipeline::{Pipeline, Prepared, Progress};
+use super::{CliError, Format, Outcome, RunArgs};
+use crate::report::{self, ReportData};
+use crate::scenario::Scenario;
+use crate::summary::{self, SummaryRow};
+use crate::{expect, stats};
+
+/// Runs a scenario, writes its report and checks its expectations.
+pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
+    let pipeline = Pipeline::new(args.overrides)?;
+    let source = Source::load(args.scenario.as_deref())?;
+    let prepared = pipeline.prepare(source.scenario)?;
+    let total = prepared.total_replications();
+    let Prepared { scenario, runs } = prepared;
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(&source.stem));
+    // Refuse before the simulation, not after minutes of it.
+    report::folder::check_target(&out_dir, args.force).map_err(CliError::Folder)?;
+
+    let bar =
+        (!args.quiet && std::io::stderr().is_terminal()).then(|| progress_bar(total, runs.len()));
+    let started = Instant::now();
+    let progress = bar.clone().map(|b| Arc::new(move || b.inc(1)) as Progress);
+    let results = pipeline.execute(&scenario, runs, progress);
+    if let Some(b) = &bar {
+        match results {
+            Ok(_) => b.finish_and_clear(),
+            Err(_) => b.abandon(),
+        }
+    }
+    let results = results?;
+
+    let rows = summary::summarize(&results);
+    let comparisons = summary::compare(&results);
+    let data = ReportData {
+        scenario: &scenario,
+        source: &source.text,
+        results: &results,
+        rows: &rows,
+        comparisons: &comparisons,
+        command: reproduce_command(source.shown.as_deref(), &scenario),
+    };
+    let files = report::render(&data);
+    if pipeline.interrupted() {
+        return Err(CliError::Interrupted);
+    }
+    report::write(&out_dir, args.force, &files).map_err(CliError::Write)?;
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&json_rows(&rows)).unwrap_or_default()
+        ),
+        Format::Text if !args.quiet => print_text(&data, &out_dir, started.elapsed()),
+        Format::Text => {}
+    }
+    Ok(check_expectations(&scenario, &rows, args.quiet))
+}
+
+/// The progress bar of a run of `total` replications in `runs` runs.
+fn progress_bar(total: u64, runs: usize) -> ProgressBar {
+    let b = ProgressBar::new(total);
+    b.set_style(
+        ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} replications ({per_sec}, eta {eta}) {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    b.set_message(format!("{runs} runs"));
+    b
+}
+
+/// The command that reproduces this run, for the report.
+fn reproduce_command(shown: Option<&str>, scenario: &Scenario) -> String {
+    let mut command = String::from("drainsim run");
+    if let Some(s) = shown {
+        command.push_str(&format!(" {s}"));
+    }
+    command.push_str(&format!(
+        " --seed {} --replications {}",
+        scenario.seed, scenario.replications
+    ));
+    command
+}
+
+/// The text output: the scenario's name, the table of sessions cut, where the report is.
+fn print_text(data: &ReportData<'_>, out_dir: &Path, elapsed: Duration) {
+    println!("{}", data.scenario.name);
+    print!("{}", report::text_table(data));
+    println!(
+        "\nreport: {}  ({} runs × {} replications in {:.1} s)",
+        out_dir.display(),
+        data.results.len(),
+        data.scenario.replications,
+        elapsed.as_secs_f64()
+    );
+}
+
+/// The summary rows as JSON objects, with the columns of `summary.csv`'s measures:
+/// `run`, the sweep columns, `feature`, `replications`, then `<measure>_<mean|sd|ci95_low|ci95_high>`
+/// (`null` where not finite).
+fn json_rows(rows: &[SummaryRow]) -> serde_json::Value {
+    let number = |x: f64| {
+        if x.is_finite() {
+            serde_json::Value::from(x)
+        } else {
+            serde_json::Value::Null
+        }
+    };
+    let objects = rows.iter().map(|r| {
+        let mut m = serde_json::Map::new();
+        m.insert("run".into(), r.run.into());
+        for (k, v) in &r.labels {
+            m.insert(k.clone(), v.clone().into());
+        }
+        m.insert("feature".into(), r.feature.clone().into());
+        m.insert("replications".into(), r.replications.into());
+        for ((name, _), e) in stats::MEASURES.iter().zip(&r.estimates) {
+            m.insert(format!("{name}_mean"), number(e.mean));
+            m.insert(format!("{name}_sd"), number(e.sd));
+            m.insert(format!("{name}_ci95_low"), number(e.low));
+            m.insert(format!("{name}_ci95_high"), number(e.high));
+        }
+        serde_json::Value::Object(m)
+    });
+    serde_json::Value::Array(objects.collect())
+}
+
+/// Prints each failed expectation (and, unless quiet, how many were checked).
+fn check_expectations(scenario: &Scenario, rows: &[SummaryRow], quiet: bool) -> Outcome {
+    let failures = expect::check(&scenario.expects, rows);
+    for f in &failures {
+        eprintln!("{f}");
+    }
+    let n = scenario.expects.len();
+    if n > 0 && !quiet {
+        eprintln!(
+            "{n} expectation{} checked, {} failed",
+            if n == 1 { "" } else { "s" },
+            failures.len()
+        );
+    }
+    if failures.is_empty() {
+        Outcome::Success
+    } else {
+        Outcome::ExpectationFailed
+    }
+}

@@ -1,0 +1,245 @@
+//! The command line through the binary: `drainsim test`, `run --format json`, the flags `run`
+//! and `test` share, and the report folder rule (nothing drainsim did not write is deleted).
+
+use std::process::Output;
+
+use crate::common::{TempDir, drainsim, stderr};
+
+/// A small scenario (one run, about 100 sessions) followed by `expect`.
+fn scenario(expect: &str) -> String {
+    format!(
+        r#"name = "small"
+horizon = "1h"
+replications = 2
+
+[pool]
+servers = 2
+quorum = "none"
+
+[[feature]]
+name = "im"
+arrivals_per_hour = 100
+duration = {{ distribution = "exponential", mean = "3m" }}
+{expect}"#
+    )
+}
+
+/// An expectation that holds: some sessions arrive.
+const HOLDS: &str = "[[expect]]\nfeature = \"im\"\narrivals_mean = { min = 1 }\n";
+/// An expectation that fails: no session arrives.
+const FAILS: &str = "[[expect]]\nfeature = \"im\"\narrivals_mean = { max = 0 }\n";
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A folder `cases/` in `dir` with a passing scenario, a failing one and one without
+/// expectations.
+fn runbooks(dir: &TempDir) {
+    std::fs::create_dir(dir.path().join("cases")).unwrap();
+    dir.write("cases/a-passes.toml", &scenario(HOLDS));
+    dir.write("cases/b-fails.toml", &scenario(FAILS));
+    dir.write("cases/c-no-expectations.toml", &scenario(""));
+}
+
+#[test]
+fn test_runs_the_scenarios_with_expectations_and_counts_them() {
+    let dir = TempDir::new("cli-test");
+    runbooks(&dir);
+    let o = drainsim(dir.path(), &["test", "cases", "--jobs", "1"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with("cases/a-passes.toml: ok (1 of 1 expectations held; 2 replications"),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("cases/b-fails.toml: FAILED (0 of 1 expectations held;"),
+        "{out}"
+    );
+    assert!(lines[2].contains("arrivals_mean"), "{out}");
+    assert!(!out.contains("c-no-expectations"), "{out}");
+    assert_eq!(lines.last(), Some(&"1 passed, 1 failed"), "{out}");
+
+    // Without the failing one: exit 0. Files are taken as given, and --replications applies
+    // to each.
+    let o = drainsim(
+        dir.path(),
+        &[
+            "test",
+            "cases/a-passes.toml",
+            "cases/c-no-expectations.toml",
+            "--replications",
+            "3",
+        ],
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+    assert!(out.contains("held; 3 replications"), "{out}");
+    assert_eq!(out.lines().last(), Some("1 passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn test_exits_2_for_a_bad_file_but_runs_the_others() {
+    let dir = TempDir::new("cli-test-bad");
+    runbooks(&dir);
+    dir.write(
+        "cases/d-bad.toml",
+        &scenario(HOLDS).replace("servers = 2", "servers = 0"),
+    );
+    let o = drainsim(dir.path(), &["test", "cases"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cases/d-bad.toml:6:11: pool.servers: "),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("1 scenario file(s) could not be run"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(stdout(&o).lines().last(), Some("1 passed, 1 failed"));
+
+    let o = drainsim(dir.path(), &["test", "nothing-here"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn run_and_test_refuse_the_same_flags_the_same_way() {
+    let dir = TempDir::new("cli-flags");
+    runbooks(&dir);
+    for (flags, message) in [
+        (
+            &["--replications", "0"][..],
+            "--replications must be between 1 and 100000, got 0",
+        ),
+        (
+            &["--replications", "100001"][..],
+            "--replications must be between 1 and 100000, got 100001",
+        ),
+        (&["--jobs", "0"][..], "--jobs must be at least 1"),
+    ] {
+        for command in [&["run", "cases/a-passes.toml"][..], &["test", "cases"][..]] {
+            let args = [command, flags].concat();
+            let o = drainsim(dir.path(), &args);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+            assert_eq!(stderr(&o).trim_end(), message, "{args:?}");
+            assert_eq!(stdout(&o), "", "{args:?}: nothing runs");
+        }
+    }
+    assert!(!dir.path().join("reports").exists(), "no report written");
+}
+
+#[test]
+fn run_format_json_prints_the_summary_rows() {
+    let dir = TempDir::new("cli-json");
+    let sweep = "[sweep]\nload_balancing = [\"dns\", \"hardware\"]\n";
+    dir.write("s.toml", &scenario(&format!("{sweep}{HOLDS}")));
+    let o = drainsim(
+        dir.path(),
+        &["run", "s.toml", "--out", "r", "--format", "json"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("stdout is JSON");
+    let rows = json.as_array().expect("an array of rows");
+
+    // One row per (run, feature) and per run for `all`: the rows of summary.csv.
+    let csv = std::fs::read_to_string(dir.path().join("r/summary.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert_eq!(rows.len(), csv.lines().count() - 1);
+    assert_eq!(rows.len(), 4);
+    for (row, (run, lb, feature)) in rows.iter().zip([
+        (0, "dns", "im"),
+        (0, "dns", "all"),
+        (1, "hardware", "im"),
+        (1, "hardware", "all"),
+    ]) {
+        assert_eq!(row["run"], run, "{row}");
+        assert_eq!(row["load_balancing"], lb, "{row}");
+        assert_eq!(row["feature"], feature, "{row}");
+        assert_eq!(row["replications"], 2, "{row}");
+        let arrivals = row["arrivals_mean"].as_f64().expect("a number");
+        assert!(arrivals > 0.0, "{row}");
+        for stat in ["mean", "sd", "ci95_low", "ci95_high"] {
+            assert!(row.get(format!("cut_{stat}")).is_some(), "{row}");
+        }
+        for key in row.as_object().unwrap().keys() {
+            assert!(
+                header.contains(&key.as_str()),
+                "{key} is not a summary.csv column"
+            );
+        }
+    }
+    // Nothing but JSON on stdout; the expectation count goes to stderr.
+    assert!(stderr(&o).contains("1 expectation checked, 0 failed"));
+}
+
+/// The folder's entries, sorted.
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn force_never_deletes_a_file_drainsim_did_not_write() {
+    let dir = TempDir::new("cli-force");
+    dir.write("s.toml", &scenario(""));
+    let run =
+        |extra: &[&str]| drainsim(dir.path(), &[&["run", "s.toml", "-q"][..], extra].concat());
+
+    // A folder of the user's: refused, with or without --force, and left as it was.
+    std::fs::create_dir(dir.path().join("mine")).unwrap();
+    dir.write("mine/notes.txt", "mine");
+    for extra in [&["--out", "mine"][..], &["--out", "mine", "--force"][..]] {
+        let o = run(extra);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}");
+        assert!(
+            stderr(&o)
+                .contains("mine exists and was not written by drainsim; drainsim never deletes"),
+            "{}",
+            stderr(&o)
+        );
+        assert_eq!(entries(&dir.path().join("mine")), ["notes.txt"]);
+    }
+
+    // Its own report folder: replaced, with or without --force.
+    assert_eq!(run(&["--out", "report"]).status.code(), Some(0));
+    let written = entries(&dir.path().join("report"));
+    assert!(
+        written.contains(&".drainsim-report".to_string()),
+        "{written:?}"
+    );
+    assert_eq!(run(&["--out", "report"]).status.code(), Some(0));
+    assert_eq!(run(&["--out", "report", "--force"]).status.code(), Some(0));
+    assert_eq!(entries(&dir.path().join("report")), written);
+
+    // Its own report folder with a file of the user's put in it: refused, the file survives.
+    dir.write("report/notes.txt", "mine");
+    for extra in [
+        &["--out", "report"][..],
+        &["--out", "report", "--force"][..],
+    ] {
+        let o = run(extra);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}");
+        assert!(
+            stderr(&o).contains("also holds \"notes.txt\" drainsim did not write"),
+            "{}",
+            stderr(&o)
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("report/notes.txt")).unwrap(),
+            "mine"
+        );
+    }
+    let leftovers: Vec<String> = entries(dir.path())
+        .into_iter()
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
