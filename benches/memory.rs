@@ -1,4 +1,4 @@
-//! Peak memory of one replication, horizon ×1 (3 h) against ×10 (30 h) (DESIGN §5: a 10×
+//! Peak memory of one replication, horizon ×1 (3 h) against ×10 (30 h) (the README's Performance target: a 10×
 //! longer horizon must not grow peak memory by more than 20 %).
 //!
 //! Each measurement runs in a fresh child process (this binary re-executed), so that its peak

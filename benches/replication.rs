@@ -6,7 +6,7 @@
 //!   (~1,000,000 sessions), and in the same group `engine_vs_heap/binary_heap_hold`: a bare
 //!   `BinaryHeap<Reverse<(u64, u64, u32)>>` pop+push loop at the simulation's mean pending
 //!   population (measured by stepping the replication once before timing), with exponential
-//!   increments of mean 180 s. Their events/s ratio is DESIGN §5's engine target.
+//!   increments of mean 180 s. Their events/s ratio is the engine target of the README's Performance section.
 //!
 //! After the criterion groups, 15 interleaved (simulation, heap loop) pairs give the same ratio
 //! robustly on a shared machine (`target/criterion/engine_pairs.csv`; the median is reported).

@@ -14,18 +14,33 @@
 //!    ReplicationMetrics ──summarize──▶ [SummaryRow] ──▶ report (csv, report.md) ──▶ expectations ──▶ exit code
 //! ```
 //!
-//! - [`engine`]: simulated time, the `(time, seq)` event queue, the run loop. Knows nothing of servers.
-//! - [`model`]: pool, services, features, routing policies (R4/R5), plan steps, the simulation.
-//! - [`scenario`]: the TOML contract (stage one, serde) and its validation into model types
-//!   (stage two), sweep expansion.
+//! - [`engine`]: simulated time, the radix-heap event queue, the run loop. Knows nothing of
+//!   servers.
+//! - [`model`]: the pool's nouns, one file each (`pool`, `service`, `feature`, `routing` for
+//!   R4/R5, `quorum`, `plan`, `metrics`, `dist`, `workload`, `event`), and `model::sim`, one
+//!   replication, split by component: `sessions` (arrivals, routing, departures, cuts),
+//!   `servers` (transitions, restarts, graceful stops, quorum, the HLB monitor, drain records),
+//!   `plan` (the step executor and its cursor), `procedures` (rolling restart, failover).
+//! - [`scenario`]: the TOML contract: `raw` (serde, stage one), `ctx` (the diagnostics context
+//!   and value parsers, below both validation and sweeps), `validate/` (stage two, one file per
+//!   section), `sweep` (axes), `expand` (runs), `schema` (JSON Schema from the serde types).
 //! - [`runner`]: replications in parallel, deterministic whatever the thread count.
-//! - [`stats`], [`summary`]: means, Student-t intervals, quantiles, paired comparisons.
-//! - [`report`]: CSV files and `report.md`, written atomically. [`expect`]: `[[expect]]` checks.
-//! - [`cli`]: the `drainsim` command.
+//! - [`stats`], [`summary`]: means, Student-t intervals, quantiles, paired comparisons; the
+//!   summary columns.
+//! - [`report`]: CSV files, charts and `report.md`, written atomically. [`expect`]: `[[expect]]`
+//!   checks.
+//! - [`harness`]: runs routing policies (built-in or yours) against the model's rules on the
+//!   built-in cases (`harness/cases/*.toml`).
+//! - [`cli`]: the `drainsim` command, one module per subcommand; `main` maps outcomes to exit
+//!   codes in one place.
+//!
+//! The user documentation is in `docs/` (model rules, scenario reference, file formats, command
+//! line).
 //!
 //! ## Invariants, written as absences
 //!
-//! - `model` and `engine` do no I/O, no serde, and never read the wall clock.
+//! - `model` and `engine` do no I/O, no serde, and never read the wall clock (enforced by
+//!   `tests/it/tidy.rs`).
 //! - `engine` knows nothing of servers; `model` knows nothing of files.
 //! - Only `cli` and `report` touch the file system; scenario files reach empirical CSVs through
 //!   a [`scenario::FileSource`] the caller provides.
@@ -33,7 +48,7 @@
 //!   the scenario seed.
 //! - No panic on user input: every problem becomes a `file:line:col: message`.
 //!
-//! The model's rules are numbered R1–R11 in `DESIGN.md`; tests cite them.
+//! The model's rules are numbered R1–R11 in `docs/model.md`; tests cite them.
 
 #![warn(missing_docs)]
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# drainsim against an idiomatic SimPy model of the same scenario (DESIGN §5: at least 100x).
+# drainsim against an idiomatic SimPy model of the same scenario (the README's Performance target: at least 100x).
 #
 # Runs the default scenario's DNS run (scenarios/default.toml without its sweep) for N
 # replications in drainsim (one worker, like SimPy) and in benches/reference/simpy_model.py,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The default drainsim scenario (scenarios/default.toml, DNS load balancing) in idiomatic SimPy.
 
-The reference for drainsim's speed target (DESIGN §5: at least 100x an idiomatic SimPy model of
+The reference for drainsim's speed target (the README's Performance target: at least 100x an idiomatic SimPy model of
 the same scenario) and a cross-check of its means. Written the way a SimPy user would write it:
 one process per feature's arrival stream, one process per session, an operator process for the
 plan, and `Interrupt` to cut the sessions of a restarting server.

@@ -22,6 +22,8 @@ pub enum Command {
     Check(CheckArgs),
     /// List the built-in feature catalogue (Lync 2013 / SfB 2015 defaults).
     Features,
+    /// Print the JSON Schema of the scenario format (for editors: taplo, Even Better TOML).
+    Schema,
     /// Run every scenario that has [[expect]] entries and check them (runbooks as tests).
     Test(TestArgs),
 }

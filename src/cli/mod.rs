@@ -1,4 +1,4 @@
-//! The `drainsim` command line: `run`, `check`, `test`, `features`.
+//! The `drainsim` command line: `run`, `check`, `test`, `features`, `schema`.
 //!
 //! - `run [SCENARIO]`: simulate one scenario (the embedded default when none is given), write
 //!   its report folder, check its `[[expect]]` entries.
@@ -6,6 +6,7 @@
 //! - `test [PATH…]`: run every scenario with `[[expect]]` entries (files, or folders searched
 //!   for `*.toml`; default `scenarios/`) and check them; ends with `N passed, M failed`.
 //! - `features`: the built-in feature catalogue.
+//! - `schema`: the JSON Schema of the scenario format, for editors.
 //!
 //! Each command returns an [`Outcome`] or a [`CliError`]; the binary's `main` alone maps them
 //! to exit codes: 0 success, 1 an expectation failed, 2 bad input (the command line, a
@@ -31,6 +32,7 @@ mod features;
 mod load;
 mod pipeline;
 mod run;
+mod schema;
 mod test;
 
 pub use args::Cli;
@@ -46,5 +48,6 @@ pub fn execute(cli: Cli) -> Result<Outcome, CliError> {
         Some(Command::Check(args)) => check::check(&args.scenarios),
         Some(Command::Test(args)) => test::test(&args),
         Some(Command::Features) => Ok(features::features()),
+        Some(Command::Schema) => Ok(schema::schema()),
     }
 }

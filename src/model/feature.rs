@@ -58,7 +58,7 @@ pub struct CatalogueEntry {
     pub description: &'static str,
 }
 
-/// The Lync Server 2013 / Skype for Business 2015 defaults (DESIGN R2).
+/// The Lync Server 2013 / Skype for Business 2015 defaults (docs/model.md, R2).
 pub const CATALOGUE: &[CatalogueEntry] = &[
     CatalogueEntry {
         name: "im",

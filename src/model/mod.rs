@@ -20,7 +20,7 @@ pub use metrics::{
     CutReason, DomainOutcome, DrainEnd, DrainRecord, FeatureCounts, ReplicationMetrics,
     RestartRecord, StepOutcome, StepRecord, TimeSeries,
 };
-pub use plan::{Action, Step, Target};
+pub use plan::{Action, ActionKind, Step, Target};
 pub use pool::{Pool, Status};
 pub use quorum::QuorumRule;
 pub use routing::{Admission, Decision, DnsPolicy, HardwarePolicy, RoutingPolicy};

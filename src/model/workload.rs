@@ -1,6 +1,6 @@
 //! Workload presets: per-feature rates and holding times derived from a user count.
 //!
-//! `lync2013` follows Microsoft's "User models in Lync Server 2013" (DESIGN §1). Every number
+//! `lync2013` follows Microsoft's "User models in Lync Server 2013" (docs/model.md, "Domain facts"). Every number
 //! the model gives is used as given; where it is silent the assumption is named here, and the
 //! same derivation is written out in `scenarios/default.toml`.
 

@@ -1,4 +1,4 @@
-//! Statistical tests against closed forms (STYLE.md "Tests"): M/G/∞ occupancy, the decay of a
+//! Statistical tests against closed forms (the project's rule: tolerances from confidence intervals): M/G/∞ occupancy, the decay of a
 //! paused server's sessions under DNS load balancing, the drain-time law, Erlang B, and the
 //! sessions a hardware load balancer strands on a paused server.
 //!

@@ -1,4 +1,4 @@
-//! Lifecycle tests for rules R3–R9 of DESIGN.md: each builds a small scenario, steps the
+//! Lifecycle tests for rules R3–R9 of docs/model.md: each builds a small scenario, steps the
 //! simulation event by event and asserts the pool's states and the measures.
 //!
 //! Holding times are deterministic wherever that makes an exact assertion possible; every

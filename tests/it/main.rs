@@ -15,3 +15,4 @@ mod properties;
 mod report_files;
 mod scenarios;
 mod state_machine;
+mod tidy;

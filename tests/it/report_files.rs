@@ -1,4 +1,4 @@
-//! The report folder a person reads first (DESIGN §3): every file is rendered, the charts are
+//! The report folder a person reads first (docs/formats.md): every file is rendered, the charts are
 //! real pictures with the right words on them, the verdict quotes the summary's numbers, and
 //! the same seed gives the same bytes.
 

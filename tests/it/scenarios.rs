@@ -1,5 +1,5 @@
-//! Every shipped scenario runs end to end (DESIGN §5), reports do not depend on the thread
-//! count (R11), and the default scenario shows the drain behaviour DESIGN §1 describes.
+//! Every shipped scenario runs end to end (README, "Performance"), reports do not depend on the thread
+//! count (R11), and the default scenario shows the drain behaviour docs/model.md describes.
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +10,7 @@ use drainsim::scenario::{self, Scenario};
 use drainsim::stats::estimate;
 use drainsim::summary::{compare, summarize};
 
-/// The five UCAS applications: they drain only with DNS load balancing (DESIGN §1, R2).
+/// The five UCAS applications: they drain only with DNS load balancing (docs/model.md, R2).
 const UCAS: [&str; 5] = [
     "conferencing_attendant",
     "conferencing_announcement",

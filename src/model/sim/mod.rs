@@ -11,7 +11,7 @@ use super::metrics::{
 };
 use super::plan::{Action, BUSY_RETRY, MAX_BUSY, READY_WAIT, Target};
 use super::pool::{Pool, Status, Transition};
-use super::routing::{Admission, Decision, DnsPolicy, HardwarePolicy, RoutingPolicy};
+use super::routing::{Admission, Decision, RoutingPolicy};
 use super::service::{FRONT_END, ServiceMask, ServiceState, StartupType};
 use super::{LoadBalancing, OnLoss, Readiness, RouteRng, RunConfig, SimRng};
 use crate::engine::{self, EventQueue, Model, SimTime, Stop};
@@ -172,13 +172,7 @@ pub struct Simulation<'a> {
 impl<'a> Simulation<'a> {
     /// A replication of `cfg` with the routing policy its load balancing names.
     pub fn new(cfg: &'a RunConfig, seeds: Seeds) -> Simulation<'a> {
-        let policy: Box<dyn RoutingPolicy> = match cfg.pool.load_balancing {
-            LoadBalancing::Dns => Box::new(DnsPolicy::new(
-                cfg.pool.dns.clone(),
-                cfg.pool.servers as usize,
-            )),
-            LoadBalancing::Hardware => Box::new(HardwarePolicy::new(cfg.pool.hardware.clone())),
-        };
+        let policy = super::routing::policy_for(&cfg.pool);
         Self::with_policy(cfg, seeds, policy)
     }
 
