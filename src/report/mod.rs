@@ -13,8 +13,8 @@ use std::path::Path;
 
 use crate::runner::RunResult;
 use crate::scenario::Scenario;
-use crate::stats::{DRAIN_COLUMNS, MAINTENANCE_COLUMNS, MEASURES, SETUP_DELAY_COLUMNS, STATS};
-use crate::summary::{Comparison, SummaryRow};
+use crate::stats::MEASURES;
+use crate::summary::{self, Comparison, SummaryRow};
 
 pub use folder::FolderError;
 pub use markdown::render_markdown;
@@ -96,59 +96,28 @@ fn csv_bytes(header: Vec<String>, rows: impl Iterator<Item = Vec<String>>) -> Ve
     w.into_inner().unwrap_or_default()
 }
 
-/// `summary.csv`.
+/// `summary.csv`: one row per run and feature, its numeric columns as [`summary::columns`]
+/// defines them.
 pub fn summary_csv(d: &ReportData<'_>) -> Vec<u8> {
-    let mut header = run_header(d);
-    header.push("feature".into());
-    header.push("replications".into());
-    for (m, _) in MEASURES {
-        for s in STATS {
-            header.push(format!("{m}_{s}"));
-        }
-    }
-    header.extend(SETUP_DELAY_COLUMNS.iter().map(|s| s.to_string()));
-    header.extend(DRAIN_COLUMNS.iter().map(|s| s.to_string()));
-    header.extend(MAINTENANCE_COLUMNS.iter().map(|s| s.to_string()));
+    let header = summary::column_names(&label_columns(d.results));
     let rows = d.rows.iter().map(|r| {
         let mut v = vec![r.run.to_string()];
         v.extend(r.labels.iter().map(|(_, x)| x.clone()));
         v.push(r.feature.clone());
-        v.push(r.replications.to_string());
-        for e in &r.estimates {
-            v.push(fixed(e.mean, 4));
-            v.push(fixed(e.sd, 4));
-            v.push(fixed(e.low, 4));
-            v.push(fixed(e.high, 4));
-        }
-        for q in r.setup_delay_quantiles {
-            v.push(fixed(q, 3));
-        }
-        match &r.drain {
-            Some(ds) => {
-                v.push(ds.drains.to_string());
-                for x in [
-                    ds.drained_fraction,
-                    ds.mean_s,
-                    ds.p50_s,
-                    ds.p95_s,
-                    ds.p99_s,
-                    ds.max_s,
-                ] {
-                    v.push(fixed(x, 3));
-                }
-            }
-            None => v.extend(DRAIN_COLUMNS.iter().map(|_| String::new())),
-        }
-        for c in MAINTENANCE_COLUMNS {
-            v.push(if r.maintenance.is_some() {
-                r.column(c).map(|x| fixed(x, 3)).unwrap_or_default()
-            } else {
-                String::new()
-            });
-        }
+        v.extend(summary::columns().iter().map(|c| summary_cell(c, r)));
         v
     });
     csv_bytes(header, rows)
+}
+
+/// One numeric cell of `summary.csv`: empty where the row has no value.
+fn summary_cell(c: &summary::Column, r: &SummaryRow) -> String {
+    match (c.value(r), c.format()) {
+        (None, _) => String::new(),
+        // A count is a whole number: `{}` writes it without a decimal point.
+        (Some(x), summary::Format::Count) => format!("{x}"),
+        (Some(x), summary::Format::Decimals(n)) => fixed(x, n),
+    }
 }
 
 /// `replications.csv`: raw counts per (run, replication, feature), with the seeds.
