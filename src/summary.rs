@@ -123,17 +123,20 @@ pub enum ColumnGroup {
     Maintenance,
 }
 
+/// Reads one statistic off a row's estimate, drain or maintenance statistics.
+type Read<T> = fn(&T) -> f64;
+
 /// Where a column's value is read from.
 #[derive(Clone, Copy)]
 enum Source {
     Replications,
     Measure {
         measure: usize,
-        stat: fn(&Estimate) -> f64,
+        stat: Read<Estimate>,
     },
     SetupDelay(usize),
-    Drain(fn(&DrainStats) -> f64),
-    Maintenance(fn(&MaintenanceStats) -> f64),
+    Drain(Read<DrainStats>),
+    Maintenance(Read<MaintenanceStats>),
 }
 
 /// One numeric column of `summary.csv`: its name, where its value comes from and how it is
@@ -191,7 +194,7 @@ impl Column {
 }
 
 /// The statistics of every measure, as `<measure>_<stat>` columns.
-const ESTIMATE_STATS: [(&str, fn(&Estimate) -> f64); 4] = [
+const ESTIMATE_STATS: [(&str, Read<Estimate>); 4] = [
     ("mean", |e| e.mean),
     ("sd", |e| e.sd),
     ("ci95_low", |e| e.low),
@@ -206,7 +209,7 @@ const SETUP_DELAY_COLUMNS: [&str; 3] = [
 ];
 
 /// The drain columns.
-const DRAIN_COLUMNS: [(&str, Format, fn(&DrainStats) -> f64); 7] = [
+const DRAIN_COLUMNS: [(&str, Format, Read<DrainStats>); 7] = [
     ("drains", Format::Count, |d| d.drains as f64),
     ("drained_fraction", Format::Decimals(3), |d| {
         d.drained_fraction
@@ -219,7 +222,7 @@ const DRAIN_COLUMNS: [(&str, Format, fn(&DrainStats) -> f64); 7] = [
 ];
 
 /// The maintenance and capacity columns, written after the drain columns.
-const MAINTENANCE_COLUMNS: [(&str, fn(&MaintenanceStats) -> f64); 8] = [
+const MAINTENANCE_COLUMNS: [(&str, Read<MaintenanceStats>); 8] = [
     ("maintenance_s_mean", |m| m.mean_s),
     ("maintenance_s_p50", |m| m.p50_s),
     ("maintenance_s_p95", |m| m.p95_s),
