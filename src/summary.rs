@@ -455,83 +455,105 @@ pub struct Comparison {
 /// Pairs every DNS run with the hardware run that differs from it only in load balancing.
 pub fn compare(results: &[RunResult]) -> Vec<Comparison> {
     let mut out = Vec::new();
-    let others = |r: &RunResult| -> Vec<(String, String)> {
-        r.run
-            .labels
-            .iter()
-            .filter(|(c, _)| c != "load_balancing")
-            .cloned()
-            .collect()
-    };
     for d in results
         .iter()
         .filter(|r| r.run.config.pool.load_balancing == crate::model::LoadBalancing::Dns)
     {
-        let key = others(d);
+        let key = other_labels(d);
         let Some(h) = results.iter().find(|r| {
             r.run.config.pool.load_balancing == crate::model::LoadBalancing::Hardware
-                && others(r) == key
+                && other_labels(r) == key
         }) else {
             continue;
         };
-        let n = d.replications.len().min(h.replications.len());
-        let mut feats: Vec<(String, Option<usize>, Option<usize>)> = d
-            .run
-            .config
-            .features
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                (
-                    f.name.clone(),
-                    Some(i),
-                    h.run.config.features.iter().position(|g| g.name == f.name),
-                )
-            })
-            .collect();
-        feats.push(("all".into(), None, None));
-        for (name, fd, fh) in feats {
-            if name != "all" && fh.is_none() {
-                continue;
-            }
-            let cut = |rr: &RunResult, f: Option<usize>, k: usize| -> f64 {
-                let m = &rr.replications[k].metrics;
-                match f {
-                    Some(i) => m.features[i].cut() as f64,
-                    None => m.total().cut() as f64,
-                }
-            };
-            let xd: Vec<f64> = (0..n).map(|k| cut(d, fd, k)).collect();
-            let xh: Vec<f64> = (0..n).map(|k| cut(h, fh, k)).collect();
-            let diffs: Vec<f64> = xh.iter().zip(&xd).map(|(a, b)| a - b).collect();
-            let (ed, eh) = (estimate(&xd), estimate(&xh));
-            let unpaired = if n >= 2 {
-                let se2 = (ed.sd * ed.sd + eh.sd * eh.sd) / n as f64;
-                // Welch–Satterthwaite degrees of freedom.
-                let v1 = ed.sd * ed.sd / n as f64;
-                let v2 = eh.sd * eh.sd / n as f64;
-                let df = if v1 + v2 > 0.0 {
-                    (v1 + v2).powi(2) / (v1 * v1 / (n - 1) as f64 + v2 * v2 / (n - 1) as f64)
-                } else {
-                    (2 * n - 2) as f64
-                };
-                t95(df.round().max(1.0) as usize) * se2.sqrt()
-            } else {
-                f64::NAN
-            };
-            out.push(Comparison {
-                dns_run: d.run.index,
-                hardware_run: h.run.index,
-                labels: key.clone(),
-                feature: name,
-                dns_cut_mean: ed.mean,
-                hardware_cut_mean: eh.mean,
-                diff: estimate(&diffs),
-                unpaired_half_width: unpaired,
-            });
+        for (name, fd, fh) in shared_features(d, h) {
+            out.push(compare_feature(d, h, &key, name, (fd, fh)));
         }
     }
     out
+}
+
+/// A run's axis values other than load balancing.
+fn other_labels(r: &RunResult) -> Vec<(String, String)> {
+    r.run
+        .labels
+        .iter()
+        .filter(|(c, _)| c != "load_balancing")
+        .cloned()
+        .collect()
+}
+
+/// The features of DNS run `d` that hardware run `h` also has, as (name, index in `d`, index
+/// in `h`), then `all` (no index).
+fn shared_features(d: &RunResult, h: &RunResult) -> Vec<(String, Option<usize>, Option<usize>)> {
+    let mut feats: Vec<(String, Option<usize>, Option<usize>)> = d
+        .run
+        .config
+        .features
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            (
+                f.name.clone(),
+                Some(i),
+                h.run.config.features.iter().position(|g| g.name == f.name),
+            )
+        })
+        .collect();
+    feats.push(("all".into(), None, None));
+    feats.retain(|(name, _, fh)| name == "all" || fh.is_some());
+    feats
+}
+
+/// The comparison of one feature (`None`: all of them) between DNS run `d` and hardware run
+/// `h`, over the replications both have.
+fn compare_feature(
+    d: &RunResult,
+    h: &RunResult,
+    key: &[(String, String)],
+    name: String,
+    (fd, fh): (Option<usize>, Option<usize>),
+) -> Comparison {
+    let n = d.replications.len().min(h.replications.len());
+    let cut = |rr: &RunResult, f: Option<usize>, k: usize| -> f64 {
+        let m = &rr.replications[k].metrics;
+        match f {
+            Some(i) => m.features[i].cut() as f64,
+            None => m.total().cut() as f64,
+        }
+    };
+    let xd: Vec<f64> = (0..n).map(|k| cut(d, fd, k)).collect();
+    let xh: Vec<f64> = (0..n).map(|k| cut(h, fh, k)).collect();
+    let diffs: Vec<f64> = xh.iter().zip(&xd).map(|(a, b)| a - b).collect();
+    let (ed, eh) = (estimate(&xd), estimate(&xh));
+    Comparison {
+        dns_run: d.run.index,
+        hardware_run: h.run.index,
+        labels: key.to_vec(),
+        feature: name,
+        dns_cut_mean: ed.mean,
+        hardware_cut_mean: eh.mean,
+        diff: estimate(&diffs),
+        unpaired_half_width: unpaired_half_width(&ed, &eh, n),
+    }
+}
+
+/// Half-width of the 95 % interval of the difference of two independent samples of size `n`
+/// (Welch); NaN below two replications.
+fn unpaired_half_width(ed: &Estimate, eh: &Estimate, n: usize) -> f64 {
+    if n < 2 {
+        return f64::NAN;
+    }
+    let se2 = (ed.sd * ed.sd + eh.sd * eh.sd) / n as f64;
+    // Welch–Satterthwaite degrees of freedom.
+    let v1 = ed.sd * ed.sd / n as f64;
+    let v2 = eh.sd * eh.sd / n as f64;
+    let df = if v1 + v2 > 0.0 {
+        (v1 + v2).powi(2) / (v1 * v1 / (n - 1) as f64 + v2 * v2 / (n - 1) as f64)
+    } else {
+        (2 * n - 2) as f64
+    };
+    t95(df.round().max(1.0) as usize) * se2.sqrt()
 }
 
 #[cfg(test)]
