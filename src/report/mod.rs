@@ -5,7 +5,7 @@
 //! written with fixed decimals so that the same seed gives byte-identical files.
 //!
 //! [`render`] assembles the folder: the CSV files (`csv_files`), the [`charts`], `report.md`
-//! (`markdown`) and the scenario itself; [`text_table`] is what `drainsim run` prints.
+//! (`markdown`) and the scenario itself; [`text_table()`] is what `drainsim run` prints.
 
 pub mod charts;
 mod csv_files;
