@@ -1,4 +1,8 @@
-//! Aggregates replications into the rows of `summary.csv` and `compare.csv`.
+//! Aggregates replications into the rows of `summary.csv` and `compare.csv`, and defines the
+//! numeric columns of `summary.csv` once ([`columns`]): the CSV writer, `[[expect]]` bounds and
+//! [`SummaryRow::column`] all read them from that table.
+
+use std::sync::OnceLock;
 
 use crate::model::{DrainEnd, FeatureCounts};
 use crate::runner::RunResult;
@@ -75,59 +79,10 @@ impl SummaryRow {
             .map(|i| &self.estimates[i])
     }
 
-    /// The value of a numeric summary column, e.g. `cut_mean`, `drain_time_s_p95`.
+    /// The value of a numeric summary column, e.g. `cut_mean`, `drain_time_s_p95`; `None` for
+    /// an unknown name and for a drain or maintenance column on a per-feature row.
     pub fn column(&self, name: &str) -> Option<f64> {
-        match name {
-            "replications" => return Some(self.replications as f64),
-            "setup_delay_s_p50" => return Some(self.setup_delay_quantiles[0]),
-            "setup_delay_s_p95" => return Some(self.setup_delay_quantiles[1]),
-            "setup_delay_s_p99" => return Some(self.setup_delay_quantiles[2]),
-            _ => {}
-        }
-        if let Some(m) = &self.maintenance {
-            let v = match name {
-                "maintenance_s_mean" => Some(m.mean_s),
-                "maintenance_s_p50" => Some(m.p50_s),
-                "maintenance_s_p95" => Some(m.p95_s),
-                "plan_finished_fraction" => Some(m.finished_fraction),
-                "plan_failed_fraction" => Some(m.failed_fraction),
-                "peak_sessions_per_server_mean" => Some(m.peak_mean),
-                "peak_sessions_per_server_max" => Some(m.peak_max),
-                "above_threshold_s_mean" => Some(m.above_threshold_mean_s),
-                _ => None,
-            };
-            if v.is_some() {
-                return v;
-            }
-        }
-        if let Some(d) = &self.drain {
-            let v = match name {
-                "drains" => Some(d.drains as f64),
-                "drained_fraction" => Some(d.drained_fraction),
-                "drain_time_s_mean" => Some(d.mean_s),
-                "drain_time_s_p50" => Some(d.p50_s),
-                "drain_time_s_p95" => Some(d.p95_s),
-                "drain_time_s_p99" => Some(d.p99_s),
-                "drain_time_s_max" => Some(d.max_s),
-                _ => None,
-            };
-            if v.is_some() {
-                return v;
-            }
-        }
-        for (i, (m, _)) in MEASURES.iter().enumerate() {
-            if let Some(stat) = name.strip_prefix(m).and_then(|r| r.strip_prefix('_')) {
-                let e = &self.estimates[i];
-                return match stat {
-                    "mean" => Some(e.mean),
-                    "sd" => Some(e.sd),
-                    "ci95_low" => Some(e.low),
-                    "ci95_high" => Some(e.high),
-                    _ => continue,
-                };
-            }
-        }
-        None
+        column(name).and_then(|c| c.value(self))
     }
 
     /// The value of a label column (`feature`, `run`, or an axis).
@@ -142,6 +97,196 @@ impl SummaryRow {
                 .map(|(_, v)| v.clone()),
         }
     }
+}
+
+/// How a numeric column of `summary.csv` is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A whole number, without decimals (`replications`, `drains`).
+    Count,
+    /// A fixed number of decimals.
+    Decimals(usize),
+}
+
+/// The family a numeric column belongs to, which also says on which rows it has a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnGroup {
+    /// `replications`, on every row.
+    Replications,
+    /// `<measure>_<stat>` for every entry of [`MEASURES`], on every row.
+    Measure,
+    /// Setup-delay quantiles over every accepted session of the run, on every row.
+    SetupDelay,
+    /// The run's drain statistics, on `feature = "all"` rows only.
+    Drain,
+    /// The run's maintenance and capacity statistics, on `feature = "all"` rows only.
+    Maintenance,
+}
+
+/// Reads one statistic off a row's estimate, drain or maintenance statistics.
+type Read<T> = fn(&T) -> f64;
+
+/// Where a column's value is read from.
+#[derive(Clone, Copy)]
+enum Source {
+    Replications,
+    Measure {
+        measure: usize,
+        stat: Read<Estimate>,
+    },
+    SetupDelay(usize),
+    Drain(Read<DrainStats>),
+    Maintenance(Read<MaintenanceStats>),
+}
+
+/// One numeric column of `summary.csv`: its name, where its value comes from and how it is
+/// written. [`columns`] lists them all; the CSV writer, `[[expect]]` bounds and
+/// [`SummaryRow::column`] read them from there.
+#[derive(Clone)]
+pub struct Column {
+    name: String,
+    source: Source,
+    format: Format,
+}
+
+impl std::fmt::Debug for Column {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Column")
+            .field("name", &self.name)
+            .field("group", &self.group())
+            .field("format", &self.format)
+            .finish()
+    }
+}
+
+impl Column {
+    /// The column's name in the CSV header, e.g. `cut_ci95_high`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// How the CSV writer writes its values.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Its family.
+    pub fn group(&self) -> ColumnGroup {
+        match self.source {
+            Source::Replications => ColumnGroup::Replications,
+            Source::Measure { .. } => ColumnGroup::Measure,
+            Source::SetupDelay(_) => ColumnGroup::SetupDelay,
+            Source::Drain(_) => ColumnGroup::Drain,
+            Source::Maintenance(_) => ColumnGroup::Maintenance,
+        }
+    }
+
+    /// Its value on `row`; `None` (an empty cell) where the row has no such statistics.
+    pub fn value(&self, row: &SummaryRow) -> Option<f64> {
+        match self.source {
+            Source::Replications => Some(row.replications as f64),
+            Source::Measure { measure, stat } => Some(stat(&row.estimates[measure])),
+            Source::SetupDelay(q) => Some(row.setup_delay_quantiles[q]),
+            Source::Drain(get) => row.drain.as_ref().map(get),
+            Source::Maintenance(get) => row.maintenance.as_ref().map(get),
+        }
+    }
+}
+
+/// The statistics of every measure, as `<measure>_<stat>` columns.
+const ESTIMATE_STATS: [(&str, Read<Estimate>); 4] = [
+    ("mean", |e| e.mean),
+    ("sd", |e| e.sd),
+    ("ci95_low", |e| e.low),
+    ("ci95_high", |e| e.high),
+];
+
+/// The setup-delay quantile columns, in the order of [`SummaryRow::setup_delay_quantiles`].
+const SETUP_DELAY_COLUMNS: [&str; 3] = [
+    "setup_delay_s_p50",
+    "setup_delay_s_p95",
+    "setup_delay_s_p99",
+];
+
+/// The drain columns.
+const DRAIN_COLUMNS: [(&str, Format, Read<DrainStats>); 7] = [
+    ("drains", Format::Count, |d| d.drains as f64),
+    ("drained_fraction", Format::Decimals(3), |d| {
+        d.drained_fraction
+    }),
+    ("drain_time_s_mean", Format::Decimals(3), |d| d.mean_s),
+    ("drain_time_s_p50", Format::Decimals(3), |d| d.p50_s),
+    ("drain_time_s_p95", Format::Decimals(3), |d| d.p95_s),
+    ("drain_time_s_p99", Format::Decimals(3), |d| d.p99_s),
+    ("drain_time_s_max", Format::Decimals(3), |d| d.max_s),
+];
+
+/// The maintenance and capacity columns, written after the drain columns.
+const MAINTENANCE_COLUMNS: [(&str, Read<MaintenanceStats>); 8] = [
+    ("maintenance_s_mean", |m| m.mean_s),
+    ("maintenance_s_p50", |m| m.p50_s),
+    ("maintenance_s_p95", |m| m.p95_s),
+    ("plan_finished_fraction", |m| m.finished_fraction),
+    ("plan_failed_fraction", |m| m.failed_fraction),
+    ("peak_sessions_per_server_mean", |m| m.peak_mean),
+    ("peak_sessions_per_server_max", |m| m.peak_max),
+    ("above_threshold_s_mean", |m| m.above_threshold_mean_s),
+];
+
+/// Every numeric column of `summary.csv`, in file order: the one definition of that vocabulary.
+pub fn columns() -> &'static [Column] {
+    static COLUMNS: OnceLock<Vec<Column>> = OnceLock::new();
+    COLUMNS.get_or_init(|| {
+        let column = |name: String, source, format| Column {
+            name,
+            source,
+            format,
+        };
+        let mut out = vec![column(
+            "replications".into(),
+            Source::Replications,
+            Format::Count,
+        )];
+        for (measure, (m, _)) in MEASURES.iter().enumerate() {
+            for (s, stat) in ESTIMATE_STATS {
+                let source = Source::Measure { measure, stat };
+                out.push(column(format!("{m}_{s}"), source, Format::Decimals(4)));
+            }
+        }
+        for (q, name) in SETUP_DELAY_COLUMNS.into_iter().enumerate() {
+            out.push(column(
+                name.into(),
+                Source::SetupDelay(q),
+                Format::Decimals(3),
+            ));
+        }
+        for (name, format, get) in DRAIN_COLUMNS {
+            out.push(column(name.into(), Source::Drain(get), format));
+        }
+        for (name, get) in MAINTENANCE_COLUMNS {
+            out.push(column(
+                name.into(),
+                Source::Maintenance(get),
+                Format::Decimals(3),
+            ));
+        }
+        out
+    })
+}
+
+/// The numeric column called `name`, if there is one.
+pub fn column(name: &str) -> Option<&'static Column> {
+    columns().iter().find(|c| c.name == name)
+}
+
+/// Every column of `summary.csv` in file order, given the scenario's axis columns: `run`, the
+/// axes, `feature`, then the numeric [`columns`].
+pub fn column_names(axes: &[String]) -> Vec<String> {
+    let mut names = vec!["run".to_string()];
+    names.extend(axes.iter().cloned());
+    names.push("feature".into());
+    names.extend(columns().iter().map(|c| c.name.clone()));
+    names
 }
 
 fn row_for(r: &RunResult, feature: String, counts: &[FeatureCounts]) -> SummaryRow {
@@ -310,81 +455,179 @@ pub struct Comparison {
 /// Pairs every DNS run with the hardware run that differs from it only in load balancing.
 pub fn compare(results: &[RunResult]) -> Vec<Comparison> {
     let mut out = Vec::new();
-    let others = |r: &RunResult| -> Vec<(String, String)> {
-        r.run
-            .labels
-            .iter()
-            .filter(|(c, _)| c != "load_balancing")
-            .cloned()
-            .collect()
-    };
     for d in results
         .iter()
         .filter(|r| r.run.config.pool.load_balancing == crate::model::LoadBalancing::Dns)
     {
-        let key = others(d);
+        let key = other_labels(d);
         let Some(h) = results.iter().find(|r| {
             r.run.config.pool.load_balancing == crate::model::LoadBalancing::Hardware
-                && others(r) == key
+                && other_labels(r) == key
         }) else {
             continue;
         };
-        let n = d.replications.len().min(h.replications.len());
-        let mut feats: Vec<(String, Option<usize>, Option<usize>)> = d
-            .run
-            .config
-            .features
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                (
-                    f.name.clone(),
-                    Some(i),
-                    h.run.config.features.iter().position(|g| g.name == f.name),
-                )
-            })
-            .collect();
-        feats.push(("all".into(), None, None));
-        for (name, fd, fh) in feats {
-            if name != "all" && fh.is_none() {
-                continue;
-            }
-            let cut = |rr: &RunResult, f: Option<usize>, k: usize| -> f64 {
-                let m = &rr.replications[k].metrics;
-                match f {
-                    Some(i) => m.features[i].cut() as f64,
-                    None => m.total().cut() as f64,
-                }
-            };
-            let xd: Vec<f64> = (0..n).map(|k| cut(d, fd, k)).collect();
-            let xh: Vec<f64> = (0..n).map(|k| cut(h, fh, k)).collect();
-            let diffs: Vec<f64> = xh.iter().zip(&xd).map(|(a, b)| a - b).collect();
-            let (ed, eh) = (estimate(&xd), estimate(&xh));
-            let unpaired = if n >= 2 {
-                let se2 = (ed.sd * ed.sd + eh.sd * eh.sd) / n as f64;
-                // Welch–Satterthwaite degrees of freedom.
-                let v1 = ed.sd * ed.sd / n as f64;
-                let v2 = eh.sd * eh.sd / n as f64;
-                let df = if v1 + v2 > 0.0 {
-                    (v1 + v2).powi(2) / (v1 * v1 / (n - 1) as f64 + v2 * v2 / (n - 1) as f64)
-                } else {
-                    (2 * n - 2) as f64
-                };
-                t95(df.round().max(1.0) as usize) * se2.sqrt()
-            } else {
-                f64::NAN
-            };
-            out.push(Comparison {
-                dns_run: d.run.index,
-                hardware_run: h.run.index,
-                labels: key.clone(),
-                feature: name,
-                dns_cut_mean: ed.mean,
-                hardware_cut_mean: eh.mean,
-                diff: estimate(&diffs),
-                unpaired_half_width: unpaired,
-            });
+        for (name, fd, fh) in shared_features(d, h) {
+            out.push(compare_feature(d, h, &key, name, (fd, fh)));
         }
     }
     out
+}
+
+/// A run's axis values other than load balancing.
+fn other_labels(r: &RunResult) -> Vec<(String, String)> {
+    r.run
+        .labels
+        .iter()
+        .filter(|(c, _)| c != "load_balancing")
+        .cloned()
+        .collect()
+}
+
+/// The features of DNS run `d` that hardware run `h` also has, as (name, index in `d`, index
+/// in `h`), then `all` (no index).
+fn shared_features(d: &RunResult, h: &RunResult) -> Vec<(String, Option<usize>, Option<usize>)> {
+    let mut feats: Vec<(String, Option<usize>, Option<usize>)> = d
+        .run
+        .config
+        .features
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            (
+                f.name.clone(),
+                Some(i),
+                h.run.config.features.iter().position(|g| g.name == f.name),
+            )
+        })
+        .collect();
+    feats.push(("all".into(), None, None));
+    feats.retain(|(name, _, fh)| name == "all" || fh.is_some());
+    feats
+}
+
+/// The comparison of one feature (`None`: all of them) between DNS run `d` and hardware run
+/// `h`, over the replications both have.
+fn compare_feature(
+    d: &RunResult,
+    h: &RunResult,
+    key: &[(String, String)],
+    name: String,
+    (fd, fh): (Option<usize>, Option<usize>),
+) -> Comparison {
+    let n = d.replications.len().min(h.replications.len());
+    let cut = |rr: &RunResult, f: Option<usize>, k: usize| -> f64 {
+        let m = &rr.replications[k].metrics;
+        match f {
+            Some(i) => m.features[i].cut() as f64,
+            None => m.total().cut() as f64,
+        }
+    };
+    let xd: Vec<f64> = (0..n).map(|k| cut(d, fd, k)).collect();
+    let xh: Vec<f64> = (0..n).map(|k| cut(h, fh, k)).collect();
+    let diffs: Vec<f64> = xh.iter().zip(&xd).map(|(a, b)| a - b).collect();
+    let (ed, eh) = (estimate(&xd), estimate(&xh));
+    Comparison {
+        dns_run: d.run.index,
+        hardware_run: h.run.index,
+        labels: key.to_vec(),
+        feature: name,
+        dns_cut_mean: ed.mean,
+        hardware_cut_mean: eh.mean,
+        diff: estimate(&diffs),
+        unpaired_half_width: unpaired_half_width(&ed, &eh, n),
+    }
+}
+
+/// Half-width of the 95 % interval of the difference of two independent samples of size `n`
+/// (Welch); NaN below two replications.
+fn unpaired_half_width(ed: &Estimate, eh: &Estimate, n: usize) -> f64 {
+    if n < 2 {
+        return f64::NAN;
+    }
+    let se2 = (ed.sd * ed.sd + eh.sd * eh.sd) / n as f64;
+    // Welch–Satterthwaite degrees of freedom.
+    let v1 = ed.sd * ed.sd / n as f64;
+    let v2 = eh.sd * eh.sd / n as f64;
+    let df = if v1 + v2 > 0.0 {
+        (v1 + v2).powi(2) / (v1 * v1 / (n - 1) as f64 + v2 * v2 / (n - 1) as f64)
+    } else {
+        (2 * n - 2) as f64
+    };
+    t95(df.round().max(1.0) as usize) * se2.sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::{
+        DRAIN_COLUMNS as STATS_DRAIN, MAINTENANCE_COLUMNS as STATS_MAINTENANCE,
+        SETUP_DELAY_COLUMNS as STATS_SETUP_DELAY, STATS, is_summary_column,
+    };
+
+    fn names() -> Vec<&'static str> {
+        columns().iter().map(|c| c.name()).collect()
+    }
+
+    #[test]
+    fn column_names_are_unique() {
+        let mut v = names();
+        v.sort_unstable();
+        let n = v.len();
+        v.dedup();
+        assert_eq!(v.len(), n, "a summary column is defined twice");
+    }
+
+    /// Scenario validation still accepts `[[expect]]` columns through `stats`' own lists; until
+    /// it reads this table, the two must name the same columns in the same order.
+    #[test]
+    fn the_validator_knows_every_column_and_no_other() {
+        let mut expected = vec!["replications".to_string()];
+        for (m, _) in MEASURES {
+            expected.extend(STATS.iter().map(|s| format!("{m}_{s}")));
+        }
+        expected.extend(STATS_SETUP_DELAY.iter().map(|s| s.to_string()));
+        expected.extend(STATS_DRAIN.iter().map(|s| s.to_string()));
+        expected.extend(STATS_MAINTENANCE.iter().map(|s| s.to_string()));
+        assert_eq!(names(), expected);
+        assert!(names().into_iter().all(is_summary_column));
+        assert!(!is_summary_column("cut_median"));
+    }
+
+    #[test]
+    fn drain_and_maintenance_columns_are_empty_on_feature_rows() {
+        let e = estimate(&[1.0, 3.0]);
+        let mut row = SummaryRow {
+            run: 0,
+            labels: Vec::new(),
+            feature: "im".into(),
+            replications: 2,
+            estimates: vec![e; MEASURES.len()],
+            drain: None,
+            maintenance: None,
+            setup_delay_quantiles: [0.5, 1.5, 2.5],
+        };
+        assert_eq!(row.column("replications"), Some(2.0));
+        assert_eq!(row.column("cut_mean"), Some(2.0));
+        assert_eq!(row.column("cut_ci95_high"), Some(e.high));
+        assert_eq!(row.column("setup_delay_s_p95"), Some(1.5));
+        assert_eq!(row.column("drains"), None);
+        assert_eq!(row.column("maintenance_s_mean"), None);
+        assert_eq!(row.column("no_such_column"), None);
+        row.drain = Some(DrainStats {
+            drains: 4,
+            drained_fraction: 0.5,
+            mean_s: 1.0,
+            p50_s: 2.0,
+            p95_s: 3.0,
+            p99_s: 4.0,
+            max_s: 5.0,
+        });
+        assert_eq!(row.column("drains"), Some(4.0));
+        assert_eq!(row.column("drain_time_s_p99"), Some(4.0));
+        assert_eq!(column("drains").map(Column::format), Some(Format::Count));
+        assert_eq!(
+            column("cut_sd").map(Column::group),
+            Some(ColumnGroup::Measure)
+        );
+    }
 }

@@ -10,10 +10,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::load::Source;
 use super::pipeline::{Pipeline, Prepared, Progress};
 use super::{CliError, Format, Outcome, RunArgs};
+use crate::expect;
 use crate::report::{self, ReportData};
 use crate::scenario::Scenario;
 use crate::summary::{self, SummaryRow};
-use crate::{expect, stats};
 
 /// Runs a scenario, writes its report and checks its expectations.
 pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
@@ -126,11 +126,13 @@ fn json_rows(rows: &[SummaryRow]) -> serde_json::Value {
         }
         m.insert("feature".into(), r.feature.clone().into());
         m.insert("replications".into(), r.replications.into());
-        for ((name, _), e) in stats::MEASURES.iter().zip(&r.estimates) {
-            m.insert(format!("{name}_mean"), number(e.mean));
-            m.insert(format!("{name}_sd"), number(e.sd));
-            m.insert(format!("{name}_ci95_low"), number(e.low));
-            m.insert(format!("{name}_ci95_high"), number(e.high));
+        // The measure columns of summary.csv, from its one column table.
+        let measures = summary::columns()
+            .iter()
+            .filter(|c| c.group() == summary::ColumnGroup::Measure);
+        for c in measures {
+            let v = c.value(r).map_or(serde_json::Value::Null, number);
+            m.insert(c.name().to_string(), v);
         }
         serde_json::Value::Object(m)
     });

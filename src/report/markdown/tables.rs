@@ -1,0 +1,198 @@
+//! The tables of `report.md`: sessions cut per run and feature, the paired hardware − DNS
+//! differences, capacity during maintenance, and drains. Each quotes the summary rows with the
+//! same decimals as the CSV files' readers expect.
+
+use std::fmt::Write as _;
+
+use super::words::{human, num, percent};
+use crate::report::{ReportData, fixed, label_columns, mean_ci};
+use crate::summary::SummaryRow;
+
+/// Writes a Markdown table's header and alignment rows: an optional `run` column, the axis
+/// columns `labels`, then `tail` (already `|`-separated) aligned by `tail_align`.
+pub(super) fn table_head(
+    o: &mut String,
+    run: bool,
+    labels: &[String],
+    tail: &str,
+    tail_align: &str,
+) {
+    let _ = write!(o, "{}", if run { "| run |" } else { "|" });
+    for k in labels {
+        let _ = write!(o, " {k} |");
+    }
+    let _ = writeln!(o, "{tail}");
+    let _ = write!(o, "{}", if run { "|---|" } else { "|" });
+    for _ in labels {
+        let _ = write!(o, "---|");
+    }
+    let _ = writeln!(o, "{tail_align}");
+}
+
+/// The leading cells of a summary row: its run and axis values.
+fn run_cells(o: &mut String, r: &SummaryRow) {
+    let _ = write!(o, "| {} |", r.run);
+    for (_, v) in &r.labels {
+        let _ = write!(o, " {v} |");
+    }
+}
+
+/// "**all**" for the all-features row, the feature's name otherwise.
+fn feature_cell(feature: &str) -> String {
+    if feature == "all" {
+        "**all**".to_string()
+    } else {
+        feature.to_string()
+    }
+}
+
+/// "Sessions cut per replication": every summary row.
+pub(super) fn cut_table(o: &mut String, d: &ReportData<'_>) {
+    let _ = writeln!(o, "## Sessions cut per replication, mean (95 % CI)\n");
+    table_head(
+        o,
+        true,
+        &label_columns(d.results),
+        " feature | arrivals | cut | disrupted | blocked | landed on paused |",
+        "---|---:|---:|---:|---:|---:|",
+    );
+    for r in d.rows {
+        let m = |n: &str| r.measure(n).map(|e| fixed(e.mean, 2)).unwrap_or_default();
+        run_cells(o, r);
+        let _ = writeln!(
+            o,
+            " {} | {} | {} | {} | {} | {} |",
+            feature_cell(&r.feature),
+            m("arrivals"),
+            r.measure("cut").map(mean_ci).unwrap_or_default(),
+            m("disrupted"),
+            m("blocked"),
+            m("landed_on_paused")
+        );
+    }
+}
+
+/// "Hardware − DNS, paired per replication", when the runs come in DNS/hardware pairs.
+pub(super) fn paired_table(o: &mut String, d: &ReportData<'_>) {
+    if d.comparisons.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "\n## Hardware − DNS, paired per replication\n");
+    let extra: Vec<String> = d
+        .comparisons
+        .first()
+        .map(|c| c.labels.iter().map(|(k, _)| k.clone()).collect())
+        .unwrap_or_default();
+    table_head(
+        o,
+        false,
+        &extra,
+        " feature | DNS cut | hardware cut | difference (95 % CI) |",
+        "---|---:|---:|---:|",
+    );
+    for c in d.comparisons {
+        let _ = write!(o, "|");
+        for (_, v) in &c.labels {
+            let _ = write!(o, " {v} |");
+        }
+        let _ = writeln!(
+            o,
+            " {} | {} | {} | {} |",
+            feature_cell(&c.feature),
+            num(c.dns_cut_mean),
+            num(c.hardware_cut_mean),
+            mean_ci(&c.diff)
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\nEach replication runs the same arrivals and holding times under both load balancings, \
+         so the difference is measured per replication; `compare.csv` also gives the wider \
+         interval the runs would have had if they were independent."
+    );
+}
+
+/// "Capacity during maintenance", when the summary has maintenance statistics.
+pub(super) fn capacity_table(o: &mut String, d: &ReportData<'_>) {
+    let rows: Vec<&SummaryRow> = d
+        .rows
+        .iter()
+        .filter(|r| r.feature == "all" && r.column("maintenance_s_mean").is_some())
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "\n## Capacity during maintenance\n");
+    table_head(
+        o,
+        true,
+        &label_columns(d.results),
+        " plan finished | plan failed | plan duration, median | peak sessions on a server, mean (max) | time above threshold, mean |",
+        "---:|---:|---:|---:|---:|",
+    );
+    for r in rows {
+        let c = |name: &str| r.column(name).unwrap_or(f64::NAN);
+        let dur = |x: f64| {
+            if x.is_finite() {
+                human(x)
+            } else {
+                "—".into()
+            }
+        };
+        run_cells(o, r);
+        let _ = writeln!(
+            o,
+            " {} | {} | {} | {} ({}) | {} |",
+            percent(c("plan_finished_fraction")),
+            percent(c("plan_failed_fraction")),
+            dur(c("maintenance_s_p50")),
+            fixed(c("peak_sessions_per_server_mean"), 1),
+            fixed(c("peak_sessions_per_server_max"), 0),
+            dur(c("above_threshold_s_mean")),
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\nMaintenance runs from the plan's first step to its last; the peak is the most sessions \
+         any server carried meanwhile (mean over replications, and the largest); time above \
+         threshold is the longest any server spent at or above the pool's utilisation threshold."
+    );
+}
+
+/// "Drains": per run, how many pauses drained and how long they took.
+pub(super) fn drains_table(o: &mut String, d: &ReportData<'_>) {
+    let _ = writeln!(o, "\n## Drains\n");
+    table_head(
+        o,
+        true,
+        &label_columns(d.results),
+        " drains | drained | p50 | p95 | p99 |",
+        "---:|---:|---:|---:|---:|",
+    );
+    for r in d.rows.iter().filter(|r| r.feature == "all") {
+        if let Some(ds) = &r.drain {
+            let m = |x: f64| {
+                if x.is_finite() {
+                    format!("{:.0} s", x)
+                } else {
+                    "—".into()
+                }
+            };
+            run_cells(o, r);
+            let _ = writeln!(
+                o,
+                " {} | {} | {} | {} | {} |",
+                ds.drains,
+                percent(ds.drained_fraction),
+                m(ds.p50_s),
+                m(ds.p95_s),
+                m(ds.p99_s)
+            );
+        }
+    }
+    let _ = writeln!(
+        o,
+        "\nA drain runs from a server's first pause to its last session on the paused services; \
+         one cut short by a restart, stop, resume or the horizon counts as not drained."
+    );
+}
