@@ -123,6 +123,13 @@ impl Seeds {
     }
 }
 
+/// When the health monitor's current answer about a server began, and the one before it.
+#[derive(Debug, Clone, Copy, Default)]
+struct MonitorClock {
+    since: SimTime,
+    previous_since: SimTime,
+}
+
 /// The model's state; the engine drives it through [`Model::handle`].
 struct State<'a> {
     cfg: &'a RunConfig,
@@ -145,6 +152,8 @@ struct State<'a> {
     /// The health monitor's truth as of the last change it is timing: a change that does not
     /// flip it (paused, then down, under the service monitor) does not restart the clock.
     monitor_seen: Vec<bool>,
+    /// When the monitor's current and previous answers began (its count of polls).
+    monitor: Vec<MonitorClock>,
     /// Whether any graceful stop is pending on the server (fast path for departures).
     graceful_any: Vec<bool>,
     record_timeseries: bool,
@@ -183,71 +192,7 @@ impl<'a> Simulation<'a> {
         policy: Box<dyn RoutingPolicy + 'a>,
     ) -> Simulation<'a> {
         let nf = cfg.features.len();
-        let n = cfg.pool.servers as usize;
-        let mut arrival_rng = Vec::with_capacity(nf);
-        let mut hold_rng = Vec::with_capacity(nf);
-        let mut place_rng = Vec::with_capacity(nf);
-        for f in &cfg.features {
-            let key = mix64(seeds.sessions ^ stable_hash(&f.name));
-            for (stream, v) in [
-                (1, &mut arrival_rng),
-                (2, &mut hold_rng),
-                (3, &mut place_rng),
-            ] {
-                let mut r = SimRng::seed_from_u64(key);
-                r.set_stream(stream);
-                v.push(r);
-            }
-        }
-        let interarrival = cfg
-            .features
-            .iter()
-            .map(|f| {
-                (f.arrivals_per_hour > 0.0)
-                    .then(|| Exp::new(f.arrivals_per_hour / 3600.0).ok())
-                    .flatten()
-            })
-            .collect();
-        let pool = Pool::new(&cfg.pool, cfg.services.len(), &cfg.features);
-        let mut state = State {
-            cfg,
-            pool,
-            policy,
-            arrival_rng,
-            hold_rng,
-            place_rng,
-            interarrival,
-            m: ReplicationMetrics {
-                features: vec![FeatureCounts::default(); nf],
-                restarts: Vec::new(),
-                drains: Vec::new(),
-                steps: Vec::new(),
-                timeseries: TimeSeries::default(),
-                events: 0,
-                domains: Vec::new(),
-                plan_started: None,
-                plan_ended: None,
-                plan_failure: None,
-                peak_active: vec![0; n],
-                above_threshold: vec![SimTime::ZERO; n],
-            },
-            plan: plan::Cursor::default(),
-            paused_at: vec![None; n],
-            drain_since: vec![None; n],
-            restart_gen: vec![0; n],
-            health_gen: vec![0; n],
-            monitor_seen: vec![true; n],
-            graceful_any: vec![false; n],
-            record_timeseries: false,
-            up_since: vec![None; n],
-            in_maintenance: false,
-            busy_sessions: cfg.pool.max_sessions_per_server.map_or(u32::MAX, |cap| {
-                ((cfg.utilisation_threshold * cap as f64).ceil() as u32).max(1)
-            }),
-            above_since: vec![None; n],
-            connecting: Vec::new(),
-            free_slots: Vec::new(),
-        };
+        let mut state = State::new(cfg, seeds, policy);
         let mut queue = EventQueue::with_capacity(1024);
         for f in 0..nf {
             state.schedule_arrival(&mut queue, f);
@@ -278,9 +223,10 @@ impl<'a> Simulation<'a> {
         &self.state.pool
     }
 
-    /// Simulated time of the last event handled.
+    /// Simulated time of the last event handled: the pool's clock ([`Pool::now`]), the one
+    /// clock that handlers, policies and tests read.
     pub fn now(&self) -> SimTime {
-        self.queue.now()
+        self.state.pool.now()
     }
 
     /// Measures so far (final only after [`Simulation::run`]).
@@ -402,6 +348,83 @@ impl Model for State<'_> {
                 }
             }
             Event::Sample => self.on_sample(now, q),
+        }
+    }
+}
+
+/// One random stream per feature, keyed by the feature's name (so that adding or removing
+/// features leaves the others' sessions unchanged): stream 1 draws arrivals, 2 holding times,
+/// 3 placements.
+fn streams(cfg: &RunConfig, seeds: Seeds, stream: u64) -> Vec<SimRng> {
+    (cfg.features.iter())
+        .map(|f| {
+            let mut r = SimRng::seed_from_u64(mix64(seeds.sessions ^ stable_hash(&f.name)));
+            r.set_stream(stream);
+            r
+        })
+        .collect()
+}
+
+/// Measures before the first event, for `nf` features on `n` servers.
+fn empty_metrics(nf: usize, n: usize) -> ReplicationMetrics {
+    ReplicationMetrics {
+        features: vec![FeatureCounts::default(); nf],
+        restarts: Vec::new(),
+        drains: Vec::new(),
+        steps: Vec::new(),
+        timeseries: TimeSeries::default(),
+        events: 0,
+        domains: Vec::new(),
+        plan_started: None,
+        plan_ended: None,
+        plan_failure: None,
+        peak_active: vec![0; n],
+        above_threshold: vec![SimTime::ZERO; n],
+    }
+}
+
+impl<'a> State<'a> {
+    /// The state before the first event: every server up and running, nothing scheduled.
+    fn new(cfg: &'a RunConfig, seeds: Seeds, policy: Box<dyn RoutingPolicy + 'a>) -> State<'a> {
+        let nf = cfg.features.len();
+        let n = cfg.pool.servers as usize;
+        let [arrival_rng, hold_rng, place_rng] = [1, 2, 3].map(|k| streams(cfg, seeds, k));
+        let interarrival = cfg
+            .features
+            .iter()
+            .map(|f| {
+                (f.arrivals_per_hour > 0.0)
+                    .then(|| Exp::new(f.arrivals_per_hour / 3600.0).ok())
+                    .flatten()
+            })
+            .collect();
+        let pool = Pool::new(&cfg.pool, cfg.services.len(), &cfg.features);
+        State {
+            cfg,
+            pool,
+            policy,
+            arrival_rng,
+            hold_rng,
+            place_rng,
+            interarrival,
+            m: empty_metrics(nf, n),
+            plan: plan::Cursor::default(),
+            paused_at: vec![None; n],
+            drain_since: vec![None; n],
+            restart_gen: vec![0; n],
+            health_gen: vec![0; n],
+            monitor_seen: vec![true; n],
+            monitor: vec![MonitorClock::default(); n],
+            graceful_any: vec![false; n],
+            record_timeseries: false,
+            up_since: vec![None; n],
+            in_maintenance: false,
+            busy_sessions: cfg.pool.max_sessions_per_server.map_or(u32::MAX, |cap| {
+                ((cfg.utilisation_threshold * cap as f64).ceil() as u32).max(1)
+            }),
+            above_since: vec![None; n],
+            connecting: Vec::new(),
+            free_slots: Vec::new(),
         }
     }
 }

@@ -99,14 +99,28 @@ impl State<'_> {
         if truth == self.monitor_seen[s] {
             return;
         }
+        let m = &mut self.monitor[s];
+        if m.since == now {
+            // The answer flips back within the same instant (a server that boots and is
+            // stopped at once): no poll saw the blip, so the earlier count goes on.
+            m.since = m.previous_since;
+        } else {
+            m.previous_since = m.since;
+            m.since = now;
+        }
+        let noticed_at = m.since.plus(delay);
         self.monitor_seen[s] = truth;
         self.health_gen[s] = self.health_gen[s].wrapping_add(1);
         if truth == self.pool.hlb_up[s] {
             // Flipped back before the monitor noticed: it never sees the blip.
             return;
         }
+        if noticed_at <= now {
+            self.pool.hlb_up[s] = truth;
+            return;
+        }
         q.schedule(
-            now.plus(delay),
+            noticed_at,
             Event::HealthNoticed {
                 server: s as u32,
                 generation: self.health_gen[s],
