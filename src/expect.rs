@@ -1,13 +1,84 @@
-//! Checking a scenario's `[[expect]]` entries against its summary.
+//! Checking a scenario's `[[expect]]` entries against its summary, with three outcomes.
 //!
+//! A bound on the mean of a measure (`cut_mean`, `blocked_mean`, …) is decided by the measure's
+//! confidence interval, not its point estimate: it **passes** when the whole interval lies
+//! within the bound, **fails** when the whole interval lies outside, and is **undecided**
+//! otherwise. Undecided expectations get more replications (see [`Looks`]): the interval of
+//! each look is a Student-t interval at level `1 − 0.05 / looks` (Bonferroni over the planned
+//! looks), at least `ln(looks / 0.05) / n` wide on each side, so that a sample whose values
+//! all agree (two replications without a cut) decides nothing by itself. Other columns
+//! (fractions of drains, quantiles, maxima) have no interval here and are judged on their value.
+//!//!
 //! A bound names a numeric column of `summary.csv`; its value is read through the column table
 //! of [`crate::summary::columns`], the same one the CSV writer uses, so an expectation and the
 //! file it describes cannot disagree about a column.
 
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+
 use crate::scenario::{Bound, Expectation};
+use crate::stats::Estimate;
 use crate::summary::{self, SummaryRow};
 
-/// One expectation that did not hold.
+/// The three outcomes of an expectation (or one of its bounds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Decision {
+    /// The interval lies within the bound.
+    Pass,
+    /// The interval straddles the bound: more replications are needed.
+    Undecided,
+    /// The interval lies outside the bound (or nothing could be checked).
+    Fail,
+}
+
+/// The planned looks of a sequential decision: the replication counts at which expectations
+/// are judged, doubling from the starting count up to the cap. Fixed before the first look,
+/// so the per-look confidence and the batches are the same whatever `--jobs`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Looks {
+    /// Replications per run at each look.
+    pub sizes: Vec<u32>,
+}
+
+/// Family-wise error rate of a sequential decision (95 % confidence overall).
+pub const ALPHA: f64 = 0.05;
+
+impl Looks {
+    /// Looks from `start` replications, doubling, up to `max` (at least one look).
+    pub fn new(start: u32, max: u32) -> Looks {
+        let mut sizes = vec![start];
+        let mut n = start;
+        while n < max {
+            n = n.saturating_mul(2).min(max);
+            sizes.push(n);
+        }
+        Looks { sizes }
+    }
+
+    /// The error rate of each look (Bonferroni over the planned looks).
+    pub fn alpha(&self) -> f64 {
+        ALPHA / self.sizes.len() as f64
+    }
+
+    /// The replication count after `n`, if there is a later look.
+    pub fn after(&self, n: u32) -> Option<u32> {
+        self.sizes.iter().copied().find(|&k| k > n)
+    }
+}
+
+/// One bound judged on one summary row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judgement {
+    /// `file:line:col` of the expectation.
+    pub location: String,
+    /// The outcome.
+    pub decision: Decision,
+    /// What was expected and what was found (the interval, the bound, the row).
+    pub message: String,
+    /// For an undecided bound: about how many replications per run would decide it.
+    pub replications_needed: Option<u64>,
+}
+
+/// One expectation that did not hold (failed, or still undecided at the cap: inconclusive).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
     /// `file:line:col` of the expectation.
@@ -22,24 +93,57 @@ impl std::fmt::Display for Failure {
     }
 }
 
-/// Checks every expectation; rows are selected by the selectors, and by `feature = "all"` when
-/// no feature is named.
-pub fn check(expects: &[Expectation], rows: &[SummaryRow]) -> Vec<Failure> {
+/// Judges every bound of every expectation on the rows it selects, at per-look error rate
+/// `alpha`; an expectation that selects no row fails.
+pub fn judge(expects: &[Expectation], rows: &[SummaryRow], alpha: f64) -> Vec<Judgement> {
     let mut out = Vec::new();
     for e in expects {
         let selected = select(e, rows);
         if selected.is_empty() {
-            out.push(Failure {
+            out.push(Judgement {
                 location: e.location.clone(),
+                decision: Decision::Fail,
                 message: format!("no summary row matches [{}]", selector_text(e)),
+                replications_needed: None,
             });
             continue;
         }
         for r in selected {
-            out.extend(e.bounds.iter().filter_map(|b| check_bound(e, b, r)));
+            out.extend(e.bounds.iter().map(|b| judge_bound(e, b, r, alpha)));
         }
     }
     out
+}
+
+/// Whether any judgement is still undecided.
+pub fn undecided(judgements: &[Judgement]) -> bool {
+    judgements.iter().any(|j| j.decision == Decision::Undecided)
+}
+
+/// The expectations that did not hold once the looks are over: failed ones, and undecided
+/// ones reported as inconclusive (with the replications it would take).
+pub fn failures(judgements: &[Judgement]) -> Vec<Failure> {
+    judgements
+        .iter()
+        .filter(|j| j.decision != Decision::Pass)
+        .map(|j| Failure {
+            location: j.location.clone(),
+            message: match (j.decision, j.replications_needed) {
+                (Decision::Undecided, Some(n)) => format!(
+                    "inconclusive: {}; about {n} replications per run would decide it \
+                     (raise max_replications)",
+                    j.message
+                ),
+                (Decision::Undecided, None) => format!("inconclusive: {}", j.message),
+                _ => j.message.clone(),
+            },
+        })
+        .collect()
+}
+
+/// Checks every expectation once, at the 95 % level (a single look).
+pub fn check(expects: &[Expectation], rows: &[SummaryRow]) -> Vec<Failure> {
+    failures(&judge(expects, rows, ALPHA))
 }
 
 /// The rows an expectation applies to.
@@ -64,37 +168,176 @@ fn selector_text(e: &Expectation) -> String {
         .join(", ")
 }
 
-/// The failure of bound `b` on row `r`, if it fails.
-fn check_bound(e: &Expectation, b: &Bound, r: &SummaryRow) -> Option<Failure> {
+/// The interval of a mean at error rate `alpha` (two-sided), clipped at zero (every measure
+/// is a count or a duration), at least `ln(1/alpha)/n` wide on each side; `None` below two
+/// replications.
+pub fn interval(e: &Estimate, alpha: f64) -> Option<(f64, f64)> {
+    if e.n < 2 || !e.mean.is_finite() {
+        return None;
+    }
+    let n = e.n as f64;
+    let t = StudentsT::new(0.0, 1.0, n - 1.0)
+        .ok()?
+        .inverse_cdf(1.0 - alpha / 2.0);
+    let sd = if e.sd.is_finite() { e.sd } else { 0.0 };
+    let half = (t * sd / n.sqrt()).max((1.0 / alpha).ln() / n);
+    Some(((e.mean - half).max(0.0), e.mean + half))
+}
+
+/// Bound `b` judged on row `r`.
+fn judge_bound(e: &Expectation, b: &Bound, r: &SummaryRow, alpha: f64) -> Judgement {
+    let place = row_text(r);
+    let judgement = |decision, message: String, replications_needed| Judgement {
+        location: e.location.clone(),
+        decision,
+        message,
+        replications_needed,
+    };
+    if let Some(est) = estimate_of(&b.column, r) {
+        if exact_edge(b, &est) {
+            let msg = format!(
+                "{} = {:.4} in every one of {} replications, {} ({place})",
+                b.column,
+                est.mean,
+                est.n,
+                bound_text(b)
+            );
+            return judgement(Decision::Pass, msg, None);
+        }
+        let Some((lo, hi)) = interval(&est, alpha) else {
+            let msg = format!("{} needs at least 2 replications ({place})", b.column);
+            return judgement(Decision::Undecided, msg, Some(2));
+        };
+        let decision = decide(b, lo, hi);
+        let level = 100.0 * (1.0 - alpha);
+        let mut msg = format!(
+            "{} = {:.4}, {level:.2} % CI {lo:.4}–{hi:.4} after {} replications, {} ({place})",
+            b.column,
+            est.mean,
+            est.n,
+            bound_text(b)
+        );
+        if decision == Decision::Fail {
+            msg = format!("{msg}: the whole interval is outside the bound");
+        }
+        let needed = (decision == Decision::Undecided).then(|| needed(b, &est, alpha));
+        return judgement(decision, msg, needed.flatten());
+    }
     let Some(x) = summary::column(&b.column).and_then(|c| c.value(r)) else {
-        return Some(Failure {
-            location: e.location.clone(),
-            message: format!(
-                "run {} feature {}: column {} is empty",
-                r.run, r.feature, b.column
-            ),
-        });
+        let msg = format!("{place}: column {} is empty", b.column);
+        return judgement(Decision::Fail, msg, None);
     };
     let problems = problems(b, x);
     if problems.is_empty() {
+        let msg = format!("{} = {x:.4}, {} ({place})", b.column, bound_text(b));
+        return judgement(Decision::Pass, msg, None);
+    }
+    let msg = format!("{} = {x:.4} {} ({place})", b.column, problems.join(" and "));
+    judgement(Decision::Fail, msg, None)
+}
+
+/// The sample behind a column that has one: the mean of a measure over replications, or the
+/// fraction of replications whose plan finished (failed), as the mean of 0/1 values.
+fn estimate_of(column: &str, r: &SummaryRow) -> Option<Estimate> {
+    if let Some(e) = column.strip_suffix("_mean").and_then(|m| r.measure(m)) {
+        return Some(e.clone());
+    }
+    let m = r.maintenance.as_ref()?;
+    let p = match column {
+        "plan_finished_fraction" => m.finished_fraction,
+        "plan_failed_fraction" => m.failed_fraction,
+        _ => return None,
+    };
+    let n = r.replications;
+    let sd = (n > 1).then(|| (p * (1.0 - p) * n as f64 / (n - 1) as f64).sqrt());
+    Some(Estimate {
+        n,
+        mean: p,
+        sd: sd.unwrap_or(f64::NAN),
+        low: f64::NAN,
+        high: f64::NAN,
+    })
+}
+
+/// A bound at exactly the value every replication gave (`cut_mean = { max = 0 }` with no cut
+/// at all, `plan_finished_fraction = { min = 1 }` with every plan finished): no interval can
+/// prove an exact value, so such a claim is judged on the replications themselves.
+fn exact_edge(b: &Bound, e: &Estimate) -> bool {
+    let constant = e.n >= 2 && e.sd == 0.0;
+    let at = |x: Option<f64>| x == Some(e.mean);
+    constant && (at(b.min) || at(b.max)) && problems(b, e.mean).is_empty()
+}
+
+/// Pass when `[lo, hi]` lies within the bound, fail when it lies outside, else undecided.
+fn decide(b: &Bound, lo: f64, hi: f64) -> Decision {
+    let (mut inside, mut outside) = (true, false);
+    if let Some(m) = b.min {
+        inside &= lo >= m;
+        outside |= hi < m;
+    }
+    if let Some(m) = b.max {
+        inside &= hi <= m;
+        outside |= lo > m;
+    }
+    if let Some((t, tol)) = b.approx {
+        inside &= lo >= t - tol && hi <= t + tol;
+        outside |= hi < t - tol || lo > t + tol;
+    }
+    if outside {
+        Decision::Fail
+    } else if inside {
+        Decision::Pass
+    } else {
+        Decision::Undecided
+    }
+}
+
+/// About how many replications would shrink the interval inside the gap between the mean and
+/// the nearest edge of the bound (`None` when the mean sits on the edge).
+fn needed(b: &Bound, e: &Estimate, alpha: f64) -> Option<u64> {
+    let edges = [b.min, b.max]
+        .into_iter()
+        .flatten()
+        .chain(b.approx.into_iter().flat_map(|(t, tol)| [t - tol, t + tol]));
+    let gap = edges
+        .map(|x| (e.mean - x).abs())
+        .fold(f64::INFINITY, f64::min);
+    if !(gap > 0.0 && gap.is_finite()) {
         return None;
     }
-    let where_ = r
-        .labels
-        .iter()
-        .map(|(k, v)| format!("{k} = {v}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    Some(Failure {
-        location: e.location.clone(),
-        message: format!(
-            "{} = {x:.4} {} (run {}, {where_}, feature {})",
-            b.column,
-            problems.join(" and "),
-            r.run,
-            r.feature
-        ),
-    })
+    let z = Normal::new(0.0, 1.0).ok()?.inverse_cdf(1.0 - alpha / 2.0);
+    let sd = if e.sd.is_finite() && e.sd > 0.0 {
+        e.sd
+    } else {
+        gap
+    };
+    let by_sd = (z * sd / gap).powi(2);
+    let by_floor = (1.0 / alpha).ln() / gap;
+    Some(by_sd.max(by_floor).ceil() as u64)
+}
+
+/// "max 0.1", "min 1 and max 2", "within 0.5 of 3".
+fn bound_text(b: &Bound) -> String {
+    let mut parts = Vec::new();
+    if let Some(m) = b.min {
+        parts.push(format!("bound min {m}"));
+    }
+    if let Some(m) = b.max {
+        parts.push(format!("bound max {m}"));
+    }
+    if let Some((t, tol)) = b.approx {
+        parts.push(format!("bound {t} ± {tol}"));
+    }
+    parts.join(" and ")
+}
+
+/// "run 0, load_balancing = dns, feature response_group".
+fn row_text(r: &SummaryRow) -> String {
+    let labels: Vec<String> = r.labels.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+    let mut parts = vec![format!("run {}", r.run)];
+    parts.extend(labels);
+    parts.push(format!("feature {}", r.feature));
+    parts.join(", ")
 }
 
 /// What is wrong with value `x` under bound `b` ("is below min 1"…); empty when it holds.

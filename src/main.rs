@@ -45,7 +45,8 @@ fn exit_code(result: &Result<Outcome, CliError>) -> u8 {
             | CliError::Folder(_)
             | CliError::Write(_)
             | CliError::NoScenarioFiles
-            | CliError::NotRun(_),
+            | CliError::NotRun(_)
+            | CliError::Junit(_),
         ) => 2,
     }
 }

@@ -84,10 +84,44 @@ pub fn run_all(
     runs: Vec<Run>,
     opts: &RunOptions,
 ) -> Result<Vec<RunResult>, RunError> {
-    let reps = scenario.replications;
-    let pairs: Vec<(usize, u32)> = (0..runs.len())
-        .flat_map(|r| (0..reps).map(move |k| (r, k)))
+    let mut results: Vec<RunResult> = runs
+        .into_iter()
+        .map(|run| RunResult {
+            run,
+            replications: Vec::with_capacity(scenario.replications as usize),
+        })
         .collect();
+    extend(scenario, &mut results, scenario.replications, opts)?;
+    Ok(results)
+}
+
+/// Adds replications to every run until each has `upto` (a later batch of a sequential
+/// decision). Replication `k` has the same seed whichever batch runs it, so a run extended
+/// from `n` to `m` replications equals a run of `m` replications.
+pub fn extend(
+    scenario: &Scenario,
+    results: &mut [RunResult],
+    upto: u32,
+    opts: &RunOptions,
+) -> Result<(), RunError> {
+    let pairs: Vec<(usize, u32)> = (0..results.len())
+        .flat_map(|r| (results[r].replications.len() as u32..upto).map(move |k| (r, k)))
+        .collect();
+    let runs: Vec<&Run> = results.iter().map(|r| &r.run).collect();
+    let outcomes = simulate_pairs(scenario, &runs, &pairs, opts)?;
+    for ((r, _), out) in pairs.into_iter().zip(outcomes) {
+        results[r].replications.push(out?);
+    }
+    Ok(())
+}
+
+/// Simulates the (run, replication) pairs in parallel, in a fixed result order.
+fn simulate_pairs(
+    scenario: &Scenario,
+    runs: &[&Run],
+    pairs: &[(usize, u32)],
+    opts: &RunOptions,
+) -> Result<Vec<Result<ReplicationOutcome, RunError>>, RunError> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(j) = opts.jobs {
         builder = builder.num_threads(j.max(1));
@@ -96,29 +130,15 @@ pub fn run_all(
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
     let cancel = opts.cancel.clone();
-    let outcomes: Vec<Result<ReplicationOutcome, RunError>> = pool.install(|| {
+    let outcomes = pool.install(|| {
         pairs
             .par_iter()
             .map(|&(r, k)| {
                 if cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
                     return Err(RunError::Interrupted);
                 }
-                let run = &runs[r];
-                let out =
-                    simulate(scenario, run, k, cancel.as_deref()).map_err(|source| match source {
-                        SimError::Cancelled { .. } => RunError::Interrupted,
-                        source => RunError::Simulation {
-                            run: r,
-                            labels: run
-                                .labels
-                                .iter()
-                                .map(|(c, v)| format!("{c} = {v}"))
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                            replication: k,
-                            source,
-                        },
-                    });
+                let out = simulate(scenario, runs[r], k, cancel.as_deref())
+                    .map_err(|source| replication_error(runs[r], r, k, source));
                 if let Some(f) = &opts.on_replication {
                     f();
                 }
@@ -129,15 +149,23 @@ pub fn run_all(
     if cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
         return Err(RunError::Interrupted);
     }
-    let mut results: Vec<RunResult> = runs
-        .into_iter()
-        .map(|run| RunResult {
-            run,
-            replications: Vec::with_capacity(reps as usize),
-        })
-        .collect();
-    for ((r, _), out) in pairs.into_iter().zip(outcomes) {
-        results[r].replications.push(out?);
+    Ok(outcomes)
+}
+
+/// The error of replication `k` of run `r`.
+fn replication_error(run: &Run, r: usize, k: u32, source: SimError) -> RunError {
+    match source {
+        SimError::Cancelled { .. } => RunError::Interrupted,
+        source => RunError::Simulation {
+            run: r,
+            labels: run
+                .labels
+                .iter()
+                .map(|(c, v)| format!("{c} = {v}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            replication: k,
+            source,
+        },
     }
-    Ok(results)
 }

@@ -32,9 +32,14 @@ pub enum Command {
 /// accept and refuse the same values with the same messages.
 #[derive(Debug, Clone, Copy, Default, clap::Args)]
 pub struct Overrides {
-    /// Override the scenario's replications per run.
+    /// Override the scenario's replications per run: the starting count when expectations
+    /// need more to be decided (it never changes a verdict, only where the search starts).
     #[arg(long)]
     pub replications: Option<u32>,
+    /// Override the scenario's `max_replications`: the most replications per run that
+    /// undecided expectations may take before they are reported inconclusive.
+    #[arg(long)]
+    pub max_replications: Option<u32>,
     /// Override the scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
@@ -96,4 +101,8 @@ pub struct TestArgs {
     /// Replications, seed and worker threads, for every scenario.
     #[command(flatten)]
     pub overrides: Overrides,
+    /// Also write the results as JUnit XML (one test case per expectation; files without
+    /// expectations as skipped) for CI systems to display.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<std::path::PathBuf>,
 }

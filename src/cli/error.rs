@@ -84,6 +84,9 @@ pub enum CliError {
     /// `test`: some scenario files (each problem already printed) could not be run.
     #[error("{0} scenario file(s) could not be run")]
     NotRun(usize),
+    /// The JUnit file could not be written (or is not drainsim's to replace).
+    #[error("{0}")]
+    Junit(String),
     /// Ctrl-C: stopped before the end, nothing written.
     #[error("interrupted; no report written")]
     Interrupted,

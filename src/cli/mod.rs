@@ -29,6 +29,7 @@ mod args;
 mod check;
 mod error;
 mod features;
+mod junit;
 mod load;
 mod pipeline;
 mod run;

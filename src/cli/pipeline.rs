@@ -5,8 +5,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use super::{CliError, Overrides};
-use crate::runner::{RunOptions, RunResult, run_all};
+use crate::expect::{self, Judgement, Looks};
+use crate::runner::{RunOptions, RunResult, extend, run_all};
 use crate::scenario::{self, Limits, Run, Scenario};
+use crate::summary::{self, SummaryRow};
 
 /// Called once per finished replication (from worker threads), e.g. to advance a progress bar.
 pub type Progress = Arc<dyn Fn() + Send + Sync>;
@@ -24,6 +26,18 @@ impl Prepared {
     pub fn total_replications(&self) -> u64 {
         self.runs.len() as u64 * u64::from(self.scenario.replications)
     }
+}
+
+/// A scenario run until its expectations were decided (or its cap reached).
+pub struct Decided {
+    /// Every run, with `replications` replications each.
+    pub results: Vec<RunResult>,
+    /// Their summary.
+    pub rows: Vec<SummaryRow>,
+    /// The expectations judged at the last look.
+    pub judgements: Vec<Judgement>,
+    /// Replications per run at the last look.
+    pub replications: u32,
 }
 
 /// The overrides of one command, and the Ctrl-C flag its runs watch.
@@ -51,6 +65,11 @@ impl Pipeline {
         if let Some(r) = self.overrides.replications {
             scenario.replications = r;
         }
+        if let Some(m) = self.overrides.max_replications {
+            scenario.max_replications = m;
+        }
+        // A starting count above the cap is a single look at that count.
+        scenario.max_replications = scenario.max_replications.max(scenario.replications);
         if let Some(seed) = self.overrides.seed {
             scenario.seed = seed;
         }
@@ -75,19 +94,56 @@ impl Pipeline {
         Ok(prepared)
     }
 
-    /// Runs every replication of every run, on `--jobs` threads; stops early on Ctrl-C.
-    pub fn execute(
+    /// Runs every run, then judges the expectations and, while any is undecided, adds
+    /// replications in doubling batches up to the scenario's `max_replications` (the looks are
+    /// planned up front, so the batches and the verdicts are the same whatever `--jobs`).
+    pub fn execute_decided(
         &self,
         scenario: &Scenario,
         runs: Vec<Run>,
         progress: Option<Progress>,
-    ) -> Result<Vec<RunResult>, CliError> {
-        let opts = RunOptions {
+    ) -> Result<Decided, CliError> {
+        let start = scenario.replications;
+        let cap = if scenario.expects.is_empty() {
+            start
+        } else {
+            scenario.max_replications
+        };
+        let looks = Looks::new(start, cap);
+        let opts = self.options(progress);
+        let mut results = run_all(scenario, runs, &opts).map_err(|e| self.error(scenario, e))?;
+        let mut n = start;
+        loop {
+            let rows = summary::summarize(&results);
+            let judgements = expect::judge(&scenario.expects, &rows, looks.alpha());
+            match looks.after(n) {
+                Some(next) if expect::undecided(&judgements) => {
+                    extend(scenario, &mut results, next, &opts)
+                        .map_err(|e| self.error(scenario, e))?;
+                    n = next;
+                }
+                _ => {
+                    return Ok(Decided {
+                        results,
+                        rows,
+                        judgements,
+                        replications: n,
+                    });
+                }
+            }
+        }
+    }
+
+    fn options(&self, progress: Option<Progress>) -> RunOptions {
+        RunOptions {
             jobs: self.overrides.jobs,
             cancel: Some(self.cancel.clone()),
             on_replication: progress,
-        };
-        run_all(scenario, runs, &opts).map_err(|e| CliError::run(&scenario.file, e))
+        }
+    }
+
+    fn error(&self, scenario: &Scenario, e: crate::runner::RunError) -> CliError {
+        CliError::run(&scenario.file, e)
     }
 
     /// Whether Ctrl-C was pressed.
@@ -104,6 +160,14 @@ fn check(overrides: &Overrides, limits: &Limits) -> Result<(), CliError> {
         return Err(CliError::Replications {
             max: limits.max_replications,
             got: r,
+        });
+    }
+    if let Some(m) = overrides.max_replications
+        && (m == 0 || m > limits.max_replications)
+    {
+        return Err(CliError::Replications {
+            max: limits.max_replications,
+            got: m,
         });
     }
     if overrides.jobs == Some(0) {

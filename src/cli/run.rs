@@ -21,7 +21,8 @@ pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
     let source = Source::load(args.scenario.as_deref())?;
     let prepared = pipeline.prepare(source.scenario)?;
     let total = prepared.total_replications();
-    let Prepared { scenario, runs } = prepared;
+    let Prepared { mut scenario, runs } = prepared;
+    let start = scenario.replications;
     let out_dir = args
         .out
         .clone()
@@ -33,16 +34,17 @@ pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
         (!args.quiet && std::io::stderr().is_terminal()).then(|| progress_bar(total, runs.len()));
     let started = Instant::now();
     let progress = bar.clone().map(|b| Arc::new(move || b.inc(1)) as Progress);
-    let results = pipeline.execute(&scenario, runs, progress);
+    let decided = pipeline.execute_decided(&scenario, runs, progress);
     if let Some(b) = &bar {
-        match results {
+        match decided {
             Ok(_) => b.finish_and_clear(),
             Err(_) => b.abandon(),
         }
     }
-    let results = results?;
-
-    let rows = summary::summarize(&results);
+    let decided = decided?;
+    // The report describes what ran: as many replications as the expectations took.
+    scenario.replications = decided.replications;
+    let (results, rows) = (decided.results, decided.rows);
     let comparisons = summary::compare(&results);
     let data = ReportData {
         scenario: &scenario,
@@ -50,7 +52,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
         results: &results,
         rows: &rows,
         comparisons: &comparisons,
-        command: reproduce_command(source.shown.as_deref(), &scenario),
+        command: reproduce_command(source.shown.as_deref(), &scenario, start),
     };
     let files = report::render(&data);
     if pipeline.interrupted() {
@@ -65,7 +67,12 @@ pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
         Format::Text if !args.quiet => print_text(&data, &out_dir, started.elapsed()),
         Format::Text => {}
     }
-    Ok(check_expectations(&scenario, &rows, args.quiet))
+    Ok(report_expectations(
+        &scenario,
+        &decided.judgements,
+        start,
+        args.quiet,
+    ))
 }
 
 /// The progress bar of a run of `total` replications in `runs` runs.
@@ -82,15 +89,18 @@ fn progress_bar(total: u64, runs: usize) -> ProgressBar {
 }
 
 /// The command that reproduces this run, for the report.
-fn reproduce_command(shown: Option<&str>, scenario: &Scenario) -> String {
+fn reproduce_command(shown: Option<&str>, scenario: &Scenario, start: u32) -> String {
     let mut command = String::from("drainsim run");
     if let Some(s) = shown {
         command.push_str(&format!(" {s}"));
     }
-    command.push_str(&format!(
-        " --seed {} --replications {}",
-        scenario.seed, scenario.replications
-    ));
+    command.push_str(&format!(" --seed {} --replications {start}", scenario.seed));
+    if start != scenario.replications {
+        command.push_str(&format!(
+            " --max-replications {}",
+            scenario.max_replications
+        ));
+    }
     command
 }
 
@@ -139,16 +149,30 @@ fn json_rows(rows: &[SummaryRow]) -> serde_json::Value {
     serde_json::Value::Array(objects.collect())
 }
 
-/// Prints each failed expectation (and, unless quiet, how many were checked).
-fn check_expectations(scenario: &Scenario, rows: &[SummaryRow], quiet: bool) -> Outcome {
-    let failures = expect::check(&scenario.expects, rows);
+/// Prints each failed or inconclusive expectation (and, unless quiet, how many were checked
+/// and the replications they took).
+fn report_expectations(
+    scenario: &Scenario,
+    judgements: &[expect::Judgement],
+    start: u32,
+    quiet: bool,
+) -> Outcome {
+    let failures = expect::failures(judgements);
     for f in &failures {
         eprintln!("{f}");
     }
     let n = scenario.expects.len();
     if n > 0 && !quiet {
+        let took = if scenario.replications > start {
+            format!(
+                " (undecided at {start} replications: decided at {})",
+                scenario.replications
+            )
+        } else {
+            String::new()
+        };
         eprintln!(
-            "{n} expectation{} checked, {} failed",
+            "{n} expectation{} checked, {} failed{took}",
             if n == 1 { "" } else { "s" },
             failures.len()
         );

@@ -1,13 +1,17 @@
 //! `drainsim test`: every scenario with `[[expect]]` entries, run and checked (runbooks as
-//! tests); ends with `N passed, M failed`.
+//! tests); files without expectations are listed as skipped. Each expectation is decided with
+//! confidence (see [`crate::expect`]): undecided ones get more replications, up to the
+//! scenario's `max_replications`. Ends with `N passed, M failed, K skipped`; `--junit FILE`
+//! also writes JUnit XML.
 
 use std::path::Path;
 use std::time::Instant;
 
+use super::junit::{self, Case, Suite};
 use super::load::{load_file, scenario_files};
 use super::pipeline::{Pipeline, Prepared};
 use super::{CliError, Outcome, TestArgs};
-use crate::{expect, summary};
+use crate::expect;
 
 /// What became of one scenario file.
 enum Verdict {
@@ -15,7 +19,7 @@ enum Verdict {
     Skipped,
     /// Every expectation held.
     Passed,
-    /// At least one failed.
+    /// At least one failed or stayed inconclusive.
     Failed,
 }
 
@@ -26,20 +30,25 @@ pub fn test(args: &TestArgs) -> Result<Outcome, CliError> {
     if files.is_empty() {
         return Err(CliError::NoScenarioFiles);
     }
-    let (mut passed, mut failed, mut not_run) = (0usize, 0usize, 0usize);
+    let (mut passed, mut failed, mut skipped, mut not_run) = (0usize, 0usize, 0usize, 0usize);
+    let mut suite = Suite::default();
     for f in &files {
-        match test_file(&pipeline, f) {
-            Ok(Verdict::Skipped) => {}
+        match test_file(&pipeline, f, &mut suite) {
+            Ok(Verdict::Skipped) => skipped += 1,
             Ok(Verdict::Passed) => passed += 1,
             Ok(Verdict::Failed) => failed += 1,
             Err(CliError::Interrupted) => return Err(CliError::Interrupted),
             Err(e) => {
                 eprintln!("{e}");
+                suite.cases.push(Case::error(f, &e.to_string()));
                 not_run += 1;
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
+    println!("{passed} passed, {failed} failed, {skipped} skipped");
+    if let Some(path) = &args.junit {
+        junit::write(path, &suite).map_err(CliError::Junit)?;
+    }
     if not_run > 0 {
         Err(CliError::NotRun(not_run))
     } else if failed > 0 {
@@ -49,29 +58,46 @@ pub fn test(args: &TestArgs) -> Result<Outcome, CliError> {
     }
 }
 
-/// Loads, runs and checks one file; prints its verdict line and each failed expectation.
-fn test_file(pipeline: &Pipeline, file: &Path) -> Result<Verdict, CliError> {
+/// Loads, runs and checks one file; prints its verdict line and each failed expectation, and
+/// adds its test cases to `suite`.
+fn test_file(pipeline: &Pipeline, file: &Path, suite: &mut Suite) -> Result<Verdict, CliError> {
     let (scenario, _) = load_file(file)?;
     if scenario.expects.is_empty() {
+        println!("{}: skipped (no [[expect]] entries)", file.display());
+        suite.cases.push(Case::skipped(file));
         return Ok(Verdict::Skipped);
     }
     let Prepared { scenario, runs } = pipeline.prepare(scenario)?;
     let started = Instant::now();
-    let results = pipeline.execute(&scenario, runs, None)?;
-    let rows = summary::summarize(&results);
-    let failures = expect::check(&scenario.expects, &rows);
+    let decided = pipeline.execute_decided(&scenario, runs, None)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let failures = expect::failures(&decided.judgements);
     let n = scenario.expects.len();
+    let failed_expects = {
+        let mut at: Vec<&str> = failures.iter().map(|f| f.location.as_str()).collect();
+        at.dedup();
+        at.len()
+    };
     let verdict = if failures.is_empty() { "ok" } else { "FAILED" };
+    let took = if decided.replications > scenario.replications {
+        format!(
+            "{} replications (from {})",
+            decided.replications, scenario.replications
+        )
+    } else {
+        format!("{} replications", decided.replications)
+    };
     println!(
-        "{}: {verdict} ({} of {n} expectations held; {} replications, {:.1} s)",
+        "{}: {verdict} ({} of {n} expectations held; {took}, {seconds:.1} s)",
         file.display(),
-        n - failures.len().min(n),
-        scenario.replications,
-        started.elapsed().as_secs_f64()
+        n - failed_expects.min(n),
     );
     for fl in &failures {
         println!("  {fl}");
     }
+    suite
+        .cases
+        .extend(junit::cases(file, &scenario.expects, &failures, seconds));
     Ok(if failures.is_empty() {
         Verdict::Passed
     } else {

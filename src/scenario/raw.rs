@@ -19,8 +19,12 @@ pub struct RawScenario {
     pub description: Option<String>,
     /// Root seed (default 1).
     pub seed: Option<u64>,
-    /// Replications per run (default 100).
+    /// Replications per run (default 100): the starting count when `[[expect]]` entries are
+    /// undecided, which then get more, doubling, up to `max_replications`.
     pub replications: Option<u32>,
+    /// Most replications per run that undecided expectations may take (default: the larger of
+    /// 1,000 and `replications`).
+    pub max_replications: Option<u32>,
     /// End of simulated time, e.g. `"6h"`.
     pub horizon: Option<String>,
     /// Most events per replication (default 500 million).

@@ -98,8 +98,10 @@ pub struct Scenario {
     pub file: String,
     /// Root seed.
     pub seed: u64,
-    /// Replications per run.
+    /// Replications per run (the starting count of a sequential decision).
     pub replications: u32,
+    /// Most replications per run that undecided expectations may take.
+    pub max_replications: u32,
     /// The run before sweep axes are applied (every feature of the file).
     pub base: RunConfig,
     /// Whether `pool.quorum` was written (else it follows the pool size).

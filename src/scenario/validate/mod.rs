@@ -55,6 +55,7 @@ pub(super) fn parse(
 /// The top-level settings of a run.
 struct Settings {
     replications: u32,
+    max_replications: u32,
     horizon: Option<SimTime>,
     event_budget: u64,
     sample_interval: Option<SimTime>,
@@ -87,6 +88,7 @@ fn validate(
         file: ctx.file.to_string(),
         seed: raw.seed.unwrap_or(1),
         replications: settings.replications,
+        max_replications: settings.max_replications,
         base: base.config,
         quorum_explicit: base.quorum_explicit,
         topology: base.topology,
@@ -97,7 +99,10 @@ fn validate(
     check_runs(ctx, &scenario).then_some(scenario)
 }
 
-/// `replications`, `horizon`, `event_budget` and `sample_interval`.
+/// Default cap of a sequential decision, replications per run.
+pub const DEFAULT_MAX_REPLICATIONS: u32 = 1000;
+
+/// `replications`, `max_replications`, `horizon`, `event_budget` and `sample_interval`.
 fn validate_settings(ctx: &mut Ctx<'_>, raw: &RawScenario, limits: &Limits) -> Settings {
     let root = FieldPath::root();
     let replications = raw.replications.unwrap_or(100);
@@ -106,6 +111,18 @@ fn validate_settings(ctx: &mut Ctx<'_>, raw: &RawScenario, limits: &Limits) -> S
             &root.key("replications"),
             format!(
                 "must be between 1 and {}, got {replications}",
+                limits.max_replications
+            ),
+        );
+    }
+    let max_replications = raw
+        .max_replications
+        .unwrap_or(DEFAULT_MAX_REPLICATIONS.max(replications));
+    if max_replications < replications || max_replications > limits.max_replications {
+        ctx.err(
+            &root.key("max_replications"),
+            format!(
+                "must be between `replications` ({replications}) and {}, got {max_replications}",
                 limits.max_replications
             ),
         );
@@ -130,6 +147,7 @@ fn validate_settings(ctx: &mut Ctx<'_>, raw: &RawScenario, limits: &Limits) -> S
     );
     Settings {
         replications,
+        max_replications,
         horizon,
         event_budget,
         sample_interval,

@@ -1,0 +1,179 @@
+//! JUnit XML for `drainsim test --junit FILE`: one test case per expectation (named by its
+//! `file:line:col`), a skipped case per file without expectations, an error case per file that
+//! could not be run. CI systems (GitLab, Jenkins, GitHub actions that read JUnit) display it.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::expect::Failure;
+use crate::scenario::Expectation;
+
+/// The test cases of one `drainsim test`.
+#[derive(Debug, Default)]
+pub struct Suite {
+    /// In the order the files were tested.
+    pub cases: Vec<Case>,
+}
+
+/// One test case.
+#[derive(Debug)]
+pub struct Case {
+    classname: String,
+    name: String,
+    seconds: f64,
+    result: CaseResult,
+}
+
+#[derive(Debug)]
+enum CaseResult {
+    Passed,
+    Failed(String),
+    Skipped(String),
+    Error(String),
+}
+
+/// The first line drainsim writes, by which it recognises a JUnit file of its own.
+const MARK: &str = "<testsuites name=\"drainsim\"";
+
+impl Case {
+    /// A file without expectations.
+    pub fn skipped(file: &Path) -> Case {
+        Case {
+            classname: file.display().to_string(),
+            name: file.display().to_string(),
+            seconds: 0.0,
+            result: CaseResult::Skipped("no [[expect]] entries".to_string()),
+        }
+    }
+
+    /// A file that could not be run (bad input).
+    pub fn error(file: &Path, message: &str) -> Case {
+        Case {
+            classname: file.display().to_string(),
+            name: file.display().to_string(),
+            seconds: 0.0,
+            result: CaseResult::Error(message.to_string()),
+        }
+    }
+}
+
+/// One case per expectation of `file`; the file's time is shared among them.
+pub fn cases(
+    file: &Path,
+    expects: &[Expectation],
+    failures: &[Failure],
+    seconds: f64,
+) -> Vec<Case> {
+    let share = seconds / expects.len().max(1) as f64;
+    expects
+        .iter()
+        .map(|e| {
+            let messages: Vec<&str> = failures
+                .iter()
+                .filter(|f| f.location == e.location)
+                .map(|f| f.message.as_str())
+                .collect();
+            Case {
+                classname: file.display().to_string(),
+                name: e.location.clone(),
+                seconds: share,
+                result: if messages.is_empty() {
+                    CaseResult::Passed
+                } else {
+                    CaseResult::Failed(messages.join("\n"))
+                },
+            }
+        })
+        .collect()
+}
+
+/// The XML text of `suite`.
+pub fn render(suite: &Suite) -> String {
+    let count = |f: fn(&CaseResult) -> bool| suite.cases.iter().filter(|c| f(&c.result)).count();
+    let failures = count(|r| matches!(r, CaseResult::Failed(_)));
+    let errors = count(|r| matches!(r, CaseResult::Error(_)));
+    let skipped = count(|r| matches!(r, CaseResult::Skipped(_)));
+    let time: f64 = suite.cases.iter().map(|c| c.seconds).sum();
+    let totals = format!(
+        "tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" \
+         time=\"{time:.3}\"",
+        suite.cases.len()
+    );
+    let mut o = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(o, "{MARK} {totals}>");
+    let _ = writeln!(o, "  <testsuite name=\"drainsim test\" {totals}>");
+    for c in &suite.cases {
+        let _ = write!(
+            o,
+            "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
+            escape(&c.classname),
+            escape(&c.name),
+            c.seconds
+        );
+        let _ = match &c.result {
+            CaseResult::Passed => writeln!(o, "/>"),
+            CaseResult::Failed(m) => writeln!(
+                o,
+                ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
+                escape(first_line(m)),
+                escape(m)
+            ),
+            CaseResult::Skipped(m) => writeln!(
+                o,
+                ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                escape(m)
+            ),
+            CaseResult::Error(m) => writeln!(
+                o,
+                ">\n      <error message=\"{}\">{}</error>\n    </testcase>",
+                escape(first_line(m)),
+                escape(m)
+            ),
+        };
+    }
+    o.push_str("  </testsuite>\n</testsuites>\n");
+    o
+}
+
+/// Writes `suite` to `path` atomically (a temporary sibling, renamed). A file drainsim did not
+/// write (one that does not start as its JUnit files do) is never replaced.
+pub fn write(path: &Path, suite: &Suite) -> Result<(), String> {
+    if path.exists() {
+        let head = std::fs::read_to_string(path).unwrap_or_default();
+        let ours = head.lines().nth(1).is_some_and(|l| l.starts_with(MARK));
+        if !ours {
+            return Err(format!(
+                "{}: exists and is not a JUnit file drainsim wrote; choose another --junit path",
+                path.display()
+            ));
+        }
+    }
+    let tmp = path.with_extension("drainsim-tmp");
+    std::fs::write(&tmp, render(suite))
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            format!("cannot write {}: {e}", path.display())
+        })
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+/// XML attribute and text escaping.
+fn escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\n' => o.push_str("&#10;"),
+            c if c.is_control() => {}
+            c => o.push(c),
+        }
+    }
+    o
+}
