@@ -89,6 +89,24 @@ pub fn is_summary_column(name: &str) -> bool {
     })
 }
 
+/// Every numeric column of `summary.csv` ([`is_summary_column`]), in the order of the
+/// constants above: for "did you mean" hints.
+pub fn summary_columns() -> Vec<String> {
+    let mut out: Vec<String> = MEASURES
+        .iter()
+        .flat_map(|(m, _)| STATS.iter().map(move |s| format!("{m}_{s}")))
+        .collect();
+    out.push("replications".to_string());
+    for c in SETUP_DELAY_COLUMNS
+        .iter()
+        .chain(DRAIN_COLUMNS)
+        .chain(MAINTENANCE_COLUMNS)
+    {
+        out.push(c.to_string());
+    }
+    out
+}
+
 /// Mean, standard deviation and 95 % confidence interval of a sample.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Estimate {
@@ -202,5 +220,9 @@ mod tests {
         assert!(is_summary_column("drain_time_s_p95"));
         assert!(!is_summary_column("cut_median"));
         assert!(!is_summary_column("feature"));
+        let all = summary_columns();
+        assert!(all.iter().all(|c| is_summary_column(c)));
+        assert!(all.iter().any(|c| c == "cut_mean"));
+        assert!(all.iter().any(|c| c == "plan_failed_fraction"));
     }
 }

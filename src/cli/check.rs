@@ -6,12 +6,16 @@ use super::load::load_file;
 use super::{CliError, Outcome};
 use crate::scenario;
 
-/// Prints `<file>: ok (…)` for each valid file; every problem of the others is in the error.
+/// Prints `<file>: ok (…)` for each valid file, after its warnings (on stderr, which do not
+/// change the exit code); every problem of the others is in the error.
 pub fn check(paths: &[PathBuf]) -> Result<Outcome, CliError> {
     let mut invalid = Vec::new();
     for p in paths {
         match load_file(p) {
             Ok((s, _)) => {
+                for w in &s.warnings {
+                    eprintln!("{}", w.as_warning());
+                }
                 let runs = scenario::expand(&s).map(|r| r.len()).unwrap_or(0);
                 println!(
                     "{}: ok ({} run{}, {} replications each)",

@@ -19,6 +19,9 @@ use crate::summary::{self, SummaryRow};
 pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
     let pipeline = Pipeline::new(args.overrides)?;
     let source = Source::load(args.scenario.as_deref())?;
+    for w in &source.scenario.warnings {
+        eprintln!("{}", w.as_warning());
+    }
     let prepared = pipeline.prepare(source.scenario)?;
     let total = prepared.total_replications();
     let Prepared { mut scenario, runs } = prepared;

@@ -37,6 +37,31 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// The diagnostic shown as a warning: `file:line:col: warning: field.path: message`.
+    pub fn as_warning(&self) -> impl fmt::Display + '_ {
+        AsWarning(self)
+    }
+}
+
+/// [`Diagnostic::as_warning`].
+struct AsWarning<'a>(&'a Diagnostic);
+
+impl fmt::Display for AsWarning<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        write!(f, "{}", d.file)?;
+        if let Some((l, c)) = d.position {
+            write!(f, ":{l}:{c}")?;
+        }
+        f.write_str(": warning")?;
+        if !d.path.is_empty() {
+            write!(f, ": {}", d.path)?;
+        }
+        write!(f, ": {}", d.message)
+    }
+}
+
 /// Every problem found in one scenario file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioError {
@@ -135,18 +160,30 @@ pub(super) struct Ctx<'a> {
     pub doc: Option<toml::Spanned<toml::de::DeTable<'a>>>,
     /// The problems found so far, in the order found.
     pub diags: Vec<Diagnostic>,
+    /// What is allowed but probably not meant (the scenario stays valid), in the order found.
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Ctx<'_> {
     /// Records a problem at `path`.
     pub fn err(&mut self, path: &FieldPath, msg: impl Into<String>) {
-        let position = self.position(path);
-        self.diags.push(Diagnostic {
+        let d = self.diagnostic(path, msg.into());
+        self.diags.push(d);
+    }
+
+    /// Records a warning at `path`: allowed, but probably not what the author meant.
+    pub fn warn(&mut self, path: &FieldPath, msg: impl Into<String>) {
+        let d = self.diagnostic(path, msg.into());
+        self.warnings.push(d);
+    }
+
+    fn diagnostic(&self, path: &FieldPath, message: String) -> Diagnostic {
+        Diagnostic {
             file: self.file.to_string(),
-            position,
+            position: self.position(path),
             path: path.to_string(),
-            message: msg.into(),
-        });
+            message,
+        }
     }
 
     /// `file:line:col` of `path`, or `file: path` when it has no position.
@@ -209,7 +246,77 @@ impl Ctx<'_> {
     }
 }
 
-/// The value named `value` in `options`, or a message listing the names.
+/// Words longer than this get no suggestion.
+const MAX_SUGGESTED_LEN: usize = 100;
+
+/// The candidate `word` was most likely meant to be, if one is close: the same word in
+/// another case, else the nearest within an edit distance of about a third of its length (at
+/// least 1, counting a swap of two neighbouring letters as one edit). Ties go to the first.
+pub(super) fn suggest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let word = word.trim();
+    let len = word.chars().count();
+    // Typos are short; a long value would cost |word| × |candidate| per candidate.
+    if len > MAX_SUGGESTED_LEN {
+        return None;
+    }
+    let lower = word.to_lowercase();
+    let max = (len / 3).max(1);
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        // A length difference beyond `max` is already more edits than allowed.
+        if c == word || c.chars().count().abs_diff(len) > max {
+            continue;
+        }
+        let d = if c.to_lowercase() == lower {
+            0
+        } else {
+            edit_distance(&lower, &c.to_lowercase())
+        };
+        if d <= max && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c.to_string())
+}
+
+/// `; did you mean "x"?` when [`suggest`] has an answer, else nothing: the tail of a message
+/// that names an unknown `word`.
+pub(super) fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> String {
+    suggest(word, candidates)
+        .map(|s| format!("; did you mean \"{s}\"?"))
+        .unwrap_or_default()
+}
+
+/// Edits (insert, delete, replace, or swap two neighbours) that turn `a` into `b`: the
+/// optimal-string-alignment distance, on characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    // Rows i-2, i-1 and i of the table, each of length |b| + 1.
+    let mut prev2: Vec<usize> = Vec::new();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut row = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            row[j] = (prev[j] + 1).min(row[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                row[j] = row[j].min(prev2[j - 2] + 1);
+            }
+        }
+        prev2 = std::mem::replace(&mut prev, row);
+    }
+    prev[b.len()]
+}
+
+/// The value named `value` in `options`, or a message listing the names (and the one most
+/// likely meant).
 pub(super) fn one_of<T: Copy>(value: &str, options: &[(&str, T)]) -> Result<T, String> {
     options
         .iter()
@@ -218,8 +325,9 @@ pub(super) fn one_of<T: Copy>(value: &str, options: &[(&str, T)]) -> Result<T, S
         .ok_or_else(|| {
             let names: Vec<String> = options.iter().map(|(n, _)| format!("\"{n}\"")).collect();
             format!(
-                "unknown value \"{value}\"; expected one of {}",
-                names.join(", ")
+                "unknown value \"{value}\"; expected one of {}{}",
+                names.join(", "),
+                did_you_mean(value, options.iter().map(|(n, _)| *n))
             )
         })
 }
@@ -299,16 +407,60 @@ pub(super) fn default_quorum(servers: u32) -> QuorumRule {
 
 /// Refuses a quorum rule that has no table for a pool of `servers`.
 pub(super) fn check_quorum_size(rule: QuorumRule, servers: u32) -> Result<(), String> {
-    if rule.requirement(servers).is_none() {
-        let range = match rule {
-            QuorumRule::Sfb2019 => "2–16",
-            _ => "2–12",
-        };
+    if rule.requirement(servers).is_some() {
+        return Ok(());
+    }
+    let range = match rule {
+        QuorumRule::Sfb2019 => "2–16",
+        _ => "2–12",
+    };
+    let head = format!(
+        "quorum \"{}\" covers pools of {range} Front Ends, not {servers}",
+        rule.name()
+    );
+    if rule != QuorumRule::Sfb2019 && QuorumRule::Sfb2019.requirement(servers).is_some() {
         return Err(format!(
-            "quorum \"{}\" covers pools of {range} Front Ends, not {servers}; use \
-             quorum = \"none\" for other sizes",
-            rule.name()
+            "{head}; Skype for Business Server 2019 allows up to 16 Front Ends in a pool: use \
+             quorum = \"sfb2019\" for its quorum table, or quorum = \"none\""
         ));
     }
-    Ok(())
+    Err(format!("{head}; use quorum = \"none\" for other sizes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{edit_distance, suggest};
+
+    #[test]
+    fn edit_distance_counts_inserts_deletes_replacements_and_swaps() {
+        assert_eq!(edit_distance("", ""), 0);
+        assert_eq!(edit_distance("abc", ""), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("response_grup", "response_group"), 1);
+        assert_eq!(edit_distance("hardwre", "hardware"), 1);
+        assert_eq!(edit_distance("pasue", "pause"), 1);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("ü", "u"), 1);
+    }
+
+    #[test]
+    fn suggest_finds_a_likely_typo_and_nothing_far() {
+        let lb = ["dns", "hardware"];
+        assert_eq!(suggest("DNS", lb).as_deref(), Some("dns"));
+        assert_eq!(suggest("hardwar", lb).as_deref(), Some("hardware"));
+        assert_eq!(suggest("f5", lb), None);
+        assert_eq!(suggest("round", ["round_robin", "random"]), None);
+        // Case-insensitive equality wins over a closer spelling.
+        assert_eq!(
+            suggest("rtcrgs", ["RTCRG", "RTCRGS"]).as_deref(),
+            Some("RTCRGS")
+        );
+        // An exact candidate is never suggested for itself.
+        assert_eq!(suggest("dns", lb), None);
+        // Ties go to the first candidate.
+        assert_eq!(suggest("ab", ["aa", "bb"]).as_deref(), Some("aa"));
+        assert_eq!(suggest("x", Vec::<&str>::new()), None);
+        let long = "a".repeat(200);
+        assert_eq!(suggest(&long, [&long[1..]]), None);
+    }
 }

@@ -29,8 +29,8 @@ pub fn run_count(s: &Scenario) -> usize {
 }
 
 /// Refuses a sweep beyond the run, replication or memory limits, then expands it to check
-/// every combination.
-pub(super) fn check_expansion(s: &Scenario) -> Result<(), Vec<String>> {
+/// every combination; the runs, for the checks that need them.
+pub(super) fn check_expansion(s: &Scenario) -> Result<Vec<Run>, Vec<String>> {
     let runs = run_count(s);
     if runs > s.limits.max_runs {
         return Err(vec![format!(
@@ -54,7 +54,7 @@ pub(super) fn check_expansion(s: &Scenario) -> Result<(), Vec<String>> {
             size as f64, s.limits.max_expanded_size as f64
         )]);
     }
-    expand(s).map(|_| ())
+    expand(s)
 }
 
 /// Refuses a time series too large to hold (a tiny `sample_interval` over a long horizon).

@@ -61,6 +61,7 @@ mod tests {
                 include_str!("validate/dist.rs"),
                 include_str!("validate/expect.rs"),
                 include_str!("validate/features.rs"),
+                include_str!("validate/horizon.rs"),
                 include_str!("validate/pool.rs"),
                 include_str!("validate/steps.rs"),
                 include_str!("validate/syntax.rs"),

@@ -3,8 +3,8 @@
 //! varies, and applies one value to a run's configuration; `expand` makes the runs.
 
 use super::ctx::{
-    Ctx, Limits, check_quorum_size, default_quorum, parse_algorithm, parse_lb, parse_monitor,
-    parse_probability, parse_quorum, session_cap,
+    Ctx, Limits, check_quorum_size, default_quorum, did_you_mean, parse_algorithm, parse_lb,
+    parse_monitor, parse_probability, parse_quorum, session_cap,
 };
 use super::span::FieldPath;
 use crate::engine::{SimTime, parse_duration};
@@ -249,9 +249,10 @@ pub(super) fn validate_axes(
 
 fn unknown_axis(key: &str) -> String {
     format!(
-        "unknown sweep axis \"{key}\"; expected {} or one of {}",
+        "unknown sweep axis \"{key}\"; expected {} or one of {}{}",
         AXES.join(", "),
-        POOL_KEYS.join(", ")
+        POOL_KEYS.join(", "),
+        did_you_mean(key, AXES.iter().chain(POOL_KEYS).copied())
     )
 }
 
@@ -351,7 +352,8 @@ impl<'a> Sweep<'a> {
                     p,
                     format!(
                         "unknown feature_sets value \"{other}\"; expected a list of feature \
-                         lists, \"each_dns_dependent\" or \"all_subsets\""
+                         lists, \"each_dns_dependent\" or \"all_subsets\"{}",
+                        did_you_mean(other, ["each_dns_dependent", "all_subsets"])
                     ),
                 );
                 Vec::new()
@@ -416,7 +418,12 @@ impl<'a> Sweep<'a> {
                 Some(n) if self.base.features.iter().any(|f| f.name == n) => {
                     names.push(n.to_string())
                 }
-                Some(n) => err = Some(format!("feature \"{n}\" is not defined in this scenario")),
+                Some(n) => {
+                    err = Some(format!(
+                        "feature \"{n}\" is not defined in this scenario{}",
+                        did_you_mean(n, self.base.features.iter().map(|f| f.name.as_str()))
+                    ))
+                }
                 None => err = Some("feature names must be strings".into()),
             }
         }

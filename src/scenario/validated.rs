@@ -1,7 +1,7 @@
 //! The validated scenario: what stage two (`validate/`) produces and `expand` turns into runs.
 //! Types only, and none of them can hold a value the model cannot run.
 
-use super::ctx::Limits;
+use super::ctx::{Diagnostic, Limits};
 use super::sweep::Axis;
 use crate::engine::SimTime;
 use crate::model::{RunConfig, Topology};
@@ -114,4 +114,8 @@ pub struct Scenario {
     pub expects: Vec<Expectation>,
     /// Limits it was validated against.
     pub limits: Limits,
+    /// What validation found allowed but probably not meant (e.g. a plan longer than the
+    /// horizon), in file order: `drainsim check` and `drainsim run` print them with
+    /// [`Diagnostic::as_warning`].
+    pub warnings: Vec<Diagnostic>,
 }

@@ -129,6 +129,26 @@ fn step(body: &str) -> String {
     format!("{BASE}\n[[step]]\n{body}\n")
 }
 
+/// BASE with a `response_group` feature (lines 12–15), `[sweep]` (line 17) with the axis lines
+/// `sweep`, then one `[[expect]]` with the lines `expect` and a bound on `cut_mean`, then a
+/// `wait` step (for `wait` axes).
+fn expecting(sweep: &[&str], expect: &[&str]) -> String {
+    let mut s = format!(
+        "{BASE}\n[[feature]]\nname = \"response_group\"\narrivals_per_hour = 100\nduration = {EXP}\n\n[sweep]\n"
+    );
+    for line in sweep {
+        s.push_str(line);
+        s.push('\n');
+    }
+    s.push_str("\n[[expect]]\n");
+    for line in expect {
+        s.push_str(line);
+        s.push('\n');
+    }
+    s.push_str("cut_mean = { max = 1 }\n\n[[step]]\naction = \"wait\"\nduration = \"1m\"\n");
+    s
+}
+
 /// `n` DNS-dependent features (not in the catalogue), for `all_subsets` blow-ups.
 fn ucas_features(n: usize) -> String {
     (0..n)
@@ -528,6 +548,244 @@ fn catalogue() -> Vec<Bad> {
                 "\"0s\"",
             ],
         ),
+        // Selector values are checked against the rows the runs will write (one sweep line:
+        // the entry's first line is 21).
+        bad(
+            "selector: a feature the scenario does not have",
+            expecting(&["servers = [4]"], &["feature = \"response_grup\""]),
+            &[
+                "test.toml:21:11: expect[0].feature: feature \"response_grup\" is not a feature of this scenario",
+                "\"im\", \"response_group\"",
+                "did you mean feature = \"response_group\"?",
+            ],
+        ),
+        bad(
+            "selector: a load_balancing value in the wrong case",
+            expecting(
+                &["load_balancing = [\"dns\", \"hardware\"]"],
+                &["load_balancing = \"DNS\""],
+            ),
+            &[
+                "test.toml:21:18: expect[0].load_balancing: no run has load_balancing = \"DNS\"",
+                "did you mean load_balancing = \"dns\"?",
+            ],
+        ),
+        bad(
+            "selector: a load balancing no run uses",
+            expecting(&["servers = [4]"], &["load_balancing = \"hardware\""]),
+            &[
+                "test.toml:21:18: expect[0].load_balancing: no run uses load_balancing = \"hardware\": every run uses \"dns\"",
+                "sweep load_balancing = [\"dns\", \"hardware\"]",
+            ],
+        ),
+        bad(
+            "selector: a wait_s value no run has",
+            expecting(&["wait = [\"30m\", \"1h\"]"], &["wait_s = 180"]),
+            &[
+                "test.toml:21:10: expect[0].wait_s: no run has wait_s = 180: the values of wait_s are 1800, 3600",
+                "did you mean wait_s = 1800?",
+            ],
+        ),
+        bad(
+            "selector: wait_s written as a duration",
+            expecting(&["wait = [\"30m\", \"1h\"]"], &["wait_s = \"30m\""]),
+            &[
+                "test.toml:21:10: expect[0].wait_s: wait_s is in whole seconds",
+                "\"30m\" is wait_s = 1800",
+            ],
+        ),
+        bad(
+            "selector: a feature_set label with a typo",
+            expecting(
+                &["feature_sets = [[\"im\"], [\"im\", \"response_group\"]]"],
+                &["feature_set = \"im+response_grup\""],
+            ),
+            &[
+                "test.toml:21:15: expect[0].feature_set: no run has feature_set = \"im+response_grup\"",
+                "did you mean feature_set = \"im+response_group\"?",
+            ],
+        ),
+        bad(
+            "selector: a servers value no run has",
+            expecting(&["servers = [4, 6]"], &["servers = 8"]),
+            &[
+                "test.toml:21:11: expect[0].servers: no run has servers = 8: the values of servers are 4, 6",
+            ],
+        ),
+        bad(
+            "selector: a pool.* axis value with a typo",
+            expecting(
+                &["\"pool.hardware.algorithm\" = [\"round_robin\", \"random\"]"],
+                &["\"pool.hardware.algorithm\" = \"rando\""],
+            ),
+            &[
+                "test.toml:21:29: expect[0].\"pool.hardware.algorithm\": no run has pool.hardware.algorithm = \"rando\"",
+                "did you mean pool.hardware.algorithm = \"random\"?",
+            ],
+        ),
+        bad(
+            "selector: a run that does not exist",
+            expecting(&["load_balancing = [\"dns\", \"hardware\"]"], &["run = 2"]),
+            &["test.toml:21:7: expect[0].run: run 2 does not exist: the runs are numbered 0 to 1"],
+        ),
+        bad(
+            "selector: a feature the feature sets leave out of every run",
+            expecting(
+                &["feature_sets = [[\"im\"]]"],
+                &["feature = \"response_group\""],
+            ),
+            &[
+                "test.toml:21:11: expect[0].feature: feature \"response_group\" is in no run",
+                "feature_sets",
+            ],
+        ),
+        bad(
+            "selector: values that exist, but never in the same row",
+            expecting(
+                &["feature_sets = [[\"im\"], [\"response_group\"]]"],
+                &["feature_set = \"im\"", "feature = \"response_group\""],
+            ),
+            &[
+                "test.toml:20:1: expect[0]: no row of summary.csv has feature_set = \"im\" and feature = \"response_group\" together",
+            ],
+        ),
+        bad(
+            "selector: pool.load_balancing (its runs fill load_balancing)",
+            expecting(
+                &["\"pool.load_balancing\" = [\"dns\", \"hardware\"]"],
+                &["\"pool.load_balancing\" = \"dns\""],
+            ),
+            &[
+                "test.toml:21:25: expect[0].\"pool.load_balancing\": the `pool.load_balancing` axis fills the `load_balancing` column",
+            ],
+        ),
+        bad(
+            "expect: a misspelt selector key",
+            expecting(&["servers = [4]"], &["featur = \"im\""]),
+            &[
+                "test.toml:21:10: expect[0].featur: unknown key \"featur\"",
+                "did you mean `feature`?",
+            ],
+        ),
+        bad(
+            "expect: a bound on a misspelt column",
+            expecting(&["servers = [4]"], &["cut_maen = { max = 1 }"]),
+            &[
+                "test.toml:21:12: expect[0].cut_maen: \"cut_maen\" is not a numeric column of summary.csv; did you mean `cut_mean`?",
+            ],
+        ),
+        bad(
+            "expect: a summary column without a table",
+            expecting(&["servers = [4]"], &["cut_sd = 3"]),
+            &[
+                "test.toml:21:10: expect[0].cut_sd: \"cut_sd\" is a summary column, so it takes a bound",
+                "cut_sd = { max = 0.5 }",
+            ],
+        ),
+        bad(
+            "expect: a misspelt bound",
+            expecting(&["servers = [4]"], &["blocked_mean = { mx = 1 }"]),
+            &[
+                "test.toml:21:23: expect[0].blocked_mean.mx: unknown bound \"mx\"",
+                "did you mean `max`?",
+            ],
+        ),
+        // "Did you mean" wherever a name is read from a list.
+        bad(
+            "feature not in the catalogue, close to a catalogue name",
+            BASE.replace("name = \"im\"", "name = \"response_grup\""),
+            &[
+                "feature[0].service: feature \"response_grup\" is not in the catalogue",
+                "did you mean \"response_group\"?",
+            ],
+        ),
+        bad(
+            "quorum lync2013 for 13–16 servers",
+            BASE.replace("servers = 4", "servers = 14\nquorum = \"lync2013\""),
+            &[
+                "test.toml:6:10: pool.quorum: quorum \"lync2013\" covers pools of 2–12 Front Ends, not 14",
+                "Skype for Business Server 2019 allows up to 16 Front Ends",
+                "use quorum = \"sfb2019\"",
+            ],
+        ),
+        bad(
+            "quorum lync2013 for a swept pool of 13–16 servers",
+            format!("{BASE}\n[sweep]\n\"pool.servers\" = [4, 16]\n"),
+            &[
+                "sweep.\"pool.servers\"[1]: quorum \"lync2013\" covers pools of 2–12 Front Ends, not 16",
+                "use quorum = \"sfb2019\"",
+            ],
+        ),
+        bad(
+            "quorum lync2013 beyond 16 servers: no sfb2019 suggested",
+            BASE.replace("servers = 4", "servers = 17\nquorum = \"lync2013\""),
+            &[
+                "pool.quorum: quorum \"lync2013\" covers pools of 2–12 Front Ends, not 17; use quorum = \"none\" for other sizes",
+            ],
+        ),
+        bad(
+            "load balancing in the wrong case",
+            BASE.replace("servers = 4", "servers = 4\nload_balancing = \"DNS\""),
+            &[
+                "test.toml:6:18: pool.load_balancing: unknown value \"DNS\"; expected one of \"dns\", \"hardware\"; did you mean \"dns\"?",
+            ],
+        ),
+        bad(
+            "misspelt action",
+            step("action = \"puase\"\nserver = 1"),
+            &[
+                "test.toml:13:10: step[0].action: unknown action \"puase\"",
+                "did you mean \"pause\"?",
+            ],
+        ),
+        bad(
+            "misspelt startup type",
+            step("action = \"set_startup\"\nserver = 1\nstartup = \"Manual\""),
+            &[
+                "test.toml:15:11: step[0].startup: unknown value \"Manual\"",
+                "did you mean \"manual\"?",
+            ],
+        ),
+        bad(
+            "misspelt Windows service in a step",
+            step("action = \"pause\"\nserver = 1\nservices = [\"RTCRSG\"]"),
+            &[
+                "test.toml:15:13: step[0].services[0]: unknown Windows service \"RTCRSG\"",
+                "did you mean \"RTCRGS\"?",
+            ],
+        ),
+        bad(
+            "misspelt field (serde)",
+            BASE.replace("servers = 4", "serverz = 4"),
+            &[
+                "test.toml:5:1: pool.serverz: unknown field `serverz`",
+                "did you mean `servers`?",
+            ],
+        ),
+        bad(
+            "misspelt distribution (serde)",
+            with_dist(r#"{ distribution = "exponentail", mean = "3m" }"#),
+            &[
+                "feature[0].duration.distribution: unknown variant `exponentail`",
+                "did you mean `exponential`?",
+            ],
+        ),
+        bad(
+            "misspelt sweep axis",
+            format!("{BASE}\n[sweep]\nwait_s = [\"5m\"]\n"),
+            &[
+                "test.toml:13:10: sweep.wait_s: unknown sweep axis \"wait_s\"",
+                "did you mean \"wait\"?",
+            ],
+        ),
+        bad(
+            "misspelt feature in a feature set",
+            format!("{BASE}\n[sweep]\nfeature_sets = [[\"IM\"]]\n"),
+            &[
+                "sweep.feature_sets[0]: feature \"IM\" is not defined in this scenario",
+                "did you mean \"im\"?",
+            ],
+        ),
         bad(
             "more than 64 Windows services (panicked: shift overflow)",
             format!(
@@ -593,6 +851,133 @@ fn every_bad_input_class_exits_2_through_the_binary() {
             b.class
         );
     }
+}
+
+/// The warnings of `text`, which must be valid, one string each (`file:line:col: warning: …`).
+fn warnings(text: &str) -> Vec<String> {
+    match scenario::parse(text, "test.toml", &NoFiles) {
+        Ok(s) => s
+            .warnings
+            .iter()
+            .map(|w| w.as_warning().to_string())
+            .collect(),
+        Err(e) => panic!("scenario should be valid:\n{e}"),
+    }
+}
+
+#[test]
+fn a_plan_longer_than_the_horizon_is_a_warning_at_the_step_that_crosses_it() {
+    // 30m + 25m wait + 10m downtime = 1h5m, beyond the 1h horizon: the restart crosses it.
+    let plan = "[[step]]\nat = \"30m\"\naction = \"pause\"\nserver = 1\n\n\
+                [[step]]\naction = \"wait\"\nduration = \"25m\"\n\n\
+                [[step]]\naction = \"restart\"\nserver = 1\n\n\
+                [[step]]\naction = \"start\"\nserver = 1\n";
+    let text = format!("{BASE}\n{plan}");
+    assert_eq!(
+        warnings(&text),
+        [
+            "test.toml:21:1: warning: step[2]: the plan needs at least 1h5m but the horizon is 1h: \
+          this `restart` cannot end before 1h5m, counting only `at` times, waits and restart \
+          downtimes, and the steps after it never run; raise `horizon` to at least 1h5m or \
+          shorten the plan"
+        ]
+    );
+    // Exactly the horizon fits (a step ending at the horizon is done).
+    assert_eq!(
+        warnings(&text.replace("\"25m\"", "\"20m\"")),
+        Vec::<String>::new()
+    );
+    // Drains count as nothing: however long they may take, they could end at once.
+    let drains = format!(
+        "{BASE}\n[[step]]\naction = \"pause\"\nserver = 1\n\n[[step]]\naction = \
+         \"wait_until_drained\"\nserver = 1\n\n[[step]]\naction = \"failover\"\nserver = 2\n\
+         wait_time = \"2h\"\n"
+    );
+    assert_eq!(warnings(&drains), Vec::<String>::new());
+}
+
+#[test]
+fn a_rolling_restart_counts_its_downtimes_and_the_waits_between_domains() {
+    // 4 domains: 4 × 10m down + 3 × 20m after Ready = 1h40m; a 15m replica rebuild adds two
+    // Busy polls (2 × 10m) before each of the last three domains: 2h40m.
+    let rolling = |extra: &str| {
+        format!(
+            "{}\n[[step]]\naction = \"rolling_restart\"\n",
+            BASE.replace(
+                "servers = 4",
+                &format!("servers = 4\nquorum = \"none\"{extra}")
+            )
+        )
+    };
+    let w = warnings(&rolling(""));
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].contains("step[0]: the plan needs at least 1h40m but the horizon is 1h"),
+        "{w:?}"
+    );
+    let w = warnings(&rolling("\nreplica_rebuild = \"15m\""));
+    assert!(w[0].contains("needs at least 2h40m"), "{w:?}");
+    let w = warnings(&rolling("\nupgrade_domains = 2").replace("\"1h\"", "\"1h20m\""));
+    assert_eq!(w, Vec::<String>::new(), "2 × 10m + 20m = 40m fits");
+}
+
+#[test]
+fn a_sweep_warns_once_naming_the_run_that_needs_the_longest() {
+    let text = format!(
+        "{BASE}\n[[step]]\naction = \"wait\"\nduration = \"5m\"\n\n\
+         [[step]]\naction = \"restart\"\nserver = 1\n\n\
+         [sweep]\nwait = [\"10m\", \"55m\", \"2h\"]\n"
+    );
+    let w = warnings(&text);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].contains(
+            "the plan needs at least 2h10m but the horizon is 1h (in 2 of 3 runs; the longest \
+             is run 2: load_balancing = dns, wait_s = 7200)"
+        ),
+        "{w:?}"
+    );
+    // Which step crosses the horizon is that run's: the wait.
+    assert!(w[0].contains("warning: step[0]: "), "{w:?}");
+}
+
+#[test]
+fn a_service_spelt_like_a_catalogue_service_is_a_warning() {
+    let text = BASE.replace(
+        "name = \"im\"",
+        "name = \"contact_centre\"\nservice = \"rtcrgs\"",
+    );
+    assert_eq!(
+        warnings(&text),
+        [
+            "test.toml:9:11: warning: feature[0].service: \"rtcrgs\" is not a known Windows \
+          service, so it adds a new one (names are compared exactly here); did you mean \
+          \"RTCRGS\"?"
+        ]
+    );
+    // Services of the file's own are not compared with each other.
+    let own = format!(
+        "{}\n[[feature]]\nname = \"f2\"\nservice = \"SVC2\"\narrivals_per_hour = 1\nduration = {EXP}\n",
+        BASE.replace("name = \"im\"", "name = \"f1\"\nservice = \"SVC1\"")
+    );
+    assert_eq!(warnings(&own), Vec::<String>::new());
+}
+
+#[test]
+fn a_number_selects_the_cell_holding_the_same_number_however_written() {
+    let text = format!(
+        "{BASE}\n[sweep]\n\"pool.hardware.not_redirected\" = [1.0, 0.5]\n\n\
+         [[expect]]\n\"pool.hardware.not_redirected\" = 1\ncut_mean = {{ max = 1 }}\n"
+    );
+    let s = common::scenario(&text);
+    // The summary writes 1.0 as the sweep did: the selector is rewritten to match it.
+    assert_eq!(
+        s.expects[0].selectors,
+        [(
+            "pool.hardware.not_redirected".to_string(),
+            "1.0".to_string()
+        )]
+    );
 }
 
 #[test]

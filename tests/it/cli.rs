@@ -243,3 +243,40 @@ fn force_never_deletes_a_file_drainsim_did_not_write() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn check_and_run_print_warnings_and_still_succeed() {
+    let dir = TempDir::new("cli-warn");
+    // The plan needs 1h10m (a 1h wait, a 10-minute restart) but the horizon is 1h.
+    let plan = "\n[[step]]\naction = \"wait\"\nduration = \"1h\"\n\n\
+                [[step]]\naction = \"restart\"\nserver = 1\n";
+    dir.write("late.toml", &scenario(plan));
+    let warning = "late.toml:18:1: warning: step[1]: the plan needs at least 1h10m but the \
+                   horizon is 1h: this `restart` cannot end before 1h10m";
+
+    let o = drainsim(dir.path(), &["check", "late.toml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).starts_with(warning), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("raise `horizon` to at least 1h10m"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        stdout(&o),
+        "late.toml: ok (1 run, 2 replications each)\n",
+        "warnings go to stderr"
+    );
+
+    // `run` prints it too (even with -q), then runs and writes its report.
+    let o = drainsim(dir.path(), &["run", "late.toml", "--out", "r", "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).starts_with(warning), "{}", stderr(&o));
+    assert!(dir.path().join("r/summary.csv").exists());
+
+    // A scenario without anything to warn about prints nothing on stderr.
+    dir.write("fine.toml", &scenario(""));
+    let o = drainsim(dir.path(), &["check", "fine.toml"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stderr(&o), "");
+}

@@ -1,11 +1,17 @@
 //! `[[expect]]`, read by hand: each key is either a selector (`run`, `feature`,
 //! `load_balancing` or a sweep axis column, equal to a value) or a bound on a numeric summary
-//! column (`cut_mean = { max = 0.5 }`).
+//! column (`cut_mean = { max = 0.5 }`). Read in two stages: the keys and bounds with the rest of
+//! the file ([`validate_expects`]), then, once the sweep is expanded, every selector value
+//! against the rows the runs will write to `summary.csv` ([`check_selectors`]), so that a
+//! typo is refused by `drainsim check` rather than found by a run that matched no row.
 
-use super::super::ctx::Ctx;
+use super::super::ctx::{Ctx, suggest};
+use super::super::expand::Run;
 use super::super::span::FieldPath;
 use super::super::sweep::Axis;
 use super::super::validated::{Bound, Expectation};
+use crate::engine::{SimTime, parse_duration};
+use crate::stats::{is_summary_column, summary_columns};
 
 /// The expectations in file order (kept even with problems, which are recorded).
 pub(super) fn validate_expects(
@@ -14,11 +20,18 @@ pub(super) fn validate_expects(
     axes: &[Axis],
 ) -> Vec<Expectation> {
     let root = FieldPath::root().key("expect");
-    let selector_cols: Vec<String> = ["run", "feature", "load_balancing"]
-        .iter()
-        .map(|s| s.to_string())
-        .chain(axes.iter().map(|a| a.column().to_string()))
-        .collect();
+    let mut selector_cols: Vec<String> = Vec::new();
+    let fixed = ["run", "feature", "load_balancing"].map(String::from);
+    // `pool.load_balancing` fills the `load_balancing` column, as the `load_balancing` axis does.
+    for c in fixed.into_iter().chain(
+        (axes.iter())
+            .filter(|a| a.key != "pool.load_balancing")
+            .map(|a| a.column().to_string()),
+    ) {
+        if !selector_cols.contains(&c) {
+            selector_cols.push(c);
+        }
+    }
     (raw.iter().enumerate())
         .map(|(i, t)| validate_expect(ctx, &root.index(i), i, t, &selector_cols))
         .collect()
@@ -43,12 +56,29 @@ fn validate_expect(
                 Some(l) => selectors.push((k.clone(), l)),
                 None => ctx.err(&kp, "a selector must be a string, number or boolean"),
             }
+        } else if k == "pool.load_balancing" {
+            ctx.err(
+                &kp,
+                "the `pool.load_balancing` axis fills the `load_balancing` column: select rows \
+                 with load_balancing = \"dns\" or \"hardware\"",
+            );
+        } else if is_summary_column(k) {
+            ctx.err(
+                &kp,
+                format!(
+                    "\"{k}\" is a summary column, so it takes a bound: a table such as \
+                     {k} = {{ max = 0.5 }}"
+                ),
+            );
         } else {
+            let hint = suggest(k, selector_cols.iter().map(String::as_str))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
             ctx.err(
                 &kp,
                 format!(
                     "unknown key \"{k}\": select rows by {} or bound a summary column with a \
-                     table such as {{ max = 0.5 }}",
+                     table such as {{ max = 0.5 }}{hint}",
                     selector_cols.join(", ")
                 ),
             );
@@ -76,13 +106,15 @@ fn validate_bound(
     column: &str,
     b: &toml::Table,
 ) -> Option<Bound> {
-    if !crate::stats::is_summary_column(column) {
+    if !is_summary_column(column) {
+        let columns = summary_columns();
+        let hint = match suggest(column, columns.iter().map(String::as_str)) {
+            Some(s) => format!("; did you mean `{s}`?"),
+            None => " (e.g. cut_mean, blocked_mean, cut_ci95_high)".to_string(),
+        };
         ctx.err(
             kp,
-            format!(
-                "\"{column}\" is not a numeric column of summary.csv (e.g. cut_mean, \
-                 blocked_mean, cut_ci95_high)"
-            ),
+            format!("\"{column}\" is not a numeric column of summary.csv{hint}"),
         );
         return None;
     }
@@ -108,10 +140,17 @@ fn validate_bound(
             "max" => bound.max = Some(x),
             "approx" => bound.approx = Some((x, 0.0)),
             "tolerance" => tol = Some(x),
-            _ => ctx.err(
-                &kp.key(bk),
-                format!("unknown bound \"{bk}\"; expected min, max, approx (with tolerance)"),
-            ),
+            _ => {
+                let hint = suggest(bk, ["min", "max", "approx", "tolerance"])
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                ctx.err(
+                    &kp.key(bk),
+                    format!(
+                        "unknown bound \"{bk}\"; expected min, max, approx (with tolerance){hint}"
+                    ),
+                )
+            }
         }
     }
     match (bound.approx, tol) {
@@ -134,5 +173,183 @@ fn value_label(v: &toml::Value) -> Option<String> {
         toml::Value::Float(f) => Some(f.to_string()),
         toml::Value::Boolean(b) => Some(b.to_string()),
         _ => None,
+    }
+}
+
+/// Checks every selector value against the rows the runs will write to `summary.csv` (per
+/// run: one row per feature of the run, then `all`), as `drainsim run` will select them: a
+/// value no row has is an error with the values there are, and so is an entry whose values
+/// exist but never in the same row. A number matches a cell holding the same number however
+/// it is written (`1` selects the cell `1.0`): the selector is rewritten to the cell's text.
+/// `features` are the scenario's features before the sweep, to explain a feature no run has.
+pub(super) fn check_selectors(
+    ctx: &mut Ctx<'_>,
+    expects: &mut [Expectation],
+    runs: &[Run],
+    features: &[String],
+) {
+    let root = FieldPath::root().key("expect");
+    for e in expects {
+        let p = root.index(e.index);
+        let mut ok = true;
+        for (column, value) in &mut e.selectors {
+            let values = column_values(runs, column);
+            if values.contains(value) {
+                continue;
+            }
+            if let Some(same) = numerically_equal(value, &values) {
+                *value = same;
+                continue;
+            }
+            ok = false;
+            let msg = unmatched(column, value, &values, runs.len(), features);
+            ctx.err(&p.key(column), msg);
+        }
+        if ok && !any_row_matches(runs, &e.selectors) {
+            let sel: Vec<String> = (e.selectors.iter())
+                .map(|(k, v)| format!("{k} = {}", shown(v)))
+                .collect();
+            ctx.err(
+                &p,
+                format!(
+                    "no row of summary.csv has {} together: each value occurs, but never in \
+                     the same row",
+                    sel.join(" and ")
+                ),
+            );
+        }
+    }
+}
+
+/// The value of label column `column` in row (`run`, `feature`), as the summary writes it.
+fn cell(run: &Run, feature: &str, column: &str) -> Option<String> {
+    match column {
+        "feature" => Some(feature.to_string()),
+        "run" => Some(run.index.to_string()),
+        _ => (run.labels.iter())
+            .find(|(c, _)| c == column)
+            .map(|(_, v)| v.clone()),
+    }
+}
+
+/// The features with a row in `run`'s part of the summary: the run's own, then `all`.
+fn row_features(run: &Run) -> impl Iterator<Item = &str> {
+    (run.config.features.iter())
+        .map(|f| f.name.as_str())
+        .chain(["all"])
+}
+
+/// Every value of label column `column` in the summary, in order of first appearance.
+fn column_values(runs: &[Run], column: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |v: String| {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    };
+    for run in runs {
+        if column == "feature" {
+            row_features(run).for_each(|f| add(f.to_string()));
+        } else if let Some(v) = cell(run, "all", column) {
+            add(v);
+        }
+    }
+    out
+}
+
+/// Whether some row meets every selector, selected as `drainsim run` selects: without a
+/// `feature` selector, only the `all` rows.
+fn any_row_matches(runs: &[Run], selectors: &[(String, String)]) -> bool {
+    let by_feature = selectors.iter().any(|(k, _)| k == "feature");
+    runs.iter().any(|run| {
+        row_features(run)
+            .filter(|f| by_feature || *f == "all")
+            .any(|f| {
+                (selectors.iter()).all(|(k, v)| cell(run, f, k).as_deref() == Some(v.as_str()))
+            })
+    })
+}
+
+/// The value among `values` that is the same number as `value`, if both are numbers.
+fn numerically_equal(value: &str, values: &[String]) -> Option<String> {
+    let x: f64 = value.trim().parse().ok()?;
+    (values.iter())
+        .find(|v| v.trim().parse::<f64>().is_ok_and(|y| y == x))
+        .cloned()
+}
+
+/// A cell value as a selector would be written: numbers bare, anything else quoted.
+fn shown(v: &str) -> String {
+    if v.parse::<f64>().is_ok_and(f64::is_finite) {
+        v.to_string()
+    } else {
+        format!("\"{v}\"")
+    }
+}
+
+/// At most this many values are listed in a message.
+const LISTED: usize = 12;
+
+/// `values` as a message lists them.
+fn listed(values: &[String]) -> String {
+    let mut out: Vec<String> = values.iter().take(LISTED).map(|v| shown(v)).collect();
+    if values.len() > LISTED {
+        out.push(format!("… ({} values in all)", values.len()));
+    }
+    out.join(", ")
+}
+
+/// Why no row has `column = value`, with the values there are and the one most likely meant.
+fn unmatched(
+    column: &str,
+    value: &str,
+    values: &[String],
+    runs: usize,
+    features: &[String],
+) -> String {
+    let hint = suggest(value, values.iter().map(String::as_str))
+        .map(|s| format!("; did you mean {column} = {}?", shown(&s)))
+        .unwrap_or_default();
+    let v = shown(value);
+    match column {
+        "run" => match runs {
+            1 => format!("run {v} does not exist: this scenario has one run, run 0"),
+            n => format!(
+                "run {v} does not exist: the runs are numbered 0 to {}",
+                n - 1
+            ),
+        },
+        "feature" if features.iter().any(|f| f == value) => format!(
+            "feature {v} is in no run (the feature_sets axis leaves it out of every run); the \
+             features with rows are {}",
+            listed(values)
+        ),
+        "feature" => {
+            let named: Vec<String> = values.iter().filter(|f| *f != "all").cloned().collect();
+            format!(
+                "feature {v} is not a feature of this scenario; expected \"all\" or one of \
+                 its features: {}{hint}",
+                listed(&named)
+            )
+        }
+        "load_balancing" if value == "dns" || value == "hardware" => {
+            format!(
+                "no run uses load_balancing = {v}: every run uses {}; sweep \
+                 load_balancing = [\"dns\", \"hardware\"] to compare the two",
+                listed(values)
+            )
+        }
+        "wait_s" if parse_duration(value).is_ok() => {
+            let secs = parse_duration(value).map_or(0, |d| d.0 / SimTime::SECOND);
+            format!(
+                "wait_s is in whole seconds, as summary.csv writes it: {v} is wait_s = {secs} \
+                 (the wait axis gives {})",
+                listed(values)
+            )
+        }
+        _ => format!(
+            "no run has {column} = {v}: the values of {column} are {}{hint}",
+            listed(values)
+        ),
     }
 }

@@ -2,13 +2,13 @@
 //! the same name, then the file's other features; the Windows services they name. Holding
 //! times are `dist`.
 
-use super::super::ctx::{Ctx, FileSource, one_of};
+use super::super::ctx::{Ctx, FileSource, did_you_mean, one_of, suggest};
 use super::super::raw::{RawFeature, RawScenario};
 use super::super::span::FieldPath;
 use super::dist::validate_dist;
 use crate::model::service::{KNOWN_SERVICES, MAX_SERVICES};
 use crate::model::workload::{self, PresetFeature};
-use crate::model::{CatalogueEntry, Feature, HoldingTime, OnLoss, catalogue_entry};
+use crate::model::{CATALOGUE, CatalogueEntry, Feature, HoldingTime, OnLoss, catalogue_entry};
 
 /// `[workload]`: the preset's features (none without a workload or when it is invalid).
 pub(super) fn validate_workload(ctx: &mut Ctx<'_>, raw: &RawScenario) -> Vec<PresetFeature> {
@@ -28,7 +28,10 @@ pub(super) fn validate_workload(ctx: &mut Ctx<'_>, raw: &RawScenario) -> Vec<Pre
         other => {
             ctx.err(
                 &p.key("preset"),
-                format!("unknown preset \"{other}\"; expected \"lync2013\""),
+                format!(
+                    "unknown preset \"{other}\"; expected \"lync2013\"{}",
+                    did_you_mean(other, ["lync2013"])
+                ),
             );
             Vec::new()
         }
@@ -194,7 +197,8 @@ impl FeatureInput<'_> {
                     &p,
                     format!(
                         "feature \"{name}\" is not in the catalogue (see `drainsim features`), \
-                         so its Windows `service` is required"
+                         so its Windows `service` is required{}",
+                        did_you_mean(name, CATALOGUE.iter().map(|c| c.name))
                     ),
                 );
                 return None;
@@ -209,6 +213,18 @@ impl FeatureInput<'_> {
         Some(match services.iter().position(|s| *s == service_name) {
             Some(ix) => ix,
             None => {
+                // Only the catalogue's services are suggested: scenarios that add several
+                // services of their own (SVC1, SVC2) mean each of them.
+                if let Some(known) = suggest(&service_name, KNOWN_SERVICES.iter().map(|(n, _)| *n))
+                {
+                    ctx.warn(
+                        &p,
+                        format!(
+                            "\"{service_name}\" is not a known Windows service, so it adds a new \
+                             one (names are compared exactly here); did you mean \"{known}\"?"
+                        ),
+                    );
+                }
                 services.push(service_name);
                 services.len() - 1
             }

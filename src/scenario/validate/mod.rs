@@ -1,18 +1,20 @@
 //! Stage two: raw scenario → validated [`Scenario`], every problem collected. One module per
 //! section of the scenario file; this one parses the file, validates the top-level settings,
 //! runs the sections in file order and assembles the result, then checks what needs the
-//! whole (the load against the limits, the sweep's expansion).
+//! whole (the load against the limits, the sweep's expansion) and, on the expanded runs, the
+//! expectations' selectors and whether the plan fits the horizon (a warning).
 
 mod dist;
 mod expect;
 mod features;
+mod horizon;
 mod pool;
 mod steps;
 mod syntax;
 mod topology;
 
 use super::ctx::{Ctx, FileSource, Limits, ScenarioError};
-use super::expand::{check_expansion, check_timeseries};
+use super::expand::{Run, check_expansion, check_timeseries};
 use super::raw::RawScenario;
 use super::span::FieldPath;
 use super::sweep::validate_axes;
@@ -38,11 +40,15 @@ pub(super) fn parse(
         text,
         doc: Some(doc),
         diags: Vec::new(),
+        warnings: Vec::new(),
     };
     let scenario = validate(&mut ctx, &raw, files, limits);
     if ctx.diags.is_empty()
-        && let Some(s) = scenario
+        && let Some(mut s) = scenario
     {
+        ctx.warnings
+            .sort_by_key(|d| d.position.unwrap_or((usize::MAX, 0)));
+        s.warnings = ctx.warnings;
         return Ok(s);
     }
     ctx.diags
@@ -78,11 +84,13 @@ fn validate(
     let base = validate_base(ctx, raw, files, limits, &settings)?;
     check_load(ctx, &base.config, limits);
     let axes = validate_axes(ctx, &raw.sweep, &base.config, limits);
-    let expects = expect::validate_expects(ctx, &raw.expect, &axes);
     if !ctx.diags.is_empty() {
+        // The expectations' keys are still checked; their values need the runs.
+        expect::validate_expects(ctx, &raw.expect, &axes);
         return None;
     }
-    let scenario = Scenario {
+    let expects = expect::validate_expects(ctx, &raw.expect, &axes);
+    let mut scenario = Scenario {
         name: raw.name.clone().unwrap_or_else(|| ctx.file.to_string()),
         description: raw.description.clone(),
         file: ctx.file.to_string(),
@@ -95,8 +103,15 @@ fn validate(
         axes,
         expects,
         limits: limits.clone(),
+        warnings: Vec::new(),
     };
-    check_runs(ctx, &scenario).then_some(scenario)
+    let runs = check_runs(ctx, &scenario)?;
+    let features: Vec<String> = (scenario.base.features.iter())
+        .map(|f| f.name.clone())
+        .collect();
+    expect::check_selectors(ctx, &mut scenario.expects, &runs, &features);
+    horizon::check_plan_fits(ctx, &runs);
+    ctx.diags.is_empty().then_some(scenario)
 }
 
 /// Default cap of a sequential decision, replications per run.
@@ -239,18 +254,21 @@ fn check_load(ctx: &mut Ctx<'_>, cfg: &RunConfig, limits: &Limits) {
 }
 
 /// Expands the sweep to check the run limits and every combination's consistency up front,
-/// then the time series' size. Whether the scenario passed.
-fn check_runs(ctx: &mut Ctx<'_>, scenario: &Scenario) -> bool {
+/// then the time series' size. The runs, if the scenario passed.
+fn check_runs(ctx: &mut Ctx<'_>, scenario: &Scenario) -> Option<Vec<Run>> {
     let root = FieldPath::root();
-    if let Err(msgs) = check_expansion(scenario) {
-        for m in msgs {
-            ctx.err(&root.key("sweep"), m);
+    let runs = match check_expansion(scenario) {
+        Ok(runs) => runs,
+        Err(msgs) => {
+            for m in msgs {
+                ctx.err(&root.key("sweep"), m);
+            }
+            return None;
         }
-        return false;
-    }
+    };
     if let Err(m) = check_timeseries(scenario) {
         ctx.err(&root.key("sample_interval"), m);
-        return false;
+        return None;
     }
-    true
+    Some(runs)
 }

@@ -3,7 +3,7 @@
 //! actions alike) is built by its own function, every `match` on the kind exhaustive so that a
 //! new action cannot be forgotten here.
 
-use super::super::ctx::{Ctx, one_of};
+use super::super::ctx::{Ctx, did_you_mean, one_of};
 use super::super::raw::RawStep;
 use super::super::span::FieldPath;
 use crate::engine::SimTime;
@@ -63,9 +63,10 @@ fn validate_step(
             .map(|a| format!("\"{}\"", a.name()))
             .collect();
         let msg = format!(
-            "unknown action \"{}\"; expected one of {}",
+            "unknown action \"{}\"; expected one of {}{}",
             rs.action,
-            list.join(", ")
+            list.join(", "),
+            did_you_mean(&rs.action, ActionKind::ALL.iter().map(|a| a.name()))
         );
         ctx.err(&p.key("action"), msg);
         return None;
@@ -198,8 +199,9 @@ fn validate_services(
             None => ctx.err(
                 &p.key("services").index(k),
                 format!(
-                    "unknown Windows service \"{name}\"; known: {}",
-                    services.join(", ")
+                    "unknown Windows service \"{name}\"; known: {}{}",
+                    services.join(", "),
+                    did_you_mean(name, services.iter().map(String::as_str))
                 ),
             ),
         }

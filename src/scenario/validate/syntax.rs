@@ -5,7 +5,7 @@
 use toml::Spanned;
 use toml::de::DeTable;
 
-use super::super::ctx::Diagnostic;
+use super::super::ctx::{Diagnostic, suggest};
 use super::super::span::{Seg, line_col, path_at};
 
 /// Keys whose value is a duration string (and `duration`, the table of one).
@@ -55,7 +55,27 @@ pub(super) fn serde_diag(
         }
         d.path = path.to_string();
     }
+    d.message.push_str(&unknown_name_hint(&d.message));
     d
+}
+
+/// serde's "unknown field `x`, expected one of `a`, `b`" (or "unknown variant"): `; did you
+/// mean `a`?` when one of the names it lists is close to `x`, else nothing.
+fn unknown_name_hint(msg: &str) -> String {
+    let Some(rest) = ["unknown field `", "unknown variant `"]
+        .iter()
+        .find_map(|head| msg.strip_prefix(head))
+    else {
+        return String::new();
+    };
+    let Some((word, expected)) = rest.split_once('`') else {
+        return String::new();
+    };
+    // The names serde lists are the odd pieces between backticks.
+    let names = expected.split('`').skip(1).step_by(2);
+    suggest(word, names)
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default()
 }
 
 /// serde names Rust types ("expected u32"); say what to write instead.
