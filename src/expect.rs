@@ -15,7 +15,8 @@
 
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
-use crate::scenario::{Bound, Expectation};
+use crate::runner::{RunError, RunOptions, RunResult, extend, run_all};
+use crate::scenario::{Bound, Expectation, Run, Scenario};
 use crate::stats::Estimate;
 use crate::summary::{self, SummaryRow};
 
@@ -141,6 +142,58 @@ pub fn failures(judgements: &[Judgement]) -> Vec<Failure> {
         .collect()
 }
 
+/// A scenario run until its expectations were decided (or its cap reached).
+#[derive(Debug)]
+pub struct Decided {
+    /// Every run, with `replications` replications each.
+    pub results: Vec<RunResult>,
+    /// Their summary.
+    pub rows: Vec<SummaryRow>,
+    /// The expectations judged at the last look.
+    pub judgements: Vec<Judgement>,
+    /// Replications per run at the last look.
+    pub replications: u32,
+}
+
+/// Runs every run of `scenario` with its `replications`, judges its expectations and, while
+/// any is undecided, doubles the replications of every run, up to `max_replications`. The
+/// looks are planned up front ([`Looks`]) and replication `k` has the same seed whichever
+/// batch runs it, so the batches and the verdicts are the same whatever `--jobs`. Without
+/// expectations it is one look: the run as written.
+pub fn run_until_decided(
+    scenario: &Scenario,
+    runs: Vec<Run>,
+    opts: &RunOptions,
+) -> Result<Decided, RunError> {
+    let start = scenario.replications;
+    let cap = if scenario.expects.is_empty() {
+        start
+    } else {
+        scenario.max_replications.max(start)
+    };
+    let looks = Looks::new(start, cap);
+    let mut results = run_all(scenario, runs, opts)?;
+    let mut n = start;
+    loop {
+        let rows = summary::summarize(&results);
+        let judgements = judge(&scenario.expects, &rows, looks.alpha());
+        match looks.after(n) {
+            Some(next) if undecided(&judgements) => {
+                extend(scenario, &mut results, next, opts)?;
+                n = next;
+            }
+            _ => {
+                return Ok(Decided {
+                    results,
+                    rows,
+                    judgements,
+                    replications: n,
+                });
+            }
+        }
+    }
+}
+
 /// Checks every expectation once, at the 95 % level (a single look).
 pub fn check(expects: &[Expectation], rows: &[SummaryRow]) -> Vec<Failure> {
     failures(&judge(expects, rows, ALPHA))
@@ -240,7 +293,7 @@ fn judge_bound(e: &Expectation, b: &Bound, r: &SummaryRow, alpha: f64) -> Judgem
 /// fraction of replications whose plan finished (failed), as the mean of 0/1 values.
 fn estimate_of(column: &str, r: &SummaryRow) -> Option<Estimate> {
     if let Some(e) = column.strip_suffix("_mean").and_then(|m| r.measure(m)) {
-        return Some(e.clone());
+        return Some(*e);
     }
     let m = r.maintenance.as_ref()?;
     let p = match column {
@@ -357,4 +410,77 @@ fn problems(b: &Bound, x: f64) -> Vec<String> {
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn max(m: f64) -> Bound {
+        Bound {
+            column: "cut_mean".to_string(),
+            min: None,
+            max: Some(m),
+            approx: None,
+        }
+    }
+
+    fn est(n: usize, mean: f64, sd: f64) -> Estimate {
+        Estimate {
+            n,
+            mean,
+            sd,
+            low: f64::NAN,
+            high: f64::NAN,
+        }
+    }
+
+    #[test]
+    fn three_outcomes_by_where_the_interval_lies() {
+        assert_eq!(decide(&max(1.0), 0.2, 0.8), Decision::Pass);
+        assert_eq!(decide(&max(1.0), 0.8, 1.2), Decision::Undecided);
+        assert_eq!(decide(&max(1.0), 1.1, 1.3), Decision::Fail);
+        let approx = Bound {
+            approx: Some((5.0, 1.0)),
+            max: None,
+            ..max(0.0)
+        };
+        assert_eq!(decide(&approx, 4.5, 5.5), Decision::Pass);
+        assert_eq!(decide(&approx, 3.5, 4.5), Decision::Undecided);
+        assert_eq!(decide(&approx, 6.5, 7.0), Decision::Fail);
+    }
+
+    #[test]
+    fn looks_double_up_to_the_cap_and_share_the_error_rate() {
+        let l = Looks::new(5, 100);
+        assert_eq!(l.sizes, [5, 10, 20, 40, 80, 100]);
+        assert!((l.alpha() - 0.05 / 6.0).abs() < 1e-12);
+        assert_eq!(l.after(20), Some(40));
+        assert_eq!(l.after(100), None);
+        assert_eq!(Looks::new(7, 7).sizes, [7]);
+    }
+
+    #[test]
+    fn agreeing_replications_alone_decide_nothing() {
+        // Two replications without a cut: the interval is still ln(1/α)/n wide.
+        let (lo, hi) = interval(&est(2, 0.0, 0.0), 0.05).unwrap();
+        assert_eq!(lo, 0.0);
+        assert!((hi - 20f64.ln() / 2.0).abs() < 1e-12);
+        assert_eq!(decide(&max(0.1), lo, hi), Decision::Undecided);
+        assert!(interval(&est(1, 0.0, f64::NAN), 0.05).is_none());
+    }
+
+    #[test]
+    fn a_bound_at_the_value_every_replication_gave_holds() {
+        assert!(exact_edge(&max(0.0), &est(2, 0.0, 0.0)));
+        assert!(!exact_edge(&max(0.0), &est(2, 0.5, 0.7)));
+        assert!(!exact_edge(&max(0.1), &est(2, 0.0, 0.0)));
+    }
+
+    #[test]
+    fn replications_needed_grow_as_the_gap_shrinks() {
+        let near = needed(&max(0.12), &est(100, 0.1, 0.3), 0.01).unwrap();
+        let far = needed(&max(0.2), &est(100, 0.1, 0.3), 0.01).unwrap();
+        assert!(near > far && far > 0, "{near} {far}");
+    }
 }

@@ -5,10 +5,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use super::{CliError, Overrides};
-use crate::expect::{self, Judgement, Looks};
-use crate::runner::{RunOptions, RunResult, extend, run_all};
+use crate::expect::{self, Decided};
+use crate::runner::RunOptions;
 use crate::scenario::{self, Limits, Run, Scenario};
-use crate::summary::{self, SummaryRow};
 
 /// Called once per finished replication (from worker threads), e.g. to advance a progress bar.
 pub type Progress = Arc<dyn Fn() + Send + Sync>;
@@ -26,18 +25,6 @@ impl Prepared {
     pub fn total_replications(&self) -> u64 {
         self.runs.len() as u64 * u64::from(self.scenario.replications)
     }
-}
-
-/// A scenario run until its expectations were decided (or its cap reached).
-pub struct Decided {
-    /// Every run, with `replications` replications each.
-    pub results: Vec<RunResult>,
-    /// Their summary.
-    pub rows: Vec<SummaryRow>,
-    /// The expectations judged at the last look.
-    pub judgements: Vec<Judgement>,
-    /// Replications per run at the last look.
-    pub replications: u32,
 }
 
 /// The overrides of one command, and the Ctrl-C flag its runs watch.
@@ -94,44 +81,16 @@ impl Pipeline {
         Ok(prepared)
     }
 
-    /// Runs every run, then judges the expectations and, while any is undecided, adds
-    /// replications in doubling batches up to the scenario's `max_replications` (the looks are
-    /// planned up front, so the batches and the verdicts are the same whatever `--jobs`).
+    /// Runs every run and decides its expectations, adding replications while any is
+    /// undecided (see [`expect::run_until_decided`]).
     pub fn execute_decided(
         &self,
         scenario: &Scenario,
         runs: Vec<Run>,
         progress: Option<Progress>,
     ) -> Result<Decided, CliError> {
-        let start = scenario.replications;
-        let cap = if scenario.expects.is_empty() {
-            start
-        } else {
-            scenario.max_replications
-        };
-        let looks = Looks::new(start, cap);
-        let opts = self.options(progress);
-        let mut results = run_all(scenario, runs, &opts).map_err(|e| self.error(scenario, e))?;
-        let mut n = start;
-        loop {
-            let rows = summary::summarize(&results);
-            let judgements = expect::judge(&scenario.expects, &rows, looks.alpha());
-            match looks.after(n) {
-                Some(next) if expect::undecided(&judgements) => {
-                    extend(scenario, &mut results, next, &opts)
-                        .map_err(|e| self.error(scenario, e))?;
-                    n = next;
-                }
-                _ => {
-                    return Ok(Decided {
-                        results,
-                        rows,
-                        judgements,
-                        replications: n,
-                    });
-                }
-            }
-        }
+        expect::run_until_decided(scenario, runs, &self.options(progress))
+            .map_err(|e| self.error(scenario, e))
     }
 
     fn options(&self, progress: Option<Progress>) -> RunOptions {

@@ -62,6 +62,9 @@ pub fn test(args: &TestArgs) -> Result<Outcome, CliError> {
 /// adds its test cases to `suite`.
 fn test_file(pipeline: &Pipeline, file: &Path, suite: &mut Suite) -> Result<Verdict, CliError> {
     let (scenario, _) = load_file(file)?;
+    for w in &scenario.warnings {
+        eprintln!("{w}");
+    }
     if scenario.expects.is_empty() {
         println!("{}: skipped (no [[expect]] entries)", file.display());
         suite.cases.push(Case::skipped(file));

@@ -51,7 +51,7 @@ fn test_runs_the_scenarios_with_expectations_and_counts_them() {
     assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
     let lines: Vec<&str> = out.lines().collect();
     assert!(
-        lines[0].starts_with("cases/a-passes.toml: ok (1 of 1 expectations held; 2 replications"),
+        lines[0].starts_with("cases/a-passes.toml: ok (1 of 1 expectations held; "),
         "{out}"
     );
     assert!(
@@ -59,8 +59,15 @@ fn test_runs_the_scenarios_with_expectations_and_counts_them() {
         "{out}"
     );
     assert!(lines[2].contains("arrivals_mean"), "{out}");
-    assert!(!out.contains("c-no-expectations"), "{out}");
-    assert_eq!(lines.last(), Some(&"1 passed, 1 failed"), "{out}");
+    assert!(
+        out.contains("cases/c-no-expectations.toml: skipped (no [[expect]] entries)"),
+        "{out}"
+    );
+    assert_eq!(
+        lines.last(),
+        Some(&"1 passed, 1 failed, 1 skipped"),
+        "{out}"
+    );
 
     // Without the failing one: exit 0. Files are taken as given, and --replications applies
     // to each.
@@ -76,8 +83,15 @@ fn test_runs_the_scenarios_with_expectations_and_counts_them() {
     );
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
-    assert!(out.contains("held; 3 replications"), "{out}");
-    assert_eq!(out.lines().last(), Some("1 passed, 0 failed"), "{out}");
+    assert!(
+        out.contains("replications (from 3)") || out.contains("held; 3 replications"),
+        "{out}"
+    );
+    assert_eq!(
+        out.lines().last(),
+        Some("1 passed, 0 failed, 1 skipped"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -100,7 +114,10 @@ fn test_exits_2_for_a_bad_file_but_runs_the_others() {
         "{}",
         stderr(&o)
     );
-    assert_eq!(stdout(&o).lines().last(), Some("1 passed, 1 failed"));
+    assert_eq!(
+        stdout(&o).lines().last(),
+        Some("1 passed, 1 failed, 1 skipped")
+    );
 
     let o = drainsim(dir.path(), &["test", "nothing-here"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
@@ -159,7 +176,11 @@ fn run_format_json_prints_the_summary_rows() {
         assert_eq!(row["run"], run, "{row}");
         assert_eq!(row["load_balancing"], lb, "{row}");
         assert_eq!(row["feature"], feature, "{row}");
-        assert_eq!(row["replications"], 2, "{row}");
+        // Two to start with; its expectation may have asked for more.
+        assert!(
+            row["replications"].as_u64().is_some_and(|n| n >= 2),
+            "{row}"
+        );
         let arrivals = row["arrivals_mean"].as_f64().expect("a number");
         assert!(arrivals > 0.0, "{row}");
         for stat in ["mean", "sd", "ci95_low", "ci95_high"] {

@@ -130,10 +130,15 @@ fn validate_settings(ctx: &mut Ctx<'_>, raw: &RawScenario, limits: &Limits) -> S
             ),
         );
     }
-    let max_replications = raw
-        .max_replications
-        .unwrap_or(DEFAULT_MAX_REPLICATIONS.max(replications));
-    if max_replications < replications || max_replications > limits.max_replications {
+    let max_replications = raw.max_replications.unwrap_or(
+        DEFAULT_MAX_REPLICATIONS
+            .min(limits.max_replications)
+            .max(replications),
+    );
+    let replications_ok = (1..=limits.max_replications).contains(&replications);
+    if replications_ok
+        && (max_replications < replications || max_replications > limits.max_replications)
+    {
         ctx.err(
             &root.key("max_replications"),
             format!(
