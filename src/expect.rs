@@ -18,7 +18,7 @@ use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 use crate::runner::{RunError, RunOptions, RunResult, extend, run_all};
 use crate::scenario::{Bound, Expectation, Run, Scenario};
 use crate::stats::Estimate;
-use crate::summary::{self, SummaryRow};
+use crate::summary::{self, Comparison, SummaryRow};
 
 /// The three outcomes of an expectation (or one of its bounds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -94,26 +94,104 @@ impl std::fmt::Display for Failure {
     }
 }
 
-/// Judges every bound of every expectation on the rows it selects, at per-look error rate
-/// `alpha`; an expectation that selects no row fails.
-pub fn judge(expects: &[Expectation], rows: &[SummaryRow], alpha: f64) -> Vec<Judgement> {
+/// Judges every bound of every expectation on the rows it selects (paired ones on the
+/// comparisons they select), at per-look error rate `alpha`; an expectation that selects
+/// nothing fails.
+pub fn judge(
+    expects: &[Expectation],
+    rows: &[SummaryRow],
+    comparisons: &[Comparison],
+    alpha: f64,
+) -> Vec<Judgement> {
     let mut out = Vec::new();
     for e in expects {
-        let selected = select(e, rows);
-        if selected.is_empty() {
+        let before = out.len();
+        if e.paired {
+            for c in select_pairs(e, comparisons) {
+                out.extend(e.bounds.iter().map(|b| judge_paired(e, b, c, alpha)));
+            }
+        } else {
+            for r in select(e, rows) {
+                out.extend(e.bounds.iter().map(|b| judge_bound(e, b, r, alpha)));
+            }
+        }
+        if out.len() == before {
             out.push(Judgement {
                 location: e.location.clone(),
                 decision: Decision::Fail,
-                message: format!("no summary row matches [{}]", selector_text(e)),
+                message: format!("nothing matches [{}]", selector_text(e)),
                 replications_needed: None,
             });
-            continue;
-        }
-        for r in selected {
-            out.extend(e.bounds.iter().map(|b| judge_bound(e, b, r, alpha)));
         }
     }
     out
+}
+
+/// The DNS/hardware comparisons a paired expectation applies to (`feature = "all"` unless
+/// it names one).
+fn select_pairs<'c>(e: &Expectation, comparisons: &'c [Comparison]) -> Vec<&'c Comparison> {
+    let feature = e
+        .selectors
+        .iter()
+        .find(|(k, _)| k == "feature")
+        .map_or("all", |(_, v)| v.as_str());
+    comparisons
+        .iter()
+        .filter(|c| c.feature == feature)
+        .filter(|c| {
+            e.selectors
+                .iter()
+                .filter(|(k, _)| k != "feature")
+                .all(|(k, v)| c.labels.iter().any(|(ck, cv)| ck == k && cv == v))
+        })
+        .collect()
+}
+
+/// A paired bound: the interval of the mean per-replication difference (hardware − DNS),
+/// not clipped at zero, with the one-sided p-value of "hardware cuts more".
+fn judge_paired(e: &Expectation, b: &Bound, c: &Comparison, alpha: f64) -> Judgement {
+    let labels: Vec<String> = c.labels.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+    let place = format!(
+        "runs {} (hardware) − {} (dns), {}feature {}",
+        c.hardware_run,
+        c.dns_run,
+        labels.iter().map(|l| format!("{l}, ")).collect::<String>(),
+        c.feature
+    );
+    let Some((lo, hi)) = signed_interval(&c.diff, alpha) else {
+        let msg = format!("diff_mean needs at least 2 replications ({place})");
+        return judgement(e, Decision::Undecided, msg, Some(2));
+    };
+    let decision = decide(b, lo, hi);
+    let p = p_value_greater(&c.diff).map_or(String::new(), |p| format!(", p = {p:.2e}"));
+    let msg = format!(
+        "diff_mean = {:.4}, {:.2} % CI {lo:.4}–{hi:.4} after {} replications{p}, {} ({place})",
+        c.diff.mean,
+        100.0 * (1.0 - alpha),
+        c.diff.n,
+        bound_text(b)
+    );
+    let needed = (decision == Decision::Undecided).then(|| needed(b, &c.diff, alpha));
+    judgement(e, decision, msg, needed.flatten())
+}
+
+fn judgement(e: &Expectation, decision: Decision, message: String, n: Option<u64>) -> Judgement {
+    Judgement {
+        location: e.location.clone(),
+        decision,
+        message,
+        replications_needed: n,
+    }
+}
+
+/// One-sided p-value of the paired t-test of "the mean difference is above zero".
+pub fn p_value_greater(d: &Estimate) -> Option<f64> {
+    if d.n < 2 || d.sd.is_nan() || d.sd <= 0.0 {
+        return None;
+    }
+    let t = d.mean / (d.sd / (d.n as f64).sqrt());
+    let dist = StudentsT::new(0.0, 1.0, (d.n - 1) as f64).ok()?;
+    Some(1.0 - dist.cdf(t))
 }
 
 /// Whether any judgement is still undecided.
@@ -176,7 +254,8 @@ pub fn run_until_decided(
     let mut n = start;
     loop {
         let rows = summary::summarize(&results);
-        let judgements = judge(&scenario.expects, &rows, looks.alpha());
+        let comparisons = summary::compare(&results);
+        let judgements = judge(&scenario.expects, &rows, &comparisons, looks.alpha());
         match looks.after(n) {
             Some(next) if undecided(&judgements) => {
                 extend(scenario, &mut results, next, opts)?;
@@ -195,8 +274,12 @@ pub fn run_until_decided(
 }
 
 /// Checks every expectation once, at the 95 % level (a single look).
-pub fn check(expects: &[Expectation], rows: &[SummaryRow]) -> Vec<Failure> {
-    failures(&judge(expects, rows, ALPHA))
+pub fn check(
+    expects: &[Expectation],
+    rows: &[SummaryRow],
+    comparisons: &[Comparison],
+) -> Vec<Failure> {
+    failures(&judge(expects, rows, comparisons, ALPHA))
 }
 
 /// The rows an expectation applies to.
@@ -225,6 +308,11 @@ fn selector_text(e: &Expectation) -> String {
 /// is a count or a duration), at least `ln(1/alpha)/n` wide on each side; `None` below two
 /// replications.
 pub fn interval(e: &Estimate, alpha: f64) -> Option<(f64, f64)> {
+    signed_interval(e, alpha).map(|(lo, hi)| (lo.max(0.0), hi))
+}
+
+/// [`interval`] without the clip at zero (for differences).
+fn signed_interval(e: &Estimate, alpha: f64) -> Option<(f64, f64)> {
     if e.n < 2 || !e.mean.is_finite() {
         return None;
     }
@@ -234,7 +322,7 @@ pub fn interval(e: &Estimate, alpha: f64) -> Option<(f64, f64)> {
         .inverse_cdf(1.0 - alpha / 2.0);
     let sd = if e.sd.is_finite() { e.sd } else { 0.0 };
     let half = (t * sd / n.sqrt()).max((1.0 / alpha).ln() / n);
-    Some(((e.mean - half).max(0.0), e.mean + half))
+    Some((e.mean - half, e.mean + half))
 }
 
 /// Bound `b` judged on row `r`.

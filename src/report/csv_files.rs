@@ -245,6 +245,7 @@ pub fn compare_csv(d: &ReportData<'_>) -> Vec<u8> {
             "diff_ci95_high",
             "paired_half_width",
             "unpaired_half_width",
+            "p_value",
         ]
         .map(String::from),
     );
@@ -265,6 +266,10 @@ pub fn compare_csv(d: &ReportData<'_>) -> Vec<u8> {
         ] {
             v.push(fixed(x, 4));
         }
+        // One-sided paired t-test of "hardware cuts more than DNS".
+        v.push(
+            crate::expect::p_value_greater(&c.diff).map_or(String::new(), |p| format!("{p:.3e}")),
+        );
         v
     });
     csv_bytes(header, rows)

@@ -83,6 +83,9 @@ pub struct Expectation {
     pub location: String,
     /// Column → required value (as written in the summary).
     pub selectors: Vec<(String, String)>,
+    /// `paired = "hardware - dns"`: the bounds apply to the paired difference of compare.csv
+    /// (per replication, hardware − DNS, on the same sessions), not to summary rows.
+    pub paired: bool,
     /// Bounds.
     pub bounds: Vec<Bound>,
 }

@@ -145,3 +145,44 @@ fn a_claim_still_undecided_at_the_cap_is_reported_inconclusive() {
         f[0].message
     );
 }
+
+#[test]
+fn paired_expectations_judge_the_hardware_minus_dns_difference() {
+    // On the same sessions, the HLB cuts more Response Group calls than DNS load balancing.
+    let holds = "[[expect]]\npaired = \"hardware - dns\"\nfeature = \"response_group\"\n\
+                 diff_mean = { min = 0.0 }\n";
+    let d = decide(&default_with(holds, 20, 42), 2);
+    assert!(
+        expect::failures(&d.judgements).is_empty(),
+        "{:?}",
+        d.judgements
+    );
+    assert!(
+        d.judgements[0].message.contains("p = "),
+        "{}",
+        d.judgements[0].message
+    );
+    // The opposite claim fails.
+    let false_claim = holds.replace("min = 0.0", "max = 0.0");
+    let d = decide(&default_with(&false_claim, 20, 42), 2);
+    assert_eq!(
+        d.judgements[0].decision,
+        Decision::Fail,
+        "{:?}",
+        d.judgements
+    );
+}
+
+#[test]
+fn a_paired_expectation_needs_both_load_balancings() {
+    let text = "horizon = \"1h\"\n[pool]\nservers = 2\n[[feature]]\nname = \"im\"\n\
+                arrivals_per_hour = 10\nduration = { distribution = \"exponential\", mean = \"1m\" }\n\
+                [[expect]]\npaired = \"hardware - dns\"\ndiff_mean = { min = 0 }\n";
+    let errors = common::errors(text);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("expect[0].paired: needs runs under both")),
+        "{errors:?}"
+    );
+}

@@ -47,9 +47,20 @@ fn validate_expect(
 ) -> Expectation {
     let mut selectors = Vec::new();
     let mut bounds = Vec::new();
+    let paired = t.contains_key("paired");
     for (k, v) in t {
         let kp = p.key(k);
-        if let toml::Value::Table(b) = v {
+        if k == "paired" {
+            validate_paired(ctx, &kp, v);
+        } else if paired && matches!(k.as_str(), "load_balancing" | "run") {
+            ctx.err(
+                &kp,
+                "a paired expectation compares the DNS and hardware runs: it selects by \
+                 feature and the other sweep columns, not by load_balancing or run",
+            );
+        } else if let (true, toml::Value::Table(b)) = (paired, v) {
+            bounds.extend(validate_paired_bound(ctx, &kp, k, b));
+        } else if let toml::Value::Table(b) = v {
             bounds.extend(validate_bound(ctx, &kp, k, b));
         } else if selector_cols.iter().any(|c| c == k) {
             match value_label(v) {
@@ -94,8 +105,42 @@ fn validate_expect(
         index,
         location: ctx.location(p),
         selectors,
+        paired,
         bounds,
     }
+}
+
+/// `paired = "hardware - dns"`, the one difference compare.csv holds.
+fn validate_paired(ctx: &mut Ctx<'_>, kp: &FieldPath, v: &toml::Value) {
+    if v.as_str().map(|s| s.split_whitespace().collect::<String>()) != Some("hardware-dns".into()) {
+        ctx.err(
+            kp,
+            "must be \"hardware - dns\": the paired difference of compare.csv (per replication, \
+             hardware minus DNS, on the same sessions)",
+        );
+    }
+}
+
+/// A bound of a paired expectation: only `diff_mean`, the mean paired difference.
+fn validate_paired_bound(
+    ctx: &mut Ctx<'_>,
+    kp: &FieldPath,
+    column: &str,
+    b: &toml::Table,
+) -> Option<Bound> {
+    if column != "diff_mean" {
+        ctx.err(
+            kp,
+            format!(
+                "\"{column}\": a paired expectation bounds diff_mean (compare.csv: sessions cut \
+                 per replication, hardware minus DNS), e.g. diff_mean = {{ min = 0.0 }}"
+            ),
+        );
+        return None;
+    }
+    let mut bound = validate_bound(ctx, kp, "cut_mean", b)?;
+    bound.column = column.to_string();
+    Some(bound)
 }
 
 /// The bound `column = { min, max, approx, tolerance }` at `kp` (`None` when `column` is not
@@ -189,8 +234,19 @@ pub(super) fn check_selectors(
     features: &[String],
 ) {
     let root = FieldPath::root().key("expect");
+    let lbs = column_values(runs, "load_balancing");
+    let pairs = ["dns", "hardware"]
+        .iter()
+        .all(|lb| lbs.iter().any(|v| v == lb));
     for e in expects {
         let p = root.index(e.index);
+        if e.paired && !pairs {
+            ctx.err(
+                &p.key("paired"),
+                "needs runs under both load balancings to pair: sweep load_balancing = \
+                 [\"dns\", \"hardware\"]",
+            );
+        }
         let mut ok = true;
         for (column, value) in &mut e.selectors {
             let values = column_values(runs, column);
