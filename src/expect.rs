@@ -16,7 +16,7 @@
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 use crate::runner::{RunError, RunOptions, RunResult, extend, run_all};
-use crate::scenario::{Bound, Expectation, Run, Scenario};
+use crate::scenario::{Bound, Expectation, Precision, Run, Scenario};
 use crate::stats::Estimate;
 use crate::summary::{self, Comparison, SummaryRow};
 
@@ -231,6 +231,23 @@ pub struct Decided {
     pub judgements: Vec<Judgement>,
     /// Replications per run at the last look.
     pub replications: u32,
+    /// Whether the scenario's precision target (if any) was met.
+    pub precise: bool,
+}
+
+/// Whether every run's mean sessions cut (its `all` row) has a 95 % interval as narrow as
+/// the target asks.
+pub fn precision_met(p: &Precision, rows: &[SummaryRow]) -> bool {
+    rows.iter().filter(|r| r.feature == "all").all(|r| {
+        r.measure("cut").is_some_and(|e| {
+            let half = if e.n >= 2 && e.sd.is_finite() {
+                crate::stats::t95(e.n - 1) * e.sd / (e.n as f64).sqrt()
+            } else {
+                f64::INFINITY
+            };
+            p.met(e.mean, half)
+        })
+    })
 }
 
 /// Runs every run of `scenario` with its `replications`, judges its expectations and, while
@@ -244,7 +261,7 @@ pub fn run_until_decided(
     opts: &RunOptions,
 ) -> Result<Decided, RunError> {
     let start = scenario.replications;
-    let cap = if scenario.expects.is_empty() {
+    let cap = if scenario.expects.is_empty() && scenario.precision.is_none() {
         start
     } else {
         scenario.max_replications.max(start)
@@ -256,8 +273,9 @@ pub fn run_until_decided(
         let rows = summary::summarize(&results);
         let comparisons = summary::compare(&results);
         let judgements = judge(&scenario.expects, &rows, &comparisons, looks.alpha());
+        let precise = scenario.precision.is_none_or(|p| precision_met(&p, &rows));
         match looks.after(n) {
-            Some(next) if undecided(&judgements) => {
+            Some(next) if undecided(&judgements) || !precise => {
                 extend(scenario, &mut results, next, opts)?;
                 n = next;
             }
@@ -267,6 +285,7 @@ pub fn run_until_decided(
                     rows,
                     judgements,
                     replications: n,
+                    precise,
                 });
             }
         }

@@ -70,6 +70,20 @@ pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
         Format::Text if !args.quiet => print_text(&data, &out_dir, started.elapsed()),
         Format::Text => {}
     }
+    if let Some(p) = &scenario.precision
+        && !args.quiet
+    {
+        let state = if decided.precise {
+            "met"
+        } else {
+            "NOT met (raise max)"
+        };
+        eprintln!(
+            "precision target {}: {state} with {} replications per run",
+            precision_text(p),
+            scenario.replications
+        );
+    }
     Ok(report_expectations(
         &scenario,
         &decided.judgements,
@@ -185,4 +199,16 @@ fn report_expectations(
     } else {
         Outcome::ExpectationFailed
     }
+}
+
+/// "(sessions cut, 95 % CI half-width ≤ 0.5 and ≤ 5 % of the mean)".
+fn precision_text(p: &crate::scenario::Precision) -> String {
+    let mut parts = Vec::new();
+    if let Some(h) = p.half_width {
+        parts.push(format!("half-width ≤ {h}"));
+    }
+    if let Some(r) = p.relative {
+        parts.push(format!("half-width ≤ {} % of the mean", r * 100.0));
+    }
+    format!("(sessions cut, 95 % CI {})", parts.join(" and "))
 }

@@ -8,6 +8,31 @@ use serde::Deserialize;
 
 use crate::model::plan::ActionKind;
 
+/// `replications`: a count, or a precision target.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawReplications {
+    /// Replications per run.
+    Count(u32),
+    /// Replications until the sessions cut are known this precisely.
+    Target(RawPrecision),
+}
+
+/// `replications = { half_width = …, relative = …, start = …, max = … }`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(rename = "Precision")]
+#[serde(deny_unknown_fields)]
+pub struct RawPrecision {
+    /// Largest half-width of the 95 % interval of every run's mean sessions cut.
+    pub half_width: Option<f64>,
+    /// Largest half-width relative to the mean (0.05: ±5 %).
+    pub relative: Option<f64>,
+    /// Replications per run to start with (default 20).
+    pub start: Option<u32>,
+    /// Most replications per run (default 1,000).
+    pub max: Option<u32>,
+}
+
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize, JsonSchema, Default)]
 #[schemars(rename = "Scenario")]
@@ -20,8 +45,10 @@ pub struct RawScenario {
     /// Root seed (default 1).
     pub seed: Option<u64>,
     /// Replications per run (default 100): the starting count when `[[expect]]` entries are
-    /// undecided, which then get more, doubling, up to `max_replications`.
-    pub replications: Option<u32>,
+    /// undecided, which then get more, doubling, up to `max_replications`. Or a precision
+    /// target: `{ half_width = 0.5, max = 2000 }` or `{ relative = 0.05 }` adds replications
+    /// until the 95 % interval of every run's sessions cut is that narrow.
+    pub replications: Option<RawReplications>,
     /// Most replications per run that undecided expectations may take (default: the larger of
     /// 1,000 and `replications`).
     pub max_replications: Option<u32>,

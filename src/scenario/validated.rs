@@ -90,6 +90,24 @@ pub struct Expectation {
     pub bounds: Vec<Bound>,
 }
 
+/// A precision target for a run's headline measure (sessions cut, the `all` row).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Precision {
+    /// Largest half-width of the 95 % interval.
+    pub half_width: Option<f64>,
+    /// Largest half-width relative to the mean.
+    pub relative: Option<f64>,
+}
+
+impl Precision {
+    /// Whether an interval of half-width `half` around `mean` meets the target.
+    pub fn met(&self, mean: f64, half: f64) -> bool {
+        let abs = self.half_width.is_none_or(|h| half <= h);
+        let rel = self.relative.is_none_or(|r| half <= r * mean.abs());
+        half.is_finite() && abs && rel
+    }
+}
+
 /// A validated scenario.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -105,6 +123,9 @@ pub struct Scenario {
     pub replications: u32,
     /// Most replications per run that undecided expectations may take.
     pub max_replications: u32,
+    /// `replications = { half_width | relative, … }`: add replications until every run's
+    /// sessions cut are known this precisely.
+    pub precision: Option<Precision>,
     /// The run before sweep axes are applied (every feature of the file).
     pub base: RunConfig,
     /// Whether `pool.quorum` was written (else it follows the pool size).

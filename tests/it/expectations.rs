@@ -186,3 +186,27 @@ fn a_paired_expectation_needs_both_load_balancings() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn a_precision_target_adds_replications_until_the_interval_is_that_narrow() {
+    let text = drainsim::DEFAULT_SCENARIO.replace(
+        "replications = 200",
+        "replications = { half_width = 0.8, start = 10, max = 640 }",
+    );
+    let body = &text[..text.find("[[expect]]").expect("expectations")];
+    let s = common::scenario(body);
+    assert_eq!((s.replications, s.max_replications), (10, 640));
+    let target = s.precision.expect("a precision target");
+    let d = decide(&s, 2);
+    assert!(d.precise, "met within the cap");
+    assert!(expect::precision_met(&target, &d.rows));
+    // It stopped at the first look that met it: the look before did not.
+    let half = d.replications / 2;
+    assert!(half >= 10, "took more than the starting count");
+    let mut earlier = s.clone();
+    earlier.replications = half;
+    earlier.max_replications = half;
+    earlier.precision = None;
+    let rows = decide(&earlier, 2).rows;
+    assert!(!expect::precision_met(&target, &rows));
+}

@@ -15,10 +15,10 @@ mod topology;
 
 use super::ctx::{Ctx, FileSource, Limits, ScenarioError};
 use super::expand::{Run, check_expansion, check_timeseries};
-use super::raw::RawScenario;
+use super::raw::{RawPrecision, RawReplications, RawScenario};
 use super::span::FieldPath;
 use super::sweep::validate_axes;
-use super::validated::{Scenario, TopologySpec};
+use super::validated::{Precision, Scenario, TopologySpec};
 use crate::engine::SimTime;
 use crate::model::RunConfig;
 
@@ -62,6 +62,7 @@ pub(super) fn parse(
 struct Settings {
     replications: u32,
     max_replications: u32,
+    precision: Option<Precision>,
     horizon: Option<SimTime>,
     event_budget: u64,
     sample_interval: Option<SimTime>,
@@ -97,6 +98,7 @@ fn validate(
         seed: raw.seed.unwrap_or(1),
         replications: settings.replications,
         max_replications: settings.max_replications,
+        precision: settings.precision,
         base: base.config,
         quorum_explicit: base.quorum_explicit,
         topology: base.topology,
@@ -114,13 +116,43 @@ fn validate(
     ctx.diags.is_empty().then_some(scenario)
 }
 
+/// `replications = { half_width, relative, start, max }`: one positive target at least.
+fn validate_precision(ctx: &mut Ctx<'_>, p: &FieldPath, t: &RawPrecision) -> Option<Precision> {
+    let positive = |x: Option<f64>| x.is_none_or(|x| x.is_finite() && x > 0.0);
+    if !positive(t.half_width) {
+        ctx.err(&p.key("half_width"), "must be a number above 0");
+    }
+    if !positive(t.relative) {
+        ctx.err(&p.key("relative"), "must be a number above 0 (0.05: ±5 % of the mean)");
+    }
+    if t.half_width.is_none() && t.relative.is_none() {
+        ctx.err(
+            p,
+            "a precision target needs half_width or relative, e.g. replications = \
+             { half_width = 0.5, max = 2000 }",
+        );
+        return None;
+    }
+    Some(Precision {
+        half_width: t.half_width,
+        relative: t.relative,
+    })
+}
+
 /// Default cap of a sequential decision, replications per run.
 pub const DEFAULT_MAX_REPLICATIONS: u32 = 1000;
 
 /// `replications`, `max_replications`, `horizon`, `event_budget` and `sample_interval`.
 fn validate_settings(ctx: &mut Ctx<'_>, raw: &RawScenario, limits: &Limits) -> Settings {
     let root = FieldPath::root();
-    let replications = raw.replications.unwrap_or(100);
+    let (replications, precision, max_from_target) = match &raw.replications {
+        None => (100, None, None),
+        Some(RawReplications::Count(n)) => (*n, None, None),
+        Some(RawReplications::Target(t)) => {
+            let precision = validate_precision(ctx, &root.key("replications"), t);
+            (t.start.unwrap_or(20), precision, t.max)
+        }
+    };
     if replications == 0 || replications > limits.max_replications {
         ctx.err(
             &root.key("replications"),
@@ -130,7 +162,7 @@ fn validate_settings(ctx: &mut Ctx<'_>, raw: &RawScenario, limits: &Limits) -> S
             ),
         );
     }
-    let max_replications = raw.max_replications.unwrap_or(
+    let max_replications = raw.max_replications.or(max_from_target).unwrap_or(
         DEFAULT_MAX_REPLICATIONS
             .min(limits.max_replications)
             .max(replications),
@@ -168,6 +200,7 @@ fn validate_settings(ctx: &mut Ctx<'_>, raw: &RawScenario, limits: &Limits) -> S
     Settings {
         replications,
         max_replications,
+        precision,
         horizon,
         event_budget,
         sample_interval,
