@@ -438,3 +438,176 @@ fn a_run_without_sweep_gets_a_verdict_and_one_bar_per_feature() {
     check_chart(&r, "cut_by_feature", &words);
     assert!(!r.names().contains(&"compare.csv"));
 }
+
+/// A small pool with two features, `pool` after `[pool]`'s fixed keys and `steps` as the plan.
+fn plain_scenario(horizon: &str, pool: &str, steps: &str) -> String {
+    format!(
+        r#"
+name = "Report test: warnings"
+seed = 11
+replications = 4
+horizon = "{horizon}"
+
+[pool]
+servers = 4
+quorum = "none"
+{pool}
+
+[[feature]]
+name = "im"
+arrivals_per_hour = 1500
+duration = {{ distribution = "exponential", mean = "3m" }}
+
+[[feature]]
+name = "response_group"
+arrivals_per_hour = 300
+duration = {{ distribution = "lognormal", median = "2m", sigma = 0.6 }}
+
+{steps}
+"#
+    )
+}
+
+/// The text of the verdict section, from its heading to the next.
+fn verdict_section(md: &str) -> &str {
+    let start = md.find("## Verdict\n\n").expect("a verdict") + "## Verdict\n\n".len();
+    let end = md[start..].find("\n## ").map_or(md.len(), |i| start + i);
+    &md[start..end]
+}
+
+/// The `all` row of `run`.
+fn all_row(r: &Rendered, run: usize) -> &SummaryRow {
+    r.rows
+        .iter()
+        .find(|x| x.run == run && x.feature == "all")
+        .expect("all row")
+}
+
+const TABLE: &str = "## Sessions that did not get through";
+
+#[test]
+fn a_plan_that_cannot_finish_leads_the_verdict_with_a_warning() {
+    // The restart keeps FE 1 down for 30 min from 0:40: past the 1 h horizon.
+    let r = render(
+        &plain_scenario(
+            "1h",
+            "load_balancing = \"dns\"",
+            "[[step]]\nat = \"30m\"\naction = \"pause\"\nserver = 1\n\n[[step]]\naction = \"wait\"\nduration = \"10m\"\n\n[[step]]\naction = \"restart\"\nserver = 1\ndowntime = \"30m\"",
+        ),
+        2,
+    );
+    let row = all_row(&r, 0);
+    assert_eq!(row.column("plan_finished_fraction"), Some(0.0));
+    let md = r.text("report.md");
+    let v = verdict_section(&md);
+    assert!(
+        v.starts_with("> **Warning"),
+        "the verdict must start with the warning:\n{v}"
+    );
+    let warning = v
+        .lines()
+        .find(|l| l.contains("did not finish within the horizon"))
+        .unwrap_or_else(|| panic!("no horizon warning:\n{v}"));
+    assert!(
+        warning.contains("100 % of replications in run 0 (load_balancing = dns)")
+            && warning.contains("Raise `horizon` (now 1 h)"),
+        "{warning}"
+    );
+    // The warning comes before the sentence that quotes the cut.
+    let w = v.find("did not finish").expect("warning");
+    let s = v.find("- With **DNS**").expect("verdict sentence");
+    assert!(w < s, "{v}");
+    assert!(!v.contains("plan failed"), "{v}");
+}
+
+#[test]
+fn sessions_sent_to_a_dead_member_are_warned_about_and_tabled() {
+    // No pause: the hardware load balancer sends to FE 1 for 3 min after it went down.
+    let r = render(
+        &plain_scenario(
+            "1h",
+            "load_balancing = \"hardware\"\n\n[pool.hardware]\ndetect_delay = \"3m\"",
+            "[[step]]\nat = \"20m\"\naction = \"restart\"\nserver = 1\ndowntime = \"10m\"",
+        ),
+        2,
+    );
+    let failed = *all_row(&r, 0).measure("failed").expect("failed");
+    assert!(failed.mean > 0.0, "the scenario should fail sessions");
+    let md = r.text("report.md");
+    let v = verdict_section(&md);
+    assert!(v.starts_with("> **Warning"), "{v}");
+    let warning = v
+        .lines()
+        .find(|l| l.contains("Sessions failed"))
+        .unwrap_or_else(|| panic!("no failed warning:\n{v}"));
+    assert!(
+        warning.contains(&format!(
+            "{} per replication in run 0 (load_balancing = hardware)",
+            fixed(failed.mean, 2)
+        )) && warning.contains("`detect_delay` (now 3 min)")
+            && warning.contains("disable the member"),
+        "{warning}"
+    );
+    assert!(md.contains(TABLE), "{md}");
+    assert!(
+        md.contains(&format!(" | {} |", report::mean_ci(&failed))),
+        "the table lacks the failed sessions {}:\n{md}",
+        report::mean_ci(&failed)
+    );
+}
+
+#[test]
+fn nothing_lost_no_warning_and_no_table() {
+    // A pause under hardware load balancing: nothing goes down, nobody retries.
+    let r = render(
+        &plain_scenario(
+            "1h",
+            "load_balancing = \"hardware\"",
+            "[[step]]\nat = \"20m\"\naction = \"pause\"\nserver = 1",
+        ),
+        1,
+    );
+    let row = all_row(&r, 0);
+    assert_eq!(row.measure("failed").map(|e| e.mean), Some(0.0));
+    assert_eq!(row.measure("blocked").map(|e| e.mean), Some(0.0));
+    let md = r.text("report.md");
+    assert!(!md.contains("> **Warning"), "{md}");
+    assert!(!md.contains(TABLE), "{md}");
+}
+
+#[test]
+fn the_default_scenario_shows_the_table_when_it_should() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/default.toml"
+    ))
+    .expect("default.toml")
+    .replace("replications = 200", "replications = 6");
+    let r = render(&text, 2);
+    let md = r.text("report.md");
+    let all: Vec<&SummaryRow> = r.rows.iter().filter(|x| x.feature == "all").collect();
+    let mean = |x: &SummaryRow, m: &str| x.measure(m).map_or(0.0, |e| e.mean);
+    let lost = all
+        .iter()
+        .any(|x| mean(x, "failed") > 0.0 || mean(x, "blocked") > 0.0);
+    let dns_delay = r.results.iter().any(|res| {
+        res.run.config.pool.load_balancing == LoadBalancing::Dns
+            && mean(all_row(&r, res.run.index), "setup_delay_s") > 0.0
+    });
+    assert_eq!(md.contains(TABLE), lost || dns_delay, "{md}");
+    assert_eq!(md.contains("> **Warning"), lost, "{md}");
+    if md.contains(TABLE) {
+        for x in &all {
+            let line = format!(
+                "| {} | {} | {} | {} | {} | {} s |",
+                x.run,
+                x.label("load_balancing").expect("axis"),
+                fixed(mean(x, "arrivals"), 2),
+                report::mean_ci(x.measure("blocked").expect("blocked")),
+                report::mean_ci(x.measure("failed").expect("failed")),
+                fixed(mean(x, "setup_delay_s"), 2)
+            );
+            assert!(md.contains(&line), "expected {line:?} in:\n{md}");
+        }
+    }
+}

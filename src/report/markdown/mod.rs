@@ -1,6 +1,7 @@
 //! `report.md`: the page a person reads first.
 //!
-//! Order: the scenario in brief, the verdict in plain words, the charts, the tables, and the
+//! Order: the scenario in brief, the verdict in plain words (led by warnings when a plan did not
+//! finish or sessions did not get through), the charts, the tables, and the
 //! command that reproduces the report; [`render_markdown`] writes one section after the other.
 //! Every number in the verdict is a summary row's number written with
 //! [`fixed`](crate::report::fixed)`(x, 2)`, the same two decimals as the tables, so the words and
@@ -10,6 +11,7 @@ mod brief;
 mod many;
 mod tables;
 mod verdict;
+mod warnings;
 mod words;
 
 use std::fmt::Write as _;
@@ -25,6 +27,7 @@ pub fn render_markdown(d: &ReportData<'_>, charts: &[Drawn]) -> String {
     verdict::verdict(&mut o, d);
     charts_section(&mut o, charts);
     tables::cut_table(&mut o, d);
+    tables::not_through_table(&mut o, d);
     tables::paired_table(&mut o, d);
     tables::capacity_table(&mut o, d);
     tables::drains_table(&mut o, d);

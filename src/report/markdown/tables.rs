@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use super::words::{human, num, percent};
+use crate::model::LoadBalancing;
 use crate::report::{ReportData, fixed, label_columns, mean_ci};
 use crate::summary::SummaryRow;
 
@@ -194,5 +195,64 @@ pub(super) fn drains_table(o: &mut String, d: &ReportData<'_>) {
         o,
         "\nA drain runs from a server's first pause to its last session on the paused services; \
          one cut short by a restart, stop, resume or the horizon counts as not drained."
+    );
+}
+
+/// "Sessions that did not get through": per run, arrivals, blocked, failed and the setup delay,
+/// when some run blocked or failed a session or a DNS run delayed a setup (retries after a
+/// paused or down server).
+pub(super) fn not_through_table(o: &mut String, d: &ReportData<'_>) {
+    let rows: Vec<(&SummaryRow, bool)> = d
+        .rows
+        .iter()
+        .filter(|r| r.feature == "all")
+        .map(|r| {
+            let dns = d
+                .results
+                .iter()
+                .find(|x| x.run.index == r.run)
+                .is_some_and(|x| x.run.config.pool.load_balancing == LoadBalancing::Dns);
+            (r, dns)
+        })
+        .collect();
+    let mean = |r: &SummaryRow, n: &str| r.measure(n).map(|e| e.mean).unwrap_or(0.0);
+    let shown = rows.iter().any(|(r, dns)| {
+        mean(r, "blocked") > 0.0
+            || mean(r, "failed") > 0.0
+            || (*dns && mean(r, "setup_delay_s") > 0.0)
+    });
+    if !shown {
+        return;
+    }
+    let _ = writeln!(o, "\n## Sessions that did not get through\n");
+    table_head(
+        o,
+        true,
+        &label_columns(d.results),
+        " arrivals | blocked | failed | setup delay, mean | p50 | p95 | p99 |",
+        "---:|---:|---:|---:|---:|---:|---:|",
+    );
+    for (r, _) in rows {
+        let q = |i: usize| format!("{} s", fixed(r.setup_delay_quantiles[i], 2));
+        run_cells(o, r);
+        let _ = writeln!(
+            o,
+            " {} | {} | {} | {} s | {} | {} | {} |",
+            fixed(mean(r, "arrivals"), 2),
+            r.measure("blocked").map(mean_ci).unwrap_or_default(),
+            r.measure("failed").map(mean_ci).unwrap_or_default(),
+            fixed(mean(r, "setup_delay_s"), 2),
+            q(0),
+            q(1),
+            q(2)
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\nPer replication, all features. Blocked: no server could take the session. Failed: \
+         sent to a server that was down (a hardware load balancer that has not yet noticed). \
+         Setup delay: the time a client spent on retries before a server took the session \
+         (DNS load balancing tries the next address after a paused or down server), over every \
+         accepted session."
     );
 }

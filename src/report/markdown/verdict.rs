@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::many::verdict_many;
+use super::warnings::warnings;
 use super::words::{
     and_list, ci, context_text, display_name, drained_words, human, lb_word, num, restart_phrase,
 };
@@ -16,6 +17,7 @@ use crate::summary::{Comparison, SummaryRow};
 /// sweep with many runs, a count, the most telling case and a table.
 pub(super) fn verdict(o: &mut String, d: &ReportData<'_>) {
     let _ = writeln!(o, "\n## Verdict\n");
+    warnings(o, d);
     let pairs: Vec<&Comparison> = d
         .comparisons
         .iter()
