@@ -123,7 +123,10 @@ fn validate_precision(ctx: &mut Ctx<'_>, p: &FieldPath, t: &RawPrecision) -> Opt
         ctx.err(&p.key("half_width"), "must be a number above 0");
     }
     if !positive(t.relative) {
-        ctx.err(&p.key("relative"), "must be a number above 0 (0.05: ±5 % of the mean)");
+        ctx.err(
+            &p.key("relative"),
+            "must be a number above 0 (0.05: ±5 % of the mean)",
+        );
     }
     if t.half_width.is_none() && t.relative.is_none() {
         ctx.err(

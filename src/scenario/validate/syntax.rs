@@ -88,6 +88,12 @@ fn plain_types(msg: &str) -> String {
             "expected a whole number from 0 to 4294967295",
         ),
         ("expected f64", "expected a number"),
+        (
+            "data did not match any variant of untagged enum RawReplications",
+            "expected a whole number of replications per run (1 or more), or a precision \
+             target: a table with half_width or relative, and optionally start and max, such \
+             as { half_width = 0.5, max = 2000 }",
+        ),
         ("expected a sequence", "expected an array"),
         ("expected a map", "expected a table"),
         ("expected a borrowed string", "expected a string"),
