@@ -33,18 +33,8 @@ pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
     // Refuse before the simulation, not after minutes of it.
     report::folder::check_target(&out_dir, args.force).map_err(CliError::Folder)?;
 
-    let bar =
-        (!args.quiet && std::io::stderr().is_terminal()).then(|| progress_bar(total, runs.len()));
     let started = Instant::now();
-    let progress = bar.clone().map(|b| Arc::new(move || b.inc(1)) as Progress);
-    let decided = pipeline.execute_decided(&scenario, runs, progress);
-    if let Some(b) = &bar {
-        match decided {
-            Ok(_) => b.finish_and_clear(),
-            Err(_) => b.abandon(),
-        }
-    }
-    let decided = decided?;
+    let decided = execute_with_progress(&pipeline, &scenario, runs, total, args.quiet)?;
     // The report describes what ran: as many replications as the expectations took.
     scenario.replications = decided.replications;
     let (results, rows) = (decided.results, decided.rows);
@@ -90,6 +80,26 @@ pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
         start,
         args.quiet,
     ))
+}
+
+/// Runs and decides the scenario, with a progress bar on a terminal.
+fn execute_with_progress(
+    pipeline: &Pipeline,
+    scenario: &Scenario,
+    runs: Vec<crate::scenario::Run>,
+    total: u64,
+    quiet: bool,
+) -> Result<crate::expect::Decided, CliError> {
+    let bar = (!quiet && std::io::stderr().is_terminal()).then(|| progress_bar(total, runs.len()));
+    let progress = bar.clone().map(|b| Arc::new(move || b.inc(1)) as Progress);
+    let decided = pipeline.execute_decided(scenario, runs, progress);
+    if let Some(b) = &bar {
+        match decided {
+            Ok(_) => b.finish_and_clear(),
+            Err(_) => b.abandon(),
+        }
+    }
+    decided
 }
 
 /// The progress bar of a run of `total` replications in `runs` runs.

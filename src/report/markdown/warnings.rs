@@ -65,10 +65,15 @@ fn run_list(items: &[(String, String)]) -> String {
 /// One sentence per kind of problem, in a fixed order.
 pub(super) fn warning_lines(d: &ReportData<'_>) -> Vec<String> {
     let runs = runs(d);
-    let mut out = Vec::new();
-    let col = |row: &SummaryRow, name: &str| row.column(name).unwrap_or(f64::NAN);
+    [unfinished, plan_failed, sessions_failed, sessions_blocked]
+        .iter()
+        .filter_map(|warning| warning(&runs))
+        .collect()
+}
 
-    // The plan still running at the horizon (not failed: that is the next warning).
+/// The plan still running at the horizon (not failed: that is the next warning).
+fn unfinished(runs: &[(&RunResult, &SummaryRow)]) -> Option<String> {
+    let col = |row: &SummaryRow, name: &str| row.column(name).unwrap_or(f64::NAN);
     let unfinished: Vec<(&RunResult, f64)> = runs
         .iter()
         .filter(|(r, _)| !r.run.config.plan.is_empty())
@@ -88,7 +93,7 @@ pub(super) fn warning_lines(d: &ReportData<'_>) -> Vec<String> {
             .iter()
             .map(|(r, f)| (run_name(r), format!("{} of replications", percent(*f))))
             .collect();
-        out.push(format!(
+        return Some(format!(
             "**The plan did not finish within the horizon**: still running at the end in {}. \
              What it had not done by then is not counted. Raise `horizon` (now {}) so that \
              every step can end.",
@@ -96,8 +101,12 @@ pub(super) fn warning_lines(d: &ReportData<'_>) -> Vec<String> {
             and_list(&horizons)
         ));
     }
+    None
+}
 
-    // The plan failed (readiness, failover timeout).
+/// The plan failed (readiness, failover timeout).
+fn plan_failed(runs: &[(&RunResult, &SummaryRow)]) -> Option<String> {
+    let col = |row: &SummaryRow, name: &str| row.column(name).unwrap_or(f64::NAN);
     let failed: Vec<(&RunResult, f64)> = runs
         .iter()
         .filter(|(r, _)| !r.run.config.plan.is_empty())
@@ -123,10 +132,13 @@ pub(super) fn warning_lines(d: &ReportData<'_>) -> Vec<String> {
             " The sessions cut count only what happened before it stopped. Check the pool's \
              readiness (`replica_rebuild`, quorum) and the step's `wait_time`.",
         );
-        out.push(s);
+        return Some(s);
     }
+    None
+}
 
-    // Sessions sent to a server that was down.
+/// Sessions sent to a server that was down.
+fn sessions_failed(runs: &[(&RunResult, &SummaryRow)]) -> Option<String> {
     let lost: Vec<(&RunResult, f64)> = runs
         .iter()
         .filter_map(|(r, row)| row.measure("failed").map(|e| (*r, e.mean)))
@@ -158,10 +170,13 @@ pub(super) fn warning_lines(d: &ReportData<'_>) -> Vec<String> {
                 and_list(&hardware)
             );
         }
-        out.push(s);
+        return Some(s);
     }
+    None
+}
 
-    // Sessions refused for lack of capacity.
+/// Sessions refused for lack of capacity.
+fn sessions_blocked(runs: &[(&RunResult, &SummaryRow)]) -> Option<String> {
     let blocked: Vec<(&RunResult, f64)> = runs
         .iter()
         .filter_map(|(r, row)| row.measure("blocked").map(|e| (*r, e.mean)))
@@ -172,13 +187,13 @@ pub(super) fn warning_lines(d: &ReportData<'_>) -> Vec<String> {
             .iter()
             .map(|(r, m)| (run_name(r), format!("{} per replication", num(*m))))
             .collect();
-        out.push(format!(
+        return Some(format!(
             "**Sessions blocked: no server could take them**: {}. They are not in the \
              sessions cut. Add capacity, or patch fewer servers at once.",
             run_list(&items)
         ));
     }
-    out
+    None
 }
 
 /// The distinct values of `it`, in first-seen order.
