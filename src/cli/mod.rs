@@ -4,7 +4,8 @@
 //!   its report folder, check its `[[expect]]` entries.
 //! - `check SCENARIO…`: validate scenario files; every problem as `file:line:col: message`.
 //! - `test [PATH…]`: run every scenario with `[[expect]]` entries (files, or folders searched
-//!   for `*.toml`; default `scenarios/`) and check them; ends with `N passed, M failed, K skipped` (`--junit FILE`: JUnit XML).
+//!   for `*.toml`; default `scenarios/`) and check them; ends with
+//!   `N passed, M failed, K skipped` (`--junit FILE`: JUnit XML).
 //! - `features`: the built-in feature catalogue.
 //! - `schema`: the JSON Schema of the scenario format, for editors.
 //!
