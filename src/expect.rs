@@ -347,12 +347,6 @@ fn signed_interval(e: &Estimate, alpha: f64) -> Option<(f64, f64)> {
 /// Bound `b` judged on row `r`.
 fn judge_bound(e: &Expectation, b: &Bound, r: &SummaryRow, alpha: f64) -> Judgement {
     let place = row_text(r);
-    let judgement = |decision, message: String, replications_needed| Judgement {
-        location: e.location.clone(),
-        decision,
-        message,
-        replications_needed,
-    };
     if let Some(est) = estimate_of(&b.column, r) {
         if exact_edge(b, &est) {
             let msg = format!(
@@ -362,11 +356,11 @@ fn judge_bound(e: &Expectation, b: &Bound, r: &SummaryRow, alpha: f64) -> Judgem
                 est.n,
                 bound_text(b)
             );
-            return judgement(Decision::Pass, msg, None);
+            return judgement(e, Decision::Pass, msg, None);
         }
         let Some((lo, hi)) = interval(&est, alpha) else {
             let msg = format!("{} needs at least 2 replications ({place})", b.column);
-            return judgement(Decision::Undecided, msg, Some(2));
+            return judgement(e, Decision::Undecided, msg, Some(2));
         };
         let decision = decide(b, lo, hi);
         let level = 100.0 * (1.0 - alpha);
@@ -381,19 +375,19 @@ fn judge_bound(e: &Expectation, b: &Bound, r: &SummaryRow, alpha: f64) -> Judgem
             msg = format!("{msg}: the whole interval is outside the bound");
         }
         let needed = (decision == Decision::Undecided).then(|| needed(b, &est, alpha));
-        return judgement(decision, msg, needed.flatten());
+        return judgement(e, decision, msg, needed.flatten());
     }
     let Some(x) = summary::column(&b.column).and_then(|c| c.value(r)) else {
         let msg = format!("{place}: column {} is empty", b.column);
-        return judgement(Decision::Fail, msg, None);
+        return judgement(e, Decision::Fail, msg, None);
     };
     let problems = problems(b, x);
     if problems.is_empty() {
         let msg = format!("{} = {x:.4}, {} ({place})", b.column, bound_text(b));
-        return judgement(Decision::Pass, msg, None);
+        return judgement(e, Decision::Pass, msg, None);
     }
     let msg = format!("{} = {x:.4} {} ({place})", b.column, problems.join(" and "));
-    judgement(Decision::Fail, msg, None)
+    judgement(e, Decision::Fail, msg, None)
 }
 
 /// The sample behind a column that has one: the mean of a measure over replications, or the

@@ -123,11 +123,24 @@ impl Seeds {
     }
 }
 
-/// When the health monitor's current answer about a server began, and the one before it.
-#[derive(Debug, Clone, Copy, Default)]
+/// The health monitor's answer about a server as of the last change it is timing, and when
+/// that answer and the one before it began. A change that does not flip the answer (paused,
+/// then down, under the service monitor) does not restart the clock.
+#[derive(Debug, Clone, Copy)]
 struct MonitorClock {
+    seen: bool,
     since: SimTime,
     previous_since: SimTime,
+}
+
+impl Default for MonitorClock {
+    fn default() -> Self {
+        MonitorClock {
+            seen: true,
+            since: SimTime::ZERO,
+            previous_since: SimTime::ZERO,
+        }
+    }
 }
 
 /// The model's state; the engine drives it through [`Model::handle`].
@@ -149,10 +162,7 @@ struct State<'a> {
     drain_since: Vec<Option<SimTime>>,
     restart_gen: Vec<u32>,
     health_gen: Vec<u32>,
-    /// The health monitor's truth as of the last change it is timing: a change that does not
-    /// flip it (paused, then down, under the service monitor) does not restart the clock.
-    monitor_seen: Vec<bool>,
-    /// When the monitor's current and previous answers began (its count of polls).
+    /// The HLB health monitor's view of each server, and since when (its count of polls).
     monitor: Vec<MonitorClock>,
     /// Whether any graceful stop is pending on the server (fast path for departures).
     graceful_any: Vec<bool>,
@@ -344,7 +354,7 @@ impl Model for State<'_> {
             Event::HealthNoticed { server, generation } => {
                 let s = server as usize;
                 if self.health_gen[s] == generation {
-                    self.pool.hlb_up[s] = self.monitor_seen[s];
+                    self.pool.hlb_up[s] = self.monitor[s].seen;
                 }
             }
             Event::Sample => self.on_sample(now, q),
@@ -413,7 +423,6 @@ impl<'a> State<'a> {
             drain_since: vec![None; n],
             restart_gen: vec![0; n],
             health_gen: vec![0; n],
-            monitor_seen: vec![true; n],
             monitor: vec![MonitorClock::default(); n],
             graceful_any: vec![false; n],
             record_timeseries: false,

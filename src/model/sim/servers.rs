@@ -90,13 +90,13 @@ impl State<'_> {
         let truth = self.pool.monitor_truth(s);
         let delay = self.cfg.pool.hardware.detect_delay;
         if delay == SimTime::ZERO {
-            self.monitor_seen[s] = truth;
+            self.monitor[s].seen = truth;
             self.pool.hlb_up[s] = truth;
             return;
         }
         // The monitor counts consecutive failed (or successful) polls from the first one the
         // change affects: a change that does not flip its answer leaves that count running.
-        if truth == self.monitor_seen[s] {
+        if truth == self.monitor[s].seen {
             return;
         }
         let m = &mut self.monitor[s];
@@ -108,8 +108,8 @@ impl State<'_> {
             m.previous_since = m.since;
             m.since = now;
         }
+        m.seen = truth;
         let noticed_at = m.since.plus(delay);
-        self.monitor_seen[s] = truth;
         self.health_gen[s] = self.health_gen[s].wrapping_add(1);
         if truth == self.pool.hlb_up[s] {
             // Flipped back before the monitor noticed: it never sees the blip.
