@@ -5,10 +5,11 @@
 //! within the bound, **fails** when the whole interval lies outside, and is **undecided**
 //! otherwise. Undecided expectations get more replications (see [`Looks`]): the interval of
 //! each look is a Student-t interval at level `1 − 0.05 / looks` (Bonferroni over the planned
-//! looks), at least `ln(looks / 0.05) / n` wide on each side, so that a sample whose values
-//! all agree (two replications without a cut) decides nothing by itself. Other columns
-//! (fractions of drains, quantiles, maxima) have no interval here and are judged on their value.
-//!//!
+//! looks); when every replication gave the same value it is `ln(looks / 0.05) / n` wide on each
+//! side instead, so that a sample whose values all agree (two replications without a cut)
+//! decides nothing by itself. Other columns (fractions of drains, quantiles, maxima) have no
+//! interval here and are judged on their value.
+//!
 //! A bound names a numeric column of `summary.csv`; its value is read through the column table
 //! of [`crate::summary::columns`], the same one the CSV writer uses, so an expectation and the
 //! file it describes cannot disagree about a column.
@@ -324,8 +325,10 @@ fn selector_text(e: &Expectation) -> String {
 }
 
 /// The interval of a mean at error rate `alpha` (two-sided), clipped at zero (every measure
-/// is a count or a duration), at least `ln(1/alpha)/n` wide on each side; `None` below two
-/// replications.
+/// is a count or a duration); `None` below two replications. When every replication gave the
+/// same value the Student-t interval has no width, so it is `ln(1/alpha)/n` wide on each side
+/// instead (the Poisson bound for no event in `n` replications): agreeing replications alone
+/// decide nothing. A sample that varies keeps its t interval, whatever the measure's unit.
 pub fn interval(e: &Estimate, alpha: f64) -> Option<(f64, f64)> {
     signed_interval(e, alpha).map(|(lo, hi)| (lo.max(0.0), hi))
 }
@@ -340,7 +343,11 @@ fn signed_interval(e: &Estimate, alpha: f64) -> Option<(f64, f64)> {
         .ok()?
         .inverse_cdf(1.0 - alpha / 2.0);
     let sd = if e.sd.is_finite() { e.sd } else { 0.0 };
-    let half = (t * sd / n.sqrt()).max((1.0 / alpha).ln() / n);
+    let half = if sd > 0.0 {
+        t * sd / n.sqrt()
+    } else {
+        (1.0 / alpha).ln() / n
+    };
     Some((e.mean - half, e.mean + half))
 }
 
@@ -460,14 +467,12 @@ fn needed(b: &Bound, e: &Estimate, alpha: f64) -> Option<u64> {
         return None;
     }
     let z = Normal::new(0.0, 1.0).ok()?.inverse_cdf(1.0 - alpha / 2.0);
-    let sd = if e.sd.is_finite() && e.sd > 0.0 {
-        e.sd
+    let n = if e.sd.is_finite() && e.sd > 0.0 {
+        (z * e.sd / gap).powi(2)
     } else {
-        gap
+        (1.0 / alpha).ln() / gap
     };
-    let by_sd = (z * sd / gap).powi(2);
-    let by_floor = (1.0 / alpha).ln() / gap;
-    Some(by_sd.max(by_floor).ceil() as u64)
+    Some(n.ceil() as u64)
 }
 
 /// "max 0.1", "min 1 and max 2", "within 0.5 of 3".
