@@ -1,6 +1,7 @@
 //! Features: the kinds of session a pool serves (R2), and the built-in Lync catalogue.
 
 use super::dist::HoldingTime;
+use super::profile::Profile;
 use super::service::ServiceId;
 
 /// What a server going away does to a session of this feature (R6).
@@ -33,8 +34,13 @@ pub struct Feature {
     pub needs_dns_lb: bool,
     /// What a server loss does to its sessions.
     pub on_loss: OnLoss,
-    /// Pool-wide Poisson arrival rate, per hour (0 = no arrivals).
+    /// Pool-wide Poisson arrival rate, per hour (0 = no arrivals), load factors applied: at a
+    /// multiplier of 1.0 when the feature has a profile.
     pub arrivals_per_hour: f64,
+    /// Time-of-day multipliers of the rate (R12); `None`: the rate holds all day.
+    pub profile: Option<Profile>,
+    /// Whether a call-detail trace supplies its sessions instead of drawn arrivals (R13).
+    pub from_trace: bool,
     /// Holding-time distribution.
     pub duration: HoldingTime,
     /// Optional cap on concurrent sessions of this feature per server.

@@ -7,6 +7,7 @@ pub mod feature;
 pub mod metrics;
 pub mod plan;
 pub mod pool;
+pub mod profile;
 pub mod quorum;
 pub mod routing;
 pub mod service;
@@ -209,6 +210,8 @@ pub struct RunConfig {
     pub plan: Vec<Step>,
     /// End of the simulated time.
     pub horizon: SimTime,
+    /// Wall-clock time of day at simulated time 0, seconds after midnight (R12).
+    pub clock_start_s: f64,
     /// Most events a replication may handle before it is stopped with an error.
     pub event_budget: u64,
     /// Occupancy sampling interval for the time series (`None`: no time series).

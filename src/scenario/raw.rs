@@ -58,6 +58,9 @@ pub struct RawScenario {
     pub event_budget: Option<u64>,
     /// Occupancy sampling interval for `timeseries.csv` (default `"1m"`; `"0s"` turns it off).
     pub sample_interval: Option<String>,
+    /// Wall-clock time of day at simulated time 0, `"HH:MM"` (default `"00:00"`, or the time of
+    /// day of the trace's `start`): profiles and `at = "HH:MM"` steps read the clock from it.
+    pub clock_start: Option<String>,
     /// The pool.
     #[serde(default)]
     pub pool: RawPool,
@@ -142,10 +145,16 @@ pub struct RawHardware {
 #[schemars(rename = "Workload")]
 #[serde(deny_unknown_fields)]
 pub struct RawWorkload {
-    /// `"lync2013"`: Microsoft's Lync Server 2013 user model.
-    pub preset: String,
+    /// `"lync2013"`: Microsoft's Lync Server 2013 user model (needs `users`).
+    pub preset: Option<String>,
     /// Users homed on the pool.
-    pub users: i64,
+    pub users: Option<i64>,
+    /// Time-of-day profile of every feature that does not set its own.
+    #[serde(default)]
+    #[schemars(schema_with = "profile_schema")]
+    pub profile: Option<toml::Value>,
+    /// Multiplies every feature's arrival rate (default 1).
+    pub load_factor: Option<f64>,
 }
 
 /// `[[feature]]`.
@@ -161,8 +170,15 @@ pub struct RawFeature {
     pub needs_dns_lb: Option<bool>,
     /// `dropped` or `recovers`.
     pub on_server_loss: Option<String>,
-    /// Pool-wide Poisson rate per hour.
+    /// Pool-wide Poisson rate per hour (at a profile multiplier of 1).
     pub arrivals_per_hour: Option<f64>,
+    /// Time-of-day profile: 24 hourly multipliers, a built-in name (`"lync2013_workday"`,
+    /// `"flat"`), `{ name = "lync2013_workday", night = 0.15 }` or `{ file = "profile.csv" }`.
+    #[serde(default)]
+    #[schemars(schema_with = "profile_schema")]
+    pub profile: Option<toml::Value>,
+    /// Multiplies the arrival rate (default 1; the workload's factor applies too).
+    pub load_factor: Option<f64>,
     /// Holding time.
     pub duration: Option<RawDist>,
     /// Cap per server.
@@ -275,6 +291,30 @@ fn upgrade_domains_schema(_: &mut SchemaGenerator) -> Schema {
                     "items": { "type": "integer", "minimum": 1 },
                     "minItems": 1
                 }
+            }
+        ]
+    })
+}
+
+/// `profile`, read by hand as a TOML value: 24 numbers, a built-in name, or a table.
+fn profile_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "oneOf": [
+            {
+                "type": "array",
+                "items": { "type": "number", "minimum": 0 },
+                "minItems": 24,
+                "maxItems": 24
+            },
+            { "type": "string", "enum": ["flat", "lync2013_workday"] },
+            {
+                "type": "object",
+                "properties": {
+                    "name": { "type": "string", "enum": ["flat", "lync2013_workday"] },
+                    "night": { "type": "number", "minimum": 0 },
+                    "file": { "type": "string" }
+                },
+                "additionalProperties": false
             }
         ]
     })

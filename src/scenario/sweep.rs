@@ -8,6 +8,7 @@ use super::ctx::{
 };
 use super::span::FieldPath;
 use crate::engine::{SimTime, parse_duration};
+use crate::model::profile::{DAY_S, format_clock, parse_clock};
 use crate::model::{Action, LoadBalancing, PoolConfig, RunConfig};
 
 /// A named set of features.
@@ -35,6 +36,10 @@ pub enum AxisValue {
     /// `paused_servers`: every step that names servers acts on FE 1..=k instead (capacity
     /// studies: how many servers can be drained at once).
     PausedServers(u32),
+    /// `start`: the wall-clock time of day (seconds after midnight) of the plan's first step.
+    /// The clock moves, not the plan: `clock_start` becomes this time minus the first step's
+    /// `at`, so the warm-up keeps its length and every step its offset.
+    Start(f64),
 }
 
 /// A sweep axis.
@@ -62,6 +67,7 @@ impl Axis {
             AxisValue::LoadBalancing(lb) => lb.name().to_string(),
             AxisValue::Servers(n) | AxisValue::PausedServers(n) => n.to_string(),
             AxisValue::Wait(d) => format!("{}", d.0 / SimTime::SECOND),
+            AxisValue::Start(t) => format_clock(*t),
             AxisValue::FeatureSet(fs) => fs.label.clone(),
             AxisValue::Pool(v) => match v {
                 toml::Value::String(s) => s.clone(),
@@ -78,6 +84,7 @@ const AXES: &[&str] = &[
     "wait",
     "feature_sets",
     "paused_servers",
+    "start",
 ];
 
 /// The `pool.*` scalars that can be swept.
@@ -124,6 +131,10 @@ impl Axis {
                 for step in &mut cfg.plan {
                     step.action.set_servers(&first);
                 }
+            }
+            AxisValue::Start(t) => {
+                let warm_up = cfg.plan.first().and_then(|s| s.at).unwrap_or(SimTime::ZERO);
+                cfg.clock_start_s = (t - warm_up.as_secs_f64()).rem_euclid(DAY_S);
             }
         }
         Ok(())
@@ -239,6 +250,12 @@ pub(super) fn validate_axes(
                 .any(|s| matches!(s.action, Action::Wait { .. }))
         {
             ctx.err(&p, "the plan has no `wait` step for this axis to change");
+        }
+        if key == "start" && base.plan.is_empty() {
+            ctx.err(
+                &p,
+                "the scenario has no plan (`[[step]]`) for this axis to place",
+            );
         }
         if !values.is_empty() {
             axes.push(Axis { key, values });
@@ -398,6 +415,11 @@ impl<'a> Sweep<'a> {
                 .and_then(parse_duration)
                 .map(AxisValue::Wait),
             "feature_sets" => self.feature_list(item),
+            "start" => item
+                .as_str()
+                .ok_or_else(|| "expected a time of day such as \"02:00\"".to_string())
+                .and_then(parse_clock)
+                .map(AxisValue::Start),
             k => {
                 let mut pool = self.base.pool.clone();
                 set_pool(&mut pool, k, item, true, self.limits)

@@ -11,6 +11,7 @@ use super::metrics::{
 };
 use super::plan::{Action, BUSY_RETRY, MAX_BUSY, READY_WAIT, Target};
 use super::pool::{Pool, Status, Transition};
+use super::profile::ProfileSampler;
 use super::routing::{Admission, Decision, RoutingPolicy};
 use super::service::{FRONT_END, ServiceMask, ServiceState, StartupType};
 use super::{LoadBalancing, OnLoss, Readiness, RouteRng, RunConfig, SimRng};
@@ -123,6 +124,28 @@ impl Seeds {
     }
 }
 
+/// How a feature's arrivals are drawn: none, at a constant rate (exponential gaps), or at a
+/// time-of-day rate (R12: exact non-homogeneous Poisson process).
+#[derive(Debug, Clone)]
+enum Arrivals {
+    None,
+    Constant(Exp<f64>),
+    Profile(ProfileSampler),
+}
+
+impl Arrivals {
+    fn new(f: &super::Feature, clock_start_s: f64) -> Arrivals {
+        if f.from_trace || !(f.arrivals_per_hour > 0.0) {
+            return Arrivals::None;
+        }
+        let rate = f.arrivals_per_hour / 3600.0;
+        match &f.profile {
+            Some(p) => Arrivals::Profile(p.sampler(rate, clock_start_s)),
+            None => Exp::new(rate).map_or(Arrivals::None, Arrivals::Constant),
+        }
+    }
+}
+
 /// The health monitor's answer about a server as of the last change it is timing, and when
 /// that answer and the one before it began. A change that does not flip the answer (paused,
 /// then down, under the service monitor) does not restart the clock.
@@ -151,7 +174,8 @@ struct State<'a> {
     arrival_rng: Vec<SimRng>,
     hold_rng: Vec<SimRng>,
     place_rng: Vec<SimRng>,
-    interarrival: Vec<Option<Exp<f64>>>,
+    /// How each feature's next arrival is drawn.
+    arrivals: Vec<Arrivals>,
     m: ReplicationMetrics,
     /// Where the operator's plan is.
     plan: plan::Cursor,
@@ -399,14 +423,10 @@ impl<'a> State<'a> {
         let nf = cfg.features.len();
         let n = cfg.pool.servers as usize;
         let [arrival_rng, hold_rng, place_rng] = [1, 2, 3].map(|k| streams(cfg, seeds, k));
-        let interarrival = cfg
+        let arrivals = cfg
             .features
             .iter()
-            .map(|f| {
-                (f.arrivals_per_hour > 0.0)
-                    .then(|| Exp::new(f.arrivals_per_hour / 3600.0).ok())
-                    .flatten()
-            })
+            .map(|f| Arrivals::new(f, cfg.clock_start_s))
             .collect();
         let pool = Pool::new(&cfg.pool, cfg.services.len(), &cfg.features);
         State {
@@ -416,7 +436,7 @@ impl<'a> State<'a> {
             arrival_rng,
             hold_rng,
             place_rng,
-            interarrival,
+            arrivals,
             m: empty_metrics(nf, n),
             plan: plan::Cursor::default(),
             paused_at: vec![None; n],

@@ -8,12 +8,19 @@ use super::*;
 
 impl State<'_> {
     pub(super) fn schedule_arrival(&mut self, q: &mut EventQueue<Event>, f: usize) {
-        if let Some(exp) = &self.interarrival[f] {
-            let gap = exp.sample(&mut self.arrival_rng[f]);
-            q.schedule_in(
-                SimTime::from_secs_f64(gap),
-                Event::Arrival { feature: f as u16 },
-            );
+        let event = Event::Arrival { feature: f as u16 };
+        match &mut self.arrivals[f] {
+            Arrivals::None => {}
+            Arrivals::Constant(exp) => {
+                let gap = exp.sample(&mut self.arrival_rng[f]);
+                q.schedule_in(SimTime::from_secs_f64(gap), event);
+            }
+            Arrivals::Profile(sampler) => {
+                let e: f64 = rand_distr::Exp1.sample(&mut self.arrival_rng[f]);
+                if let Some(t) = sampler.next(e) {
+                    q.schedule(SimTime::from_secs_f64(t), event);
+                }
+            }
         }
     }
 

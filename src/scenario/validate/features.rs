@@ -6,35 +6,75 @@ use super::super::ctx::{Ctx, FileSource, did_you_mean, one_of, suggest};
 use super::super::raw::{RawFeature, RawScenario};
 use super::super::span::FieldPath;
 use super::dist::validate_dist;
+use super::profile::{validate_load_factor, validate_profile};
+use crate::model::profile::Profile;
 use crate::model::service::{KNOWN_SERVICES, MAX_SERVICES};
 use crate::model::workload::{self, PresetFeature};
 use crate::model::{CATALOGUE, CatalogueEntry, Feature, HoldingTime, OnLoss, catalogue_entry};
 
-/// `[workload]`: the preset's features (none without a workload or when it is invalid).
-pub(super) fn validate_workload(ctx: &mut Ctx<'_>, raw: &RawScenario) -> Vec<PresetFeature> {
+/// What `[workload]` gives every feature: its preset's features, and the profile and load
+/// factor of the features that do not set their own.
+#[derive(Default)]
+pub(super) struct Workload {
+    preset: Vec<PresetFeature>,
+    profile: Option<Profile>,
+    load_factor: f64,
+}
+
+/// `[workload]` (an empty preset without a workload or when it is invalid).
+pub(super) fn validate_workload(
+    ctx: &mut Ctx<'_>,
+    raw: &RawScenario,
+    files: &dyn FileSource,
+) -> Workload {
     let Some(w) = &raw.workload else {
-        return Vec::new();
+        return Workload {
+            load_factor: 1.0,
+            ..Workload::default()
+        };
     };
     let p = FieldPath::root().key("workload");
-    if !(1..=10_000_000).contains(&w.users) {
-        ctx.err(
-            &p.key("users"),
-            format!("must be between 1 and 10,000,000, got {}", w.users),
-        );
-        return Vec::new();
-    }
-    match w.preset.as_str() {
-        "lync2013" => workload::lync2013(w.users as f64),
-        other => {
+    let profile =
+        (w.profile.as_ref()).and_then(|v| validate_profile(ctx, &p.key("profile"), v, files));
+    let load_factor = validate_load_factor(ctx, &p.key("load_factor"), w.load_factor);
+    let preset = match (&w.preset, w.users) {
+        (None, None) => Vec::new(),
+        (None, Some(_)) => {
+            ctx.err(&p.key("preset"), "`users` needs a `preset` (\"lync2013\")");
+            Vec::new()
+        }
+        (Some(_), None) => {
             ctx.err(
-                &p.key("preset"),
-                format!(
-                    "unknown preset \"{other}\"; expected \"lync2013\"{}",
-                    did_you_mean(other, ["lync2013"])
-                ),
+                &p.key("users"),
+                "the preset needs `users` (users homed on the pool)",
             );
             Vec::new()
         }
+        (Some(_), Some(users)) if !(1..=10_000_000).contains(&users) => {
+            ctx.err(
+                &p.key("users"),
+                format!("must be between 1 and 10,000,000, got {users}"),
+            );
+            Vec::new()
+        }
+        (Some(preset), Some(users)) => match preset.as_str() {
+            "lync2013" => workload::lync2013(users as f64),
+            other => {
+                ctx.err(
+                    &p.key("preset"),
+                    format!(
+                        "unknown preset \"{other}\"; expected \"lync2013\"{}",
+                        did_you_mean(other, ["lync2013"])
+                    ),
+                );
+                Vec::new()
+            }
+        },
+    };
+    Workload {
+        preset,
+        profile,
+        load_factor,
     }
 }
 
@@ -43,9 +83,10 @@ pub(super) fn validate_workload(ctx: &mut Ctx<'_>, raw: &RawScenario) -> Vec<Pre
 pub(super) fn validate_features(
     ctx: &mut Ctx<'_>,
     raw: &[RawFeature],
-    preset: &[PresetFeature],
+    workload: &Workload,
     files: &dyn FileSource,
 ) -> (Option<Vec<Feature>>, Vec<String>) {
+    let preset = &workload.preset[..];
     let root = FieldPath::root().key("feature");
     let mut services: Vec<String> = KNOWN_SERVICES.iter().map(|(n, _)| n.to_string()).collect();
     if raw.is_empty() && preset.is_empty() {
@@ -77,7 +118,7 @@ pub(super) fn validate_features(
         if input.raw.enabled == Some(false) {
             continue;
         }
-        out.extend(input.validate(ctx, &mut services, files));
+        out.extend(input.validate(ctx, &mut services, workload, files));
     }
     let ok = ctx.diags.len() == before;
     check_service_count(ctx, &services);
@@ -130,6 +171,7 @@ impl FeatureInput<'_> {
         &self,
         ctx: &mut Ctx<'_>,
         services: &mut Vec<String>,
+        workload: &Workload,
         files: &dyn FileSource,
     ) -> Option<Feature> {
         let name = self.name(ctx)?;
@@ -140,7 +182,12 @@ impl FeatureInput<'_> {
             .or(cat.map(|c| c.needs_dns_lb))
             .unwrap_or(false);
         let on_loss = self.on_loss(ctx, cat);
-        let arrivals_per_hour = self.rate(ctx);
+        let factor = validate_load_factor(ctx, &self.path.key("load_factor"), rf.load_factor);
+        let arrivals_per_hour = self.rate(ctx) * factor * workload.load_factor;
+        let profile = match &rf.profile {
+            Some(v) => validate_profile(ctx, &self.path.key("profile"), v, files),
+            None => workload.profile.clone(),
+        };
         let duration = self.duration(ctx, files);
         let max_per_server = self.max_per_server(ctx);
         Some(Feature {
@@ -149,6 +196,8 @@ impl FeatureInput<'_> {
             needs_dns_lb,
             on_loss,
             arrivals_per_hour,
+            profile,
+            from_trace: false,
             duration: duration?,
             max_per_server,
             needs_front_end: rf.needs_front_end.unwrap_or(true),

@@ -9,6 +9,7 @@ mod expect;
 mod features;
 mod horizon;
 mod pool;
+mod profile;
 mod steps;
 mod syntax;
 mod topology;
@@ -66,6 +67,7 @@ struct Settings {
     horizon: Option<SimTime>,
     event_budget: u64,
     sample_interval: Option<SimTime>,
+    clock_start_s: Option<f64>,
 }
 
 /// The run before the sweep, and how its pool topology was written.
@@ -200,6 +202,7 @@ fn validate_settings(ctx: &mut Ctx<'_>, raw: &RawScenario, limits: &Limits) -> S
         &raw.sample_interval,
         Some(SimTime::from_secs(60)),
     );
+    let clock_start_s = profile::validate_clock(ctx, &root.key("clock_start"), &raw.clock_start);
     Settings {
         replications,
         max_replications,
@@ -207,6 +210,7 @@ fn validate_settings(ctx: &mut Ctx<'_>, raw: &RawScenario, limits: &Limits) -> S
         horizon,
         event_budget,
         sample_interval,
+        clock_start_s,
     }
 }
 
@@ -223,12 +227,13 @@ fn validate_base(
     let servers = pool.as_ref().map(|p| p.servers);
     let topology = topology::validate_topology(ctx, &raw.pool, servers);
     let utilisation_threshold = pool::validate_utilisation_threshold(ctx, &raw.pool);
-    let preset = features::validate_workload(ctx, raw);
-    let (features, services) = features::validate_features(ctx, &raw.feature, &preset, files);
+    let workload = features::validate_workload(ctx, raw, files);
+    let (features, services) = features::validate_features(ctx, &raw.feature, &workload, files);
     let env = steps::StepEnv {
         services: &services,
         servers,
         horizon: settings.horizon,
+        clock_start_s: settings.clock_start_s.unwrap_or(0.0),
     };
     let plan = steps::validate_steps(ctx, &raw.step, &env);
 
@@ -244,6 +249,7 @@ fn validate_base(
         features: features?,
         plan: plan?,
         horizon: settings.horizon?,
+        clock_start_s: settings.clock_start_s.unwrap_or(0.0),
         event_budget: settings.event_budget,
         sample_interval: settings.sample_interval.filter(|&d| d > SimTime::ZERO),
         topology: resolved,
@@ -262,7 +268,10 @@ fn check_load(ctx: &mut Ctx<'_>, cfg: &RunConfig, limits: &Limits) {
     let active: f64 = cfg
         .features
         .iter()
-        .map(|f| f.arrivals_per_hour / 3600.0 * f.duration.mean_s())
+        .map(|f| {
+            f.arrivals_per_hour * f.profile.as_ref().map_or(1.0, |p| p.peak()) / 3600.0
+                * f.duration.mean_s()
+        })
         .sum();
     if active > limits.max_active_sessions {
         ctx.err(
@@ -279,7 +288,14 @@ fn check_load(ctx: &mut Ctx<'_>, cfg: &RunConfig, limits: &Limits) {
     let events: f64 = cfg
         .features
         .iter()
-        .map(|f| 2.0 * f.arrivals_per_hour * hours)
+        .map(|f| match &f.profile {
+            Some(p) => {
+                let h = cfg.horizon.as_secs_f64();
+                2.0 * f.arrivals_per_hour / 3600.0
+                    * p.integral(cfg.clock_start_s, cfg.clock_start_s + h)
+            }
+            None => 2.0 * f.arrivals_per_hour * hours,
+        })
         .sum();
     if events > cfg.event_budget as f64 {
         ctx.err(

@@ -19,6 +19,8 @@ pub(super) struct StepEnv<'a> {
     pub servers: Option<u32>,
     /// End of simulated time.
     pub horizon: Option<SimTime>,
+    /// Wall-clock time of day at simulated time 0, seconds after midnight.
+    pub clock_start_s: f64,
 }
 
 /// The plan (`None` when any step is invalid).
@@ -71,7 +73,7 @@ fn validate_step(
         ctx.err(&p.key("action"), msg);
         return None;
     };
-    let at = validate_at(ctx, p, rs, env.horizon);
+    let at = validate_at(ctx, p, rs, env);
     check_fields(ctx, p, rs, kind);
     let servers = if fields(kind).contains(&"server") {
         validate_servers(ctx, p, rs, kind, env.servers)
@@ -86,16 +88,23 @@ fn validate_step(
     Some(Step { at, action })
 }
 
-/// `at`: optional, before the horizon.
+/// `at`: optional, a simulated time or a wall-clock `HH:MM` (the first such instant at or
+/// after `clock_start`), before the horizon.
 fn validate_at(
     ctx: &mut Ctx<'_>,
     p: &FieldPath,
     rs: &RawStep,
-    horizon: Option<SimTime>,
+    env: &StepEnv<'_>,
 ) -> Option<SimTime> {
-    rs.at.as_ref()?;
-    let at = ctx.duration(&p.key("at"), &rs.at, None);
-    if let (Some(a), Some(h)) = (at, horizon)
+    let text = rs.at.as_ref()?;
+    let at = if text.contains(':') {
+        let clock = ctx.pick(p.key("at"), crate::model::profile::parse_clock(text))?;
+        let after = (clock - env.clock_start_s).rem_euclid(crate::model::profile::DAY_S);
+        Some(SimTime::from_secs_f64(after))
+    } else {
+        ctx.duration(&p.key("at"), &rs.at, None)
+    };
+    if let (Some(a), Some(h)) = (at, env.horizon)
         && a >= h
     {
         ctx.err(&p.key("at"), format!("{a} is not before the horizon ({h})"));
