@@ -247,7 +247,7 @@ pub fn parse_clock(text: &str) -> Result<f64, String> {
 /// `HH:MM` for `s` seconds after midnight (wrapped into a day).
 pub fn format_clock(s: f64) -> String {
     let s = s.rem_euclid(DAY_S).round() as u64 % 86_400;
-    if s % 60 == 0 {
+    if s.is_multiple_of(60) {
         format!("{:02}:{:02}", s / 3600, s / 60 % 60)
     } else {
         format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)

@@ -135,7 +135,7 @@ enum Arrivals {
 
 impl Arrivals {
     fn new(f: &super::Feature, clock_start_s: f64) -> Arrivals {
-        if f.from_trace || !(f.arrivals_per_hour > 0.0) {
+        if f.from_trace || f.arrivals_per_hour.is_nan() || f.arrivals_per_hour <= 0.0 {
             return Arrivals::None;
         }
         let rate = f.arrivals_per_hour / 3600.0;
