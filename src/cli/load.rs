@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::scenario::{self, FileSource, Scenario, ScenarioError};
 
-/// Reads empirical CSVs relative to the scenario file's folder.
+/// Reads empirical CSVs, profiles and traces relative to the scenario file's folder.
 struct DiskFiles {
     base: PathBuf,
 }
@@ -14,6 +14,21 @@ impl FileSource for DiskFiles {
     fn read(&self, path: &str) -> Result<String, String> {
         let p = self.base.join(path);
         std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+    }
+
+    fn opener(&self, path: &str) -> Result<scenario::Opener, String> {
+        let p = self.base.join(path);
+        std::fs::metadata(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        Ok(std::sync::Arc::new(move || {
+            let f = std::fs::File::open(&p)
+                .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, f))
+                as Box<dyn std::io::Read + Send>)
+        }))
+    }
+
+    fn display(&self, path: &str) -> String {
+        self.base.join(path).display().to_string()
     }
 }
 

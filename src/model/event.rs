@@ -53,4 +53,7 @@ pub enum Event {
     },
     /// Record occupancy for the time series.
     Sample,
+    /// The next session of the call-detail trace starts (R13); its details wait in the
+    /// simulation's trace cursor.
+    TraceArrival,
 }

@@ -12,6 +12,7 @@ pub mod quorum;
 pub mod routing;
 pub mod service;
 pub mod sim;
+pub mod trace;
 pub mod workload;
 
 pub use dist::{DistKind, HoldingTime};
@@ -212,6 +213,8 @@ pub struct RunConfig {
     pub horizon: SimTime,
     /// Wall-clock time of day at simulated time 0, seconds after midnight (R12).
     pub clock_start_s: f64,
+    /// Sessions replayed from a call-detail trace (R13), for the features it maps.
+    pub trace: Option<trace::Trace>,
     /// Most events a replication may handle before it is stopped with an error.
     pub event_budget: u64,
     /// Occupancy sampling interval for the time series (`None`: no time series).

@@ -26,8 +26,10 @@ pub struct Diagnostic {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file)?;
-        if let Some((l, c)) = self.position {
-            write!(f, ":{l}:{c}")?;
+        match self.position {
+            Some((l, 0)) => write!(f, ":{l}")?,
+            Some((l, c)) => write!(f, ":{l}:{c}")?,
+            None => {}
         }
         if self.path.is_empty() {
             write!(f, ": {}", self.message)
@@ -51,8 +53,10 @@ impl fmt::Display for AsWarning<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = self.0;
         write!(f, "{}", d.file)?;
-        if let Some((l, c)) = d.position {
-            write!(f, ":{l}:{c}")?;
+        match d.position {
+            Some((l, 0)) => write!(f, ":{l}")?,
+            Some((l, c)) => write!(f, ":{l}:{c}")?,
+            None => {}
         }
         f.write_str(": warning")?;
         if !d.path.is_empty() {
@@ -88,7 +92,26 @@ impl std::error::Error for ScenarioError {}
 pub trait FileSource {
     /// The text of `path` (as written in the scenario), or a message saying why not.
     fn read(&self, path: &str) -> Result<String, String>;
+
+    /// A way to read `path` again and again as a stream (a call-detail trace is read once
+    /// when checked and once per replication, never held in memory). By default the text is
+    /// read once and kept.
+    fn opener(&self, path: &str) -> Result<Opener, String> {
+        let bytes: std::sync::Arc<[u8]> = self.read(path)?.into_bytes().into();
+        Ok(std::sync::Arc::new(move || {
+            Ok(Box::new(std::io::Cursor::new(bytes.clone())) as Box<dyn std::io::Read + Send>)
+        }))
+    }
+
+    /// `path` as messages name it (relative to the working directory for files on disk).
+    fn display(&self, path: &str) -> String {
+        path.to_string()
+    }
 }
+
+/// Opens a file for reading, each call from its beginning.
+pub type Opener =
+    std::sync::Arc<dyn Fn() -> Result<Box<dyn std::io::Read + Send>, String> + Send + Sync>;
 
 /// A [`FileSource`] that has no files.
 pub struct NoFiles;

@@ -20,7 +20,7 @@ mod sweep;
 mod validate;
 mod validated;
 
-pub use ctx::{Diagnostic, FileSource, Limits, NoFiles, ScenarioError};
+pub use ctx::{Diagnostic, FileSource, Limits, NoFiles, Opener, ScenarioError};
 pub use expand::{Run, expand};
 pub use raw::*;
 pub use schema::json_schema;

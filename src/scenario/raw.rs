@@ -61,6 +61,8 @@ pub struct RawScenario {
     /// Wall-clock time of day at simulated time 0, `"HH:MM"` (default `"00:00"`, or the time of
     /// day of the trace's `start`): profiles and `at = "HH:MM"` steps read the clock from it.
     pub clock_start: Option<String>,
+    /// Sessions replayed from a call-detail export (`[trace]`) for the features it maps.
+    pub trace: Option<RawTrace>,
     /// The pool.
     #[serde(default)]
     pub pool: RawPool,
@@ -80,6 +82,41 @@ pub struct RawScenario {
     #[serde(default)]
     #[schemars(with = "Vec<serde_json::Map<String, serde_json::Value>>")]
     pub expect: Vec<toml::Table>,
+}
+
+/// `[trace]`: a call-detail export replayed as the sessions of the features it maps.
+#[derive(Debug, Clone, Deserialize, JsonSchema, Default)]
+#[schemars(rename = "Trace")]
+#[serde(deny_unknown_fields)]
+pub struct RawTrace {
+    /// The CSV file, relative to the scenario.
+    pub file: String,
+    /// The trace instant at simulated time 0 (same formats as the file's times; default: the
+    /// first session's start).
+    pub start: Option<String>,
+    /// `"replay"` (default: the same sessions in every replication) or `"bootstrap"` (each
+    /// replication resamples the sessions, keeping their times of day).
+    pub mode: Option<String>,
+    /// Column names of the export.
+    #[serde(default)]
+    pub columns: RawTraceColumns,
+    /// Values of the feature column → feature names.
+    #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, String>")]
+    pub features: toml::Table,
+}
+
+/// `[trace.columns]`.
+#[derive(Debug, Clone, Deserialize, JsonSchema, Default)]
+#[schemars(rename = "TraceColumns")]
+#[serde(deny_unknown_fields)]
+pub struct RawTraceColumns {
+    /// Start of a session (default `InviteTime`).
+    pub start: Option<String>,
+    /// End of a session (default `EndTime`).
+    pub end: Option<String>,
+    /// The column whose values `[trace.features]` maps (default `Media`).
+    pub feature: Option<String>,
 }
 
 /// `[pool]`.

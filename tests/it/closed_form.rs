@@ -856,3 +856,160 @@ server = 1
     );
     table.finish("Setup delay");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Time of day: M_t/G/∞ (R12)
+// ---------------------------------------------------------------------------------------------
+//
+// With a profile the pool-wide arrival rate λ(t) is piecewise constant, and the pool is an
+// M_t/G/∞ queue. Starting empty at time 0, with I(x) = ∫ₓ^∞ (1 − G(u)) du:
+//
+// (a) arrivals in an hour [a, b): Poisson with mean ∫ₐᵇ λ(u) du;
+// (b) sessions in the pool at t: Poisson with mean m(t) = ∫₀ᵗ λ(u)(1 − G(t − u)) du, which over
+//     a segment [a, b) of constant rate λₛ (b ≤ t) is λₛ·(I(t − b) − I(t − a));
+// (c) server 1 (of N, DNS) is paused at T and restarted at T₁: the restart cuts the sessions
+//     it took before T that outlive T₁, Poisson with mean (1/N)·∫₀ᵀ λ(u)(1 − G(T₁ − u)) du.
+
+/// Hourly multipliers from the clock start (06:00): 0.5, 2, 0 (an hour without arrivals), 1.
+const TOD_MULTIPLIERS: [f64; 4] = [0.5, 2.0, 0.0, 1.0];
+/// Arrivals per hour at a multiplier of 1.
+const TOD_RATE_PER_HOUR: f64 = 600.0;
+/// Pause and restart of server 1, s after the clock start (09:30 and 09:40).
+const TOD_PAUSE_S: f64 = 3.5 * 3600.0;
+const TOD_RESTART_S: f64 = TOD_PAUSE_S + 600.0;
+
+fn tod_text(law: Law) -> String {
+    let mut hours = vec![1.0; 24];
+    for (k, m) in TOD_MULTIPLIERS.iter().enumerate() {
+        hours[6 + k] = *m;
+    }
+    let list: Vec<String> = hours.iter().map(|h| format!("{h}")).collect();
+    format!(
+        r#"
+seed = 11
+horizon = "{horizon}s"
+sample_interval = "0s"
+clock_start = "06:00"
+
+[pool]
+servers = {N}
+load_balancing = "dns"
+quorum = "none"
+
+[[feature]]
+name = "probe"
+service = "RTCSRV"
+on_server_loss = "dropped"
+arrivals_per_hour = {TOD_RATE_PER_HOUR}
+profile = [{list}]
+duration = {duration}
+
+[[step]]
+at = "09:30"
+action = "pause"
+server = 1
+
+[[step]]
+at = "09:40"
+action = "restart"
+server = 1
+downtime = "5m"
+"#,
+        horizon = TOD_RESTART_S + 60.0,
+        list = list.join(", "),
+        duration = law.toml()
+    )
+}
+
+/// λ(u), per second, `u` seconds after the clock start.
+fn tod_rate(u: f64) -> f64 {
+    TOD_RATE_PER_HOUR / 3600.0 * TOD_MULTIPLIERS[(u / 3600.0) as usize]
+}
+
+/// ∫ λ(u)(1 − G(t − u)) du over `[0, min(upto, t)]`, segment by segment.
+fn tod_occupancy(law: Law, t: f64, upto: f64) -> f64 {
+    let end = upto.min(t);
+    (0..TOD_MULTIPLIERS.len())
+        .map(|k| {
+            let (a, b) = (k as f64 * 3600.0, ((k + 1) as f64 * 3600.0).min(end));
+            if a >= b {
+                return 0.0;
+            }
+            tod_rate(a) * (law.tail_integral(t - b) - law.tail_integral(t - a))
+        })
+        .sum()
+}
+
+fn check_time_of_day(law: Law, reps: u64, seed: u64) {
+    let cfg = common::run_config(&tod_text(law));
+    assert!(cfg.features[0].profile.is_some());
+    let probes = [1.5 * 3600.0, 2.5 * 3600.0, TOD_PAUSE_S - 1.0];
+    let mut hourly = vec![Vec::new(); 3];
+    let mut occupancy = vec![Vec::new(); probes.len()];
+    let mut cut = Vec::new();
+    for rep in 0..reps {
+        let mut sim = Simulation::new(&cfg, Seeds::derive(seed, rep));
+        let mut before = 0;
+        for (h, counts) in hourly.iter_mut().enumerate() {
+            sim.run_until(SimTime::from_secs_f64((h + 1) as f64 * 3600.0 - 1e-6));
+            let now = sim.metrics().features[0].arrivals;
+            counts.push((now - before) as f64);
+            before = now;
+        }
+        for (k, &t) in probes.iter().enumerate() {
+            sim.run_until(SimTime::from_secs_f64(t));
+            let total: u32 = (0..N as usize).map(|s| sim.pool().active(s, 0)).sum();
+            occupancy[k].push(total as f64);
+        }
+        sim.run_until(SimTime::from_secs_f64(TOD_RESTART_S));
+        cut.push(sim.metrics().features[0].cut() as f64);
+    }
+    let params = format!(
+        "{}, λ = {TOD_RATE_PER_HOUR}/h × {TOD_MULTIPLIERS:?} from 06:00, N = {N}",
+        law.label()
+    );
+    let mut table = Table::default();
+    for (h, xs) in hourly.iter().enumerate() {
+        let theory = TOD_RATE_PER_HOUR * TOD_MULTIPLIERS[h];
+        let p = format!("{params}, hour {:02}:00", 6 + h);
+        if theory == 0.0 {
+            let max = xs.iter().copied().fold(0.0, f64::max);
+            table.exact("arrivals in an hour at multiplier 0 (max)", &p, max, 0.0);
+            continue;
+        }
+        table.mean("arrivals per hour ∫λ", &p, xs, theory, 0.02);
+        table.dispersion("arrivals per hour", &p, xs);
+    }
+    for (k, &t) in probes.iter().enumerate() {
+        let theory = tod_occupancy(law, t, t);
+        let p = format!("{params}, t = {:.0}s", t);
+        table.mean("M_t/G/∞ sessions in the pool m(t)", &p, &occupancy[k], theory, 0.05);
+        table.dispersion("M_t/G/∞ sessions in the pool", &p, &occupancy[k]);
+    }
+    let theory = tod_occupancy(law, TOD_RESTART_S, TOD_PAUSE_S) / N as f64;
+    table.mean(
+        "cut by the restart 10 min after the pause",
+        &format!("{params}, pause 09:30"),
+        &cut,
+        theory,
+        0.1,
+    );
+    table.finish(&format!("time of day, {}", law.label()));
+}
+
+#[test]
+fn time_of_day_exponential_holding() {
+    check_time_of_day(Law::Exponential { m: 1200.0 }, 1000, 404);
+}
+
+#[test]
+fn time_of_day_lognormal_holding() {
+    check_time_of_day(
+        Law::LogNormal {
+            mu: 900f64.ln(),
+            sigma: 1.0,
+        },
+        1000,
+        505,
+    );
+}

@@ -24,6 +24,7 @@ use plan::{Started, Waiting};
 use procedures::{RollPhase, Rolling};
 mod servers;
 mod sessions;
+mod trace;
 
 /// A replication that could not finish.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,6 +34,13 @@ pub enum SimError {
     Cancelled {
         /// Simulated time reached.
         at: SimTime,
+    },
+    /// The call-detail trace could not be read to the end of the run (it changed since it was
+    /// checked, or its file went away).
+    #[error("the trace could not be read: {message}")]
+    Trace {
+        /// What went wrong.
+        message: String,
     },
     /// The event budget ran out before the horizon.
     #[error(
@@ -203,6 +211,8 @@ struct State<'a> {
     /// nothing is allocated per session once the slab has grown to the peak.
     connecting: Vec<PendingConnect>,
     free_slots: Vec<u32>,
+    /// Where the call-detail trace is, when the run replays one.
+    trace: Option<trace::Cursor<'a>>,
 }
 
 /// One replication, steppable event by event (for lifecycle tests) or run to the horizon.
@@ -228,6 +238,7 @@ impl<'a> Simulation<'a> {
         let nf = cfg.features.len();
         let mut state = State::new(cfg, seeds, policy);
         let mut queue = EventQueue::with_capacity(1024);
+        state.start_trace(&mut queue);
         for f in 0..nf {
             state.schedule_arrival(&mut queue, f);
         }
@@ -343,6 +354,9 @@ impl<'a> Simulation<'a> {
             }
         }
         self.finished = true;
+        if let Some(message) = self.state.trace.as_mut().and_then(|t| t.error.take()) {
+            return Err(SimError::Trace { message });
+        }
         Ok(self.state.finish(cfg.horizon))
     }
 }
@@ -382,6 +396,7 @@ impl Model for State<'_> {
                 }
             }
             Event::Sample => self.on_sample(now, q),
+            Event::TraceArrival => self.on_trace_arrival(now, q),
         }
     }
 }
@@ -454,6 +469,7 @@ impl<'a> State<'a> {
             above_since: vec![None; n],
             connecting: Vec::new(),
             free_slots: Vec::new(),
+            trace: trace::Cursor::open(cfg, seeds),
         }
     }
 }

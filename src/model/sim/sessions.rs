@@ -30,8 +30,20 @@ impl State<'_> {
         // Draw the holding time whatever happens to the session, so that every run of a sweep
         // consumes the same numbers (common random numbers).
         let hold = SimTime::from_secs_f64(feature.duration.sample(&mut self.hold_rng[f]));
-        let seed = self.place_rng[f].next_u64();
         self.schedule_arrival(q, f);
+        self.new_session(now, f, hold, q);
+    }
+
+    /// A session of feature `f` holding for `hold` arrives now: counted, then routed. Its
+    /// routing seed is the next number of the feature's placement stream.
+    pub(super) fn new_session(
+        &mut self,
+        now: SimTime,
+        f: usize,
+        hold: SimTime,
+        q: &mut EventQueue<Event>,
+    ) {
+        let seed = self.place_rng[f].next_u64();
         let c = &mut self.m.features[f];
         c.arrivals += 1;
         c.arrivals_in_maintenance += u64::from(self.in_maintenance);

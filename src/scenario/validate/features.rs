@@ -84,6 +84,7 @@ pub(super) fn validate_features(
     ctx: &mut Ctx<'_>,
     raw: &[RawFeature],
     workload: &Workload,
+    trace_fed: &[String],
     files: &dyn FileSource,
 ) -> (Option<Vec<Feature>>, Vec<String>) {
     let preset = &workload.preset[..];
@@ -118,7 +119,7 @@ pub(super) fn validate_features(
         if input.raw.enabled == Some(false) {
             continue;
         }
-        out.extend(input.validate(ctx, &mut services, workload, files));
+        out.extend(input.validate(ctx, &mut services, workload, trace_fed, files));
     }
     let ok = ctx.diags.len() == before;
     check_service_count(ctx, &services);
@@ -172,9 +173,13 @@ impl FeatureInput<'_> {
         ctx: &mut Ctx<'_>,
         services: &mut Vec<String>,
         workload: &Workload,
+        trace_fed: &[String],
         files: &dyn FileSource,
     ) -> Option<Feature> {
         let name = self.name(ctx)?;
+        if trace_fed.contains(&name) {
+            return self.from_trace(ctx, name, services);
+        }
         let cat = catalogue_entry(&name);
         let service = self.service(ctx, &name, cat, services)?;
         let rf = self.raw;
@@ -201,6 +206,50 @@ impl FeatureInput<'_> {
             duration: duration?,
             max_per_server,
             needs_front_end: rf.needs_front_end.unwrap_or(true),
+        })
+    }
+
+    /// A feature whose sessions come from the trace: its rate, profile and holding time are
+    /// the trace's (those written are ignored, with a warning).
+    fn from_trace(
+        &self,
+        ctx: &mut Ctx<'_>,
+        name: String,
+        services: &mut Vec<String>,
+    ) -> Option<Feature> {
+        let cat = catalogue_entry(&name);
+        let service = self.service(ctx, &name, cat, services)?;
+        let rf = self.raw;
+        let ignored = [
+            ("arrivals_per_hour", rf.arrivals_per_hour.is_some()),
+            ("profile", rf.profile.is_some()),
+            ("load_factor", rf.load_factor.is_some()),
+            ("duration", rf.duration.is_some()),
+        ];
+        for (key, given) in ignored {
+            if given {
+                ctx.warn(
+                    &self.path.key(key),
+                    format!("ignored: [trace] supplies the sessions of \"{name}\""),
+                );
+            }
+        }
+        Some(Feature {
+            needs_dns_lb: (rf.needs_dns_lb)
+                .or(cat.map(|c| c.needs_dns_lb))
+                .unwrap_or(false),
+            on_loss: self.on_loss(ctx, cat),
+            arrivals_per_hour: 0.0,
+            profile: None,
+            from_trace: true,
+            duration: ctx.pick(
+                self.path.clone(),
+                HoldingTime::new(crate::model::DistKind::Deterministic { value_s: 0.0 }),
+            )?,
+            max_per_server: self.max_per_server(ctx),
+            needs_front_end: rf.needs_front_end.unwrap_or(true),
+            name,
+            service,
         })
     }
 

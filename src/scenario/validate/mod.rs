@@ -13,6 +13,7 @@ mod profile;
 mod steps;
 mod syntax;
 mod topology;
+mod trace;
 
 use super::ctx::{Ctx, FileSource, Limits, ScenarioError};
 use super::expand::{Run, check_expansion, check_timeseries};
@@ -228,12 +229,28 @@ fn validate_base(
     let topology = topology::validate_topology(ctx, &raw.pool, servers);
     let utilisation_threshold = pool::validate_utilisation_threshold(ctx, &raw.pool);
     let workload = features::validate_workload(ctx, raw, files);
-    let (features, services) = features::validate_features(ctx, &raw.feature, &workload, files);
+    let trace_fed = trace::mapped_features(&raw.trace);
+    let (features, services) =
+        features::validate_features(ctx, &raw.feature, &workload, &trace_fed, files);
+    let trace = match (&raw.trace, &features) {
+        (Some(t), Some(fs)) => {
+            let names: Vec<String> = fs.iter().map(|f| f.name.clone()).collect();
+            let v = trace::validate_trace(ctx, t, &names, settings.horizon, files);
+            if v.is_none() {
+                return None;
+            }
+            v
+        }
+        _ => None,
+    };
+    let clock_start_s = (settings.clock_start_s)
+        .or(trace.as_ref().map(|t| t.clock_start_s))
+        .unwrap_or(0.0);
     let env = steps::StepEnv {
         services: &services,
         servers,
         horizon: settings.horizon,
-        clock_start_s: settings.clock_start_s.unwrap_or(0.0),
+        clock_start_s,
     };
     let plan = steps::validate_steps(ctx, &raw.step, &env);
 
@@ -249,7 +266,8 @@ fn validate_base(
         features: features?,
         plan: plan?,
         horizon: settings.horizon?,
-        clock_start_s: settings.clock_start_s.unwrap_or(0.0),
+        clock_start_s,
+        trace: trace.map(|t| t.trace),
         event_budget: settings.event_budget,
         sample_interval: settings.sample_interval.filter(|&d| d > SimTime::ZERO),
         topology: resolved,

@@ -1,0 +1,244 @@
+//! `[trace]` (R13): the call-detail export replayed for the features it maps. The file is read
+//! once here, to the end, so that every bad row is reported before anything runs, and then
+//! once per replication by the simulation, which stops at its horizon.
+
+use std::sync::Arc;
+
+use super::super::ctx::{Ctx, Diagnostic, FileSource, Opener, did_you_mean, one_of};
+use super::super::raw::RawTrace;
+use super::super::span::FieldPath;
+use super::super::trace::{FeatureMap, TraceColumns, TraceReader, parse_instant};
+use crate::engine::SimTime;
+use crate::model::profile::DAY_S;
+use crate::model::trace::{Trace, TraceFeed, TraceMode, TraceSession};
+
+/// The trace of a scenario, and the time of day of its start (the default `clock_start`).
+pub(super) struct Validated {
+    pub trace: Trace,
+    pub clock_start_s: f64,
+}
+
+/// The names of the features `[trace.features]` maps to, in file order, each once.
+pub(super) fn mapped_features(raw: &Option<RawTrace>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in raw.iter().flat_map(|t| t.features.values()) {
+        if let Some(name) = v.as_str()
+            && !out.iter().any(|n| n == name)
+        {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
+
+/// `[trace]`, checked against the scenario's features and horizon.
+pub(super) fn validate_trace(
+    ctx: &mut Ctx<'_>,
+    raw: &RawTrace,
+    features: &[String],
+    horizon: Option<SimTime>,
+    files: &dyn FileSource,
+) -> Option<Validated> {
+    let p = FieldPath::root().key("trace");
+    let before = ctx.diags.len();
+    let mode = match raw.mode.as_deref() {
+        None => Some(TraceMode::Replay),
+        Some(m) => ctx.pick(
+            p.key("mode"),
+            one_of(
+                m,
+                &[("replay", TraceMode::Replay), ("bootstrap", TraceMode::Bootstrap)],
+            ),
+        ),
+    };
+    let defaults = TraceColumns::default();
+    let columns = TraceColumns {
+        start: raw.columns.start.clone().unwrap_or(defaults.start),
+        end: raw.columns.end.clone().unwrap_or(defaults.end),
+        feature: raw.columns.feature.clone().unwrap_or(defaults.feature),
+    };
+    let map = feature_map(ctx, &p.key("features"), raw, features);
+    let start = match &raw.start {
+        Some(s) => Some(ctx.pick(p.key("start"), parse_instant(s))?),
+        None => None,
+    };
+    let opener = ctx.pick(p.key("file"), files.opener(&raw.file))?;
+    if ctx.diags.len() > before {
+        return None;
+    }
+    let shown = files.display(&raw.file);
+    let scan = match scan(&opener, &columns, &map, start, horizon) {
+        Ok(s) => s,
+        Err((line, message)) => {
+            ctx.diags.push(Diagnostic {
+                file: shown,
+                position: line.map(|l| (l as usize, 0)),
+                path: String::new(),
+                message,
+            });
+            return None;
+        }
+    };
+    let origin = start.or(scan.first_start)?;
+    if scan.overlapping == 0 {
+        let span = match (scan.first_start, scan.last_end) {
+            (Some(a), Some(b)) => format!(
+                "its sessions run from {} to {} s after `start`",
+                fmt_s(a - origin),
+                fmt_s(b - origin)
+            ),
+            _ => "it has no sessions of the mapped features".to_string(),
+        };
+        let h = horizon.map_or(String::new(), |h| format!(" (0 to {h})"));
+        ctx.err(
+            &p.key("start"),
+            format!("no session of the trace overlaps the simulated time{h}: {span}"),
+        );
+        return None;
+    }
+    let names = map.iter().map(|(_, _, f)| f.clone()).collect::<Vec<_>>();
+    let mut feature_names: Vec<String> = Vec::new();
+    for n in names {
+        if !feature_names.contains(&n) {
+            feature_names.push(n);
+        }
+    }
+    let fixed = (map.iter())
+        .map(|(value, _, f)| {
+            let ix = feature_names.iter().position(|n| n == f).unwrap_or(0);
+            (value.clone(), ix as u16)
+        })
+        .collect();
+    let feed = FileFeed {
+        opener,
+        shown,
+        columns,
+        map: fixed,
+        origin_s: origin,
+        horizon_s: horizon.map_or(f64::INFINITY, |h| h.as_secs_f64()),
+    };
+    Some(Validated {
+        trace: Trace {
+            feed: Arc::new(feed),
+            mode: mode?,
+            features: feature_names,
+            source: raw.file.clone(),
+        },
+        clock_start_s: origin.rem_euclid(DAY_S),
+    })
+}
+
+/// `s` seconds with one decimal, as messages show them.
+fn fmt_s(s: f64) -> String {
+    format!("{s:.1}")
+}
+
+/// `[trace.features]` as (value, feature index in `features`, feature name); every value a
+/// string naming a defined feature.
+fn feature_map(
+    ctx: &mut Ctx<'_>,
+    p: &FieldPath,
+    raw: &RawTrace,
+    features: &[String],
+) -> Vec<(String, usize, String)> {
+    if raw.features.is_empty() {
+        ctx.err(
+            p,
+            "map at least one value of the feature column to a feature, e.g. \
+             [trace.features] Audio = \"p2p_av_call\"",
+        );
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (value, v) in &raw.features {
+        let Some(name) = v.as_str() else {
+            ctx.err(&p.key(value), "must be a feature name (a string)");
+            continue;
+        };
+        match features.iter().position(|f| f == name) {
+            Some(ix) => out.push((value.clone(), ix, name.to_string())),
+            None => ctx.err(
+                &p.key(value),
+                format!(
+                    "feature \"{name}\" is not defined in this scenario (add a [[feature]] with \
+                     that name){}",
+                    did_you_mean(name, features.iter().map(String::as_str))
+                ),
+            ),
+        }
+    }
+    out
+}
+
+/// What one pass over the file found.
+struct Scan {
+    first_start: Option<f64>,
+    last_end: Option<f64>,
+    /// Sessions that overlap `[origin, origin + horizon)`.
+    overlapping: u64,
+}
+
+/// Reads the whole file once: the first bad row is an error (its line, if it has one).
+fn scan(
+    opener: &Opener,
+    columns: &TraceColumns,
+    map: &[(String, usize, String)],
+    start: Option<f64>,
+    horizon: Option<SimTime>,
+) -> Result<Scan, (Option<u64>, String)> {
+    let input = opener().map_err(|e| (None, e))?;
+    let fixed = map.iter().map(|(v, i, _)| (v.clone(), *i as u16)).collect();
+    let reader =
+        TraceReader::new(input, columns, FeatureMap::Fixed(fixed)).map_err(|e| (Some(e.line), e.message))?;
+    let h = horizon.map_or(f64::INFINITY, |h| h.as_secs_f64());
+    let mut s = Scan {
+        first_start: None,
+        last_end: None,
+        overlapping: 0,
+    };
+    for row in reader {
+        let row = row.map_err(|e| (Some(e.line), e.message))?;
+        let origin = *start.get_or_insert(row.start_s);
+        s.first_start.get_or_insert(row.start_s);
+        s.last_end = Some(s.last_end.map_or(row.end_s, |e: f64| e.max(row.end_s)));
+        if row.end_s > origin && row.start_s < origin + h {
+            s.overlapping += 1;
+        }
+    }
+    Ok(s)
+}
+
+/// The sessions of a trace file, read afresh for every replication.
+struct FileFeed {
+    opener: Opener,
+    shown: String,
+    columns: TraceColumns,
+    map: Vec<(String, u16)>,
+    /// The trace instant at simulated time 0, seconds.
+    origin_s: f64,
+    horizon_s: f64,
+}
+
+impl TraceFeed for FileFeed {
+    fn sessions(
+        &self,
+    ) -> Result<Box<dyn Iterator<Item = Result<TraceSession, String>> + Send + '_>, String> {
+        let input = (self.opener)()?;
+        let reader = TraceReader::new(input, &self.columns, FeatureMap::Fixed(self.map.clone()))
+            .map_err(|e| format!("{}:{}: {}", self.shown, e.line, e.message))?;
+        let (origin, horizon) = (self.origin_s, self.horizon_s);
+        Ok(Box::new(
+            reader
+                .map(move |r| {
+                    r.map(|row| TraceSession {
+                        start_s: row.start_s - origin,
+                        end_s: row.end_s - origin,
+                        feature: row.feature,
+                    })
+                    .map_err(|e| format!("{}:{}: {}", self.shown, e.line, e.message))
+                })
+                .filter(|r| r.as_ref().map_or(true, |s| s.end_s > 0.0))
+                .take_while(move |r| r.as_ref().map_or(true, |s| s.start_s < horizon)),
+        ))
+    }
+}
