@@ -17,6 +17,7 @@ mod raw;
 mod schema;
 mod span;
 mod sweep;
+pub mod trace;
 mod validate;
 mod validated;
 

@@ -168,8 +168,8 @@ fn holding_time(ctx: &mut Ctx<'_>, p: &FieldPath, kind: DistKind) -> Option<Hold
     }
 }
 
-/// Reads an empirical-durations CSV: the first column of each row, in seconds or as a duration
-/// string; an optional header row (first row not a number) is skipped.
+/// Reads an empirical-durations CSV: the first column of each row, in seconds, as a duration
+/// string or as `H:MM:SS`; an optional header row (first row not a number) is skipped.
 fn parse_empirical(text: &str) -> Result<Vec<f64>, String> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -185,6 +185,9 @@ fn parse_empirical(text: &str) -> Result<Vec<f64>, String> {
         }
         let v = match cell.parse::<f64>() {
             Ok(v) => v,
+            Err(_) if cell.starts_with(|c: char| c.is_ascii_digit()) && cell.contains(':') => {
+                clock_duration(cell).map_err(|e| format!("line {}: {e}", i + 1))?
+            }
             Err(_) => match parse_duration(cell) {
                 Ok(t) => t.as_secs_f64(),
                 Err(_) if i == 0 => continue, // header
@@ -203,4 +206,106 @@ fn parse_empirical(text: &str) -> Result<Vec<f64>, String> {
         return Err("no durations found".into());
     }
     Ok(out)
+}
+
+/// A duration written as a clock, `H:MM:SS` or `H:MM:SS.fff` (hours may exceed 24), in
+/// seconds. `MM:SS` is refused: `01:30` reads as a minute and a half to some and as an hour
+/// and a half to others.
+fn clock_duration(cell: &str) -> Result<f64, String> {
+    let parts: Vec<&str> = cell.split(':').collect();
+    let bad = || {
+        format!(
+            "{cell:?} is not a duration; a clock duration is H:MM:SS (such as 0:01:30 or \
+             1:02:03.5)"
+        )
+    };
+    let [h, m, s] = parts[..] else {
+        return Err(if parts.len() == 2 {
+            format!(
+                "{cell:?} is ambiguous (minutes:seconds or hours:minutes?); write it as H:MM:SS \
+                 (0:{cell} or {cell}:00) or with units (90s, 1h30m)"
+            )
+        } else {
+            bad()
+        });
+    };
+    let two_digits = |t: &str| t.len() == 2 && t.bytes().all(|c| c.is_ascii_digit());
+    let s_int = s.split_once('.').map_or(s, |(i, _)| i);
+    if h.is_empty()
+        || !h.bytes().all(|c| c.is_ascii_digit())
+        || !two_digits(m)
+        || !two_digits(s_int)
+        || s.ends_with('.')
+    {
+        return Err(bad());
+    }
+    let (h, m): (f64, f64) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    let s: f64 = s.parse().map_err(|_| bad())?;
+    if m >= 60.0 || s >= 60.0 {
+        return Err(format!(
+            "{cell:?} is not a duration; minutes and seconds must be below 60"
+        ));
+    }
+    let v = h * 3600.0 + m * 60.0 + s;
+    if !v.is_finite() {
+        return Err(bad());
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_empirical;
+
+    #[test]
+    fn clock_durations_mix_with_seconds_and_units() {
+        let text = "duration\n0:01:30\n1:02:03.5\n26:00:00\n90\n5m\n00:00:00\n";
+        assert_eq!(
+            parse_empirical(text),
+            Ok(vec![90.0, 3723.5, 93_600.0, 90.0, 300.0, 0.0])
+        );
+        // A clock on the first row is data, not a header.
+        assert_eq!(parse_empirical("0:00:10\n"), Ok(vec![10.0]));
+    }
+
+    #[test]
+    fn minutes_seconds_is_refused_as_ambiguous() {
+        let e = parse_empirical("d\n01:30\n").unwrap_err();
+        assert_eq!(
+            e,
+            "line 2: \"01:30\" is ambiguous (minutes:seconds or hours:minutes?); write it as \
+             H:MM:SS (0:01:30 or 01:30:00) or with units (90s, 1h30m)"
+        );
+        // Even on the first row: a header never starts with a digit and holds a colon.
+        assert!(
+            parse_empirical("01:30\n")
+                .unwrap_err()
+                .starts_with("line 1: ")
+        );
+    }
+
+    #[test]
+    fn malformed_clocks_are_errors_at_their_line() {
+        for bad in [
+            "0:1:30",
+            "0:01:3",
+            "0:60:00",
+            "0:00:60",
+            "1:02:03.",
+            "1:02:03:04",
+            "1:0a:00",
+            "1::00",
+        ] {
+            let e = parse_empirical(&format!("d\n{bad}\n")).unwrap_err();
+            assert!(
+                e.starts_with("line 2: ") && e.contains("is not a duration"),
+                "{bad}: {e}"
+            );
+        }
+        // A header with a colon that does not start with a digit is still a header.
+        assert_eq!(
+            parse_empirical("Duration (h:mm:ss)\n0:00:05\n"),
+            Ok(vec![5.0])
+        );
+    }
 }
