@@ -20,8 +20,8 @@ impl FileSource for DiskFiles {
         let p = self.base.join(path);
         std::fs::metadata(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
         Ok(std::sync::Arc::new(move || {
-            let f = std::fs::File::open(&p)
-                .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            let f =
+                std::fs::File::open(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
             Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, f))
                 as Box<dyn std::io::Read + Send>)
         }))

@@ -25,7 +25,9 @@ pub trait TraceFeed: Send + Sync {
     /// A new pass over the sessions that end after time 0. An `Err` item ends the pass (the
     /// source changed since it was checked, or could not be read).
     #[allow(clippy::type_complexity)]
-    fn sessions(&self) -> Result<Box<dyn Iterator<Item = Result<TraceSession, String>> + Send + '_>, String>;
+    fn sessions(
+        &self,
+    ) -> Result<Box<dyn Iterator<Item = Result<TraceSession, String>> + Send + '_>, String>;
 }
 
 /// How replications use the trace.

@@ -47,7 +47,10 @@ pub(super) fn validate_trace(
             p.key("mode"),
             one_of(
                 m,
-                &[("replay", TraceMode::Replay), ("bootstrap", TraceMode::Bootstrap)],
+                &[
+                    ("replay", TraceMode::Replay),
+                    ("bootstrap", TraceMode::Bootstrap),
+                ],
             ),
         ),
     };
@@ -183,13 +186,13 @@ fn scan(
     opener: &Opener,
     columns: &TraceColumns,
     map: &[(String, usize, String)],
-    start: Option<f64>,
+    mut start: Option<f64>,
     horizon: Option<SimTime>,
 ) -> Result<Scan, (Option<u64>, String)> {
     let input = opener().map_err(|e| (None, e))?;
     let fixed = map.iter().map(|(v, i, _)| (v.clone(), *i as u16)).collect();
-    let reader =
-        TraceReader::new(input, columns, FeatureMap::Fixed(fixed)).map_err(|e| (Some(e.line), e.message))?;
+    let reader = TraceReader::new(input, columns, FeatureMap::Fixed(fixed))
+        .map_err(|e| (Some(e.line), e.message))?;
     let h = horizon.map_or(f64::INFINITY, |h| h.as_secs_f64());
     let mut s = Scan {
         first_start: None,
