@@ -59,7 +59,39 @@ const CSV_FILES: &[(&str, &str)] = &[
     ("words.csv", "duration_s\n12\nforty\n"),
     ("negative.csv", "12\n-3\n"),
     ("good.csv", "duration_s\n12\n30s\n2m\n"),
+    ("bad-profile.csv", "time,multiplier\n00:00,0.1\n25:00,1\n"),
+    (
+        "cdr-time.csv",
+        "InviteTime,EndTime,Media\n2026-11-03 21:00:00,2026-11-03 21:05:00,IM\n\
+         2026-11-03 21:01:00,yesterday,IM\n",
+    ),
+    (
+        "cdr-order.csv",
+        "InviteTime,EndTime,Media\n2026-11-03 21:00:00,2026-11-03 21:05:00,IM\n\
+         2026-11-03 21:02:00,2026-11-03 21:01:00,IM\n",
+    ),
+    (
+        "cdr-media.csv",
+        "InviteTime,EndTime,Media\n2026-11-03 21:00:00,2026-11-03 21:05:00,IM\n\
+         2026-11-03 21:01:00,2026-11-03 21:02:00,Telepathy\n",
+    ),
+    (
+        "cdr-good.csv",
+        "InviteTime,EndTime,Media\n2026-11-03 21:00:00,2026-11-03 21:05:00,IM\n",
+    ),
+    (
+        "cdr-columns.csv",
+        "Start,EndTime,Media\n2026-11-03 21:00:00,2026-11-03 21:05:00,IM\n",
+    ),
 ];
+
+/// BASE replaying `file` for `im` from 21:00 on 3 November 2026.
+fn trace(file: &str) -> String {
+    format!(
+        "{BASE}\n[trace]\nfile = \"{file}\"\nstart = \"2026-11-03 21:00:00\"\n\
+         [trace.features]\nIM = \"im\"\n"
+    )
+}
 
 /// The diagnostics of `text` (which must be invalid), one string each.
 fn errors_with(text: &str, files: &dyn FileSource) -> Vec<String> {
@@ -799,6 +831,75 @@ fn catalogue() -> Vec<Bad> {
                 })
             ),
             &["test.toml:7:1: feature: at most 64 distinct Windows services, got 80"],
+        ),
+        // Time of day and traces.
+        bad(
+            "a profile that is not 24 numbers",
+            format!("{BASE}profile = [1, 2]\n"),
+            &["test.toml:11:11: feature[0].profile: a profile list needs 24 hourly multipliers"],
+        ),
+        bad(
+            "a negative profile multiplier",
+            format!("{BASE}profile = [{}-1]\n", "1, ".repeat(23)),
+            &["feature[0].profile[23]: must be a finite number >= 0, got -1"],
+        ),
+        bad(
+            "a misspelt built-in profile",
+            format!("{BASE}profile = \"lync2013_workdy\"\n"),
+            &[
+                "feature[0].profile: unknown profile \"lync2013_workdy\"",
+                "did you mean \"lync2013_workday\"?",
+            ],
+        ),
+        bad(
+            "a bad row in a profile file",
+            format!("{BASE}profile = {{ file = \"bad-profile.csv\" }}\n"),
+            &["feature[0].profile.file: bad-profile.csv:3: \"25:00\" is not a time of day"],
+        ),
+        bad(
+            "a clock time like 25:00",
+            format!("clock_start = \"25:00\"\n{BASE}"),
+            &["test.toml:1:15: clock_start: \"25:00\" is not a time of day: hour 25 is out of range"],
+        ),
+        bad(
+            "a step at a clock time that does not exist",
+            step("at = \"12:75\"\naction = \"pause\"\nserver = 1"),
+            &["step[0].at: \"12:75\" is not a time of day: minute 75"],
+        ),
+        bad(
+            "a load factor of 0",
+            format!("{BASE}load_factor = 0\n"),
+            &["feature[0].load_factor: must be a finite number above 0"],
+        ),
+        bad(
+            "an unparseable time in a trace",
+            trace("cdr-time.csv"),
+            &["cdr-time.csv:3: ", "yesterday"],
+        ),
+        bad(
+            "a trace session that ends before it starts",
+            trace("cdr-order.csv"),
+            &["cdr-order.csv:3: ", "before"],
+        ),
+        bad(
+            "a value of the feature column with no mapping",
+            trace("cdr-media.csv"),
+            &["cdr-media.csv:3: ", "Telepathy"],
+        ),
+        bad(
+            "a trace without the start column",
+            trace("cdr-columns.csv"),
+            &["cdr-columns.csv:1: ", "InviteTime"],
+        ),
+        bad(
+            "a trace that does not overlap the horizon",
+            trace("cdr-good.csv").replace("2026-11-03 21:00:00\"", "2026-11-05 21:00:00\""),
+            &["trace.start: no session of the trace overlaps the simulated time"],
+        ),
+        bad(
+            "a trace mapped to an undefined feature",
+            trace("cdr-media.csv").replace("IM = \"im\"", "IM = \"imm\""),
+            &["trace.features.IM: feature \"imm\" is not defined", "did you mean \"im\"?"],
         ),
     ]
 }
