@@ -1,8 +1,9 @@
 //! Fuzz target: any bytes, read as a scenario file, must give `Ok` or a list of diagnostics —
 //! never a panic, a hang or an allocation the size of the input's numbers.
 //!
-//! Empirical distributions read through [`InlineFiles`]: a `file = "data:1|2|x"` names its own
-//! content (`|` for line breaks), so the fuzzer reaches the CSV reader too.
+//! Files read through [`InlineFiles`]: a `file = "data:1|2|x"` names its own content (`|` for
+//! line breaks), so the fuzzer reaches the readers of empirical durations, profiles and
+//! call-detail traces too.
 
 #![no_main]
 

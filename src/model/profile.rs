@@ -128,15 +128,21 @@ impl Profile {
     pub fn sampler(&self, rate_per_s: f64, clock_start_s: f64) -> ProfileSampler {
         let tod = clock_start_s.rem_euclid(DAY_S);
         let segment = self.segment(tod);
+        let rates: Vec<f64> = self.multipliers.iter().map(|m| m * rate_per_s).collect();
+        let ends: Vec<f64> = (0..self.starts.len())
+            .map(|i| self.segment_end(i))
+            .collect();
+        let day: f64 = (rates.iter().zip(&self.starts).zip(&ends))
+            .map(|((r, a), b)| r * (b - a))
+            .sum();
         ProfileSampler {
-            rates: self.multipliers.iter().map(|m| m * rate_per_s).collect(),
-            ends: (0..self.starts.len())
-                .map(|i| self.segment_end(i))
-                .collect(),
+            rates,
+            ends,
             t: 0.0,
             end: self.segment_end(segment) - tod,
             segment,
-            any: self.peak() > 0.0 && rate_per_s > 0.0,
+            day,
+            any: day > 0.0 && day.is_finite(),
         }
     }
 }
@@ -155,8 +161,15 @@ pub struct ProfileSampler {
     /// Simulated time at which the current segment ends.
     end: f64,
     segment: usize,
+    /// Expected arrivals in a whole day.
+    day: f64,
+    /// Whether any arrival is expected at all (rates that underflow to 0 count as none).
     any: bool,
 }
+
+/// Simulated time past which a sampler draws no more arrivals: far beyond the longest
+/// horizon, so that a rate too small to matter cannot keep it searching.
+const NEVER_S: f64 = 1e12;
 
 impl ProfileSampler {
     /// The simulated time (s) of the next arrival, spending `e ~ Exp(1)` expected arrivals
@@ -176,8 +189,19 @@ impl ProfileSampler {
                 e -= rate * (self.end - self.t);
             }
             self.t = self.end;
+            if self.t > NEVER_S {
+                self.any = false;
+                return None;
+            }
             let from = self.ends[self.segment];
             self.segment = (self.segment + 1) % self.rates.len();
+            if self.segment == 0 && e > self.day {
+                // At midnight with more than a day's arrivals still to spend: skip whole days.
+                let days = (e / self.day).floor();
+                e -= days * self.day;
+                self.t += days * DAY_S;
+                self.end = self.t;
+            }
             let to = self.ends[self.segment];
             self.end += if self.segment == 0 { to } else { to - from };
         }
@@ -319,5 +343,17 @@ mod tests {
         }
         let zero = Profile::hourly(&[0.0; 24]).unwrap();
         assert_eq!(zero.sampler(1.0, 0.0).next(1.0), None);
+        // A rate so small that it underflows, or whose next arrival lies beyond any horizon,
+        // ends the search instead of looping; whole days are skipped at once.
+        assert_eq!(p.sampler(1e-320, 0.0).next(1.0), None);
+        assert_eq!(p.sampler(1e-300, 0.0).next(1.0), None);
+        let mut s = p.sampler(rate, 0.0);
+        let day = rate * p.integral(0.0, DAY_S);
+        let t = s.next(10.5 * day).unwrap();
+        assert!(
+            (rate * p.integral(0.0, t) - 10.5 * day).abs() < 1e-9 * day,
+            "{t}"
+        );
+        assert!(t > 10.0 * DAY_S && t < 11.0 * DAY_S, "{t}");
     }
 }

@@ -859,7 +859,9 @@ fn catalogue() -> Vec<Bad> {
         bad(
             "a clock time like 25:00",
             format!("clock_start = \"25:00\"\n{BASE}"),
-            &["test.toml:1:15: clock_start: \"25:00\" is not a time of day: hour 25 is out of range"],
+            &[
+                "test.toml:1:15: clock_start: \"25:00\" is not a time of day: hour 25 is out of range",
+            ],
         ),
         bad(
             "a step at a clock time that does not exist",
@@ -899,7 +901,10 @@ fn catalogue() -> Vec<Bad> {
         bad(
             "a trace mapped to an undefined feature",
             trace("cdr-media.csv").replace("IM = \"im\"", "IM = \"imm\""),
-            &["trace.features.IM: feature \"imm\" is not defined", "did you mean \"im\"?"],
+            &[
+                "trace.features.IM: feature \"imm\" is not defined",
+                "did you mean \"im\"?",
+            ],
         ),
     ]
 }
@@ -1694,6 +1699,16 @@ fn seeds() -> Vec<String> {
         .collect();
     out.push(with_dist(
         r#"{ distribution = "empirical", file = "data:seconds|12|30s|2m" }"#,
+    ));
+    // Time of day and a call-detail trace, inline.
+    out.push(format!(
+        "clock_start = \"22:00\"\n{BASE}profile = \"lync2013_workday\"\nload_factor = 0.5\n\
+         [workload]\nprofile = {{ file = \"data:time,multiplier|00:00,0.1|08:00,1\" }}\n\
+         [[feature]]\nname = \"av_conference\"\n\
+         [trace]\nfile = \"data:InviteTime,EndTime,Media|2026-11-03 21:50:00,2026-11-03 22:05:00,Video|\
+         2026-11-03 22:10:00.250,2026-11-03T22:20:00Z,Video\"\nstart = \"2026-11-03 22:00:00\"\n\
+         mode = \"bootstrap\"\n[trace.features]\nVideo = \"av_conference\"\n\
+         [[step]]\nat = \"22:30\"\naction = \"pause\"\nserver = 1\n[sweep]\nstart = [\"02:00\", \"12:00\"]\n"
     ));
     out.push(format!(
         "{}{}",

@@ -1,0 +1,141 @@
+//! The cost of time of day and of trace replay, per session.
+//!
+//! - `time_of_day/constant` and `time_of_day/profile`: one replication of a 6-server pool with
+//!   one exponential feature over 24 h, at a constant rate and under the `lync2013_workday`
+//!   profile with the rate scaled so that both draw the same number of sessions on average.
+//!   Target: the profile costs at most 10 % more per session.
+//! - `trace/poisson` and `trace/replay`: one replication of the same pool with ~1,000,000
+//!   sessions over 10 h, drawn (Poisson, exponential holding times) or replayed from an
+//!   in-memory export of the same sessions' statistics (1,000,000 CSV rows, SQL Server datetime
+//!   text), read and parsed row by row as a replay of a file does. Target: the replay runs at
+//!   no less than 80 % of the Poisson run's sessions per second.
+//!
+//! Throughput is in sessions (arrivals), so criterion's elements/s compare directly. Peak
+//! memory of the replay is measured by `benches/memory.rs` style tooling elsewhere; here the
+//! replay's pending trace state is one row by construction (see `src/model/sim/trace.rs`).
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use drainsim::runner::simulate;
+use drainsim::scenario::{self, FileSource, Run, Scenario};
+
+/// One in-memory file.
+struct OneFile(Vec<u8>);
+
+impl FileSource for OneFile {
+    fn read(&self, _: &str) -> Result<String, String> {
+        String::from_utf8(self.0.clone()).map_err(|e| e.to_string())
+    }
+}
+
+fn parse(text: &str, files: &dyn FileSource) -> (Scenario, Run) {
+    let s = scenario::parse(text, "bench.toml", files).expect("bench scenario parses");
+    let run = scenario::expand(&s).expect("expands").remove(0);
+    (s, run)
+}
+
+/// A pool of 6 with one feature `probe`; `feature` is the rest of its `[[feature]]` table.
+fn pool(horizon: &str, extra: &str, feature: &str) -> String {
+    format!(
+        "horizon = \"{horizon}\"\nsample_interval = \"0s\"\n{extra}\n[pool]\nservers = 6\n\
+         quorum = \"none\"\n[[feature]]\nname = \"probe\"\nservice = \"RTCSRV\"\n{feature}\n"
+    )
+}
+
+/// The sessions of one replication (replication 1: replication 0 records a time series).
+fn sessions(s: &Scenario, run: &Run) -> u64 {
+    let m = simulate(s, run, 1, None).expect("replication runs").metrics;
+    m.features.iter().map(|f| f.arrivals).sum()
+}
+
+/// An export of `rows` sessions of 3 minutes on average, evenly spread over `hours` from
+/// 2026-11-03 00:00, in the documented SQL's shape.
+fn export(rows: u64, hours: u64) -> Vec<u8> {
+    let mut text = String::from("InviteTime,EndTime,Media\r\n");
+    let mut x: u64 = 0x5EED;
+    let mut next = || {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let span_ms = hours * 3_600_000;
+    let mut t_ms = 0.0;
+    for _ in 0..rows {
+        t_ms += -(1.0 - next()).ln() * span_ms as f64 / rows as f64;
+        let hold_ms = -(1.0 - next()).ln() * 180_000.0;
+        let stamp = |ms: u64| {
+            let (s, ms) = (ms / 1000, ms % 1000);
+            let day = 3 + s / 86_400;
+            let (h, m, s) = (s / 3600 % 24, s / 60 % 60, s % 60);
+            format!("2026-11-{day:02} {h:02}:{m:02}:{s:02}.{ms:03}")
+        };
+        let (a, b) = (t_ms as u64, (t_ms + hold_ms) as u64);
+        writeln!(text, "{},{},IM\r", stamp(a), stamp(b)).unwrap();
+    }
+    text.into_bytes()
+}
+
+fn bench(c: &mut Criterion) {
+    // Time of day: same expected sessions per day.
+    let rate = 20_000.0;
+    let shape = drainsim::model::profile::Profile::builtin("lync2013_workday", 0.1).unwrap();
+    let scaled = rate / shape.daily_mean();
+    let dist = "duration = { distribution = \"exponential\", mean = \"3m\" }";
+    let constant = parse(
+        &pool("24h", "", &format!("arrivals_per_hour = {rate}\n{dist}")),
+        &scenario::NoFiles,
+    );
+    let profiled = parse(
+        &pool(
+            "24h",
+            "",
+            &format!("arrivals_per_hour = {scaled}\nprofile = \"lync2013_workday\"\n{dist}"),
+        ),
+        &scenario::NoFiles,
+    );
+    let mut g = c.benchmark_group("time_of_day");
+    g.sample_size(20).measurement_time(Duration::from_secs(20));
+    for (name, (s, run)) in [("constant", &constant), ("profile", &profiled)] {
+        g.throughput(Throughput::Elements(sessions(s, run)));
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(simulate(s, run, 1, None).expect("runs").metrics.events))
+        });
+    }
+    g.finish();
+
+    // Trace replay against the equivalent Poisson run.
+    let rows = 1_000_000u64;
+    let hours = 10u64;
+    let poisson = parse(
+        &pool(
+            &format!("{hours}h"),
+            "",
+            &format!("arrivals_per_hour = {}\n{dist}", rows / hours),
+        ),
+        &scenario::NoFiles,
+    );
+    let files = OneFile(export(rows, hours));
+    let replay = parse(
+        &pool(
+            &format!("{hours}h"),
+            "[trace]\nfile = \"cdr.csv\"\nstart = \"2026-11-03 00:00:00\"\n\
+             [trace.features]\nIM = \"probe\"\n",
+            "",
+        ),
+        &files,
+    );
+    let mut g = c.benchmark_group("trace");
+    g.sample_size(10).measurement_time(Duration::from_secs(30));
+    for (name, (s, run)) in [("poisson", &poisson), ("replay", &replay)] {
+        g.throughput(Throughput::Elements(sessions(s, run)));
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(simulate(s, run, 1, None).expect("runs").metrics.events))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
