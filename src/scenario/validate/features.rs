@@ -178,7 +178,7 @@ impl FeatureInput<'_> {
     ) -> Option<Feature> {
         let name = self.name(ctx)?;
         if trace_fed.contains(&name) {
-            return self.from_trace(ctx, name, services);
+            return self.fed_by_trace(ctx, name, services);
         }
         let cat = catalogue_entry(&name);
         let service = self.service(ctx, &name, cat, services)?;
@@ -211,7 +211,7 @@ impl FeatureInput<'_> {
 
     /// A feature whose sessions come from the trace: its rate, profile and holding time are
     /// the trace's (those written are ignored, with a warning).
-    fn from_trace(
+    fn fed_by_trace(
         &self,
         ctx: &mut Ctx<'_>,
         name: String,

@@ -235,11 +235,7 @@ fn validate_base(
     let trace = match (&raw.trace, &features) {
         (Some(t), Some(fs)) => {
             let names: Vec<String> = fs.iter().map(|f| f.name.clone()).collect();
-            let v = trace::validate_trace(ctx, t, &names, settings.horizon, files);
-            if v.is_none() {
-                return None;
-            }
-            v
+            Some(trace::validate_trace(ctx, t, &names, settings.horizon, files)?)
         }
         _ => None,
     };
