@@ -879,7 +879,7 @@ const TOD_PAUSE_S: f64 = 3.5 * 3600.0;
 const TOD_RESTART_S: f64 = TOD_PAUSE_S + 600.0;
 
 fn tod_text(law: Law) -> String {
-    let mut hours = vec![1.0; 24];
+    let mut hours = [1.0; 24];
     for (k, m) in TOD_MULTIPLIERS.iter().enumerate() {
         hours[6 + k] = *m;
     }
