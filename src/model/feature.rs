@@ -74,6 +74,13 @@ pub const CATALOGUE: &[CatalogueEntry] = &[
         description: "peer-to-peer IM dialog",
     },
     CatalogueEntry {
+        name: "p2p_av_call",
+        service: "RTCSRV",
+        needs_dns_lb: false,
+        on_loss: OnLoss::Recovers,
+        description: "peer-to-peer audio/video call (media between the clients)",
+    },
+    CatalogueEntry {
         name: "av_conference",
         service: "RTCAVMCU",
         needs_dns_lb: false,
