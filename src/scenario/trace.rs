@@ -148,11 +148,18 @@ fn offset(b: &[u8]) -> Option<f64> {
 }
 
 /// The decimal number in `b[at..at + n]`, all digits.
+#[inline]
 fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
     let s = b.get(at..at + n)?;
-    s.iter().try_fold(0u32, |acc, &c| {
-        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-    })
+    let mut acc = 0u32;
+    for &c in s {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        acc = acc * 10 + u32::from(d);
+    }
+    Some(acc)
 }
 
 fn days_in_month(year: i64, month: u32) -> u32 {
@@ -416,6 +423,9 @@ impl<R: Read> TraceReader<R> {
     /// `sqlcmd` writes a line of dashes under the header and, unless the query sets
     /// `NOCOUNT ON`, a `(N rows affected)` line at the end.
     fn is_sqlcmd_decoration(&self) -> bool {
+        if !self.after_header && self.record.len() != 1 {
+            return false;
+        }
         let first = self.record.get(0).map(trim).unwrap_or_default();
         let dashes = self.after_header
             && self
@@ -555,7 +565,7 @@ fn unmapped(values: &[String], columns: &TraceColumns, line: u64, value: &[u8]) 
 /// `line − 1` line feeds up to and including the record's own: the record began that many
 /// minus those inside its quoted fields.
 fn record_line<R: Read>(csv: &csv::Reader<R>, record: &csv::ByteRecord) -> u64 {
-    let inside = record.as_slice().iter().filter(|&&c| c == b'\n').count() as u64;
+    let inside = memchr::memchr_iter(b'\n', record.as_slice()).count() as u64;
     csv.position().line().saturating_sub(1 + inside).max(1)
 }
 
