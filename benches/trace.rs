@@ -66,6 +66,19 @@ fn bench(c: &mut Criterion) {
             black_box(sum)
         })
     });
+    // A reference: the csv crate's own parsing of the same bytes into one reused ByteRecord
+    // (the reader splits records by hand; see the `scenario::trace` module documentation).
+    group.bench_function("csv_byte_records_only", |b| {
+        b.iter(|| {
+            let mut rdr = csv::ReaderBuilder::new().from_reader(&bytes[..]);
+            let mut record = csv::ByteRecord::new();
+            let mut n = 0usize;
+            while rdr.read_byte_record(&mut record).unwrap() {
+                n += record.len();
+            }
+            black_box(n)
+        })
+    });
     group.finish();
 }
 

@@ -31,6 +31,9 @@
 //!   checks.
 //! - [`harness`]: runs routing policies (built-in or yours) against the model's rules on the
 //!   built-in cases (`harness/cases/*.toml`).
+//! - [`fit`]: a scenario fitted to a call-detail export (hourly profiles, holding-time
+//!   families by likelihood); statistics and text only, fed rows by `cli` through
+//!   `scenario::trace`, the streaming export reader.
 //! - [`cli`]: the `drainsim` command, one module per subcommand; `main` maps outcomes to exit
 //!   codes in one place.
 //!
@@ -55,6 +58,7 @@
 pub mod cli;
 pub mod engine;
 pub mod expect;
+pub mod fit;
 pub mod harness;
 pub mod model;
 pub mod report;

@@ -46,7 +46,8 @@ fn exit_code(result: &Result<Outcome, CliError>) -> u8 {
             | CliError::Write(_)
             | CliError::NoScenarioFiles
             | CliError::NotRun(_)
-            | CliError::Junit(_),
+            | CliError::Junit(_)
+            | CliError::Fit(_),
         ) => 2,
     }
 }

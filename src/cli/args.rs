@@ -26,6 +26,9 @@ pub enum Command {
     Schema,
     /// Run every scenario that has [[expect]] entries and check them (runbooks as tests).
     Test(TestArgs),
+    /// Fit a scenario to a call-detail export: per feature an hourly profile and a
+    /// holding-time distribution.
+    Fit(FitArgs),
 }
 
 /// The flags `run` and `test` share: both apply them to each scenario the same way, so they
@@ -91,6 +94,30 @@ pub struct CheckArgs {
     /// Scenario files.
     #[arg(required = true)]
     pub scenarios: Vec<PathBuf>,
+}
+
+/// `drainsim fit`.
+#[derive(Debug, clap::Args)]
+pub struct FitArgs {
+    /// The export (CSV, one row per session, sorted by start; see docs/formats.md).
+    pub export: PathBuf,
+    /// Column holding each session's start.
+    #[arg(long, value_name = "C", default_value = "InviteTime")]
+    pub start_column: String,
+    /// Column holding each session's end.
+    #[arg(long, value_name = "C", default_value = "EndTime")]
+    pub end_column: String,
+    /// Column naming each session's kind.
+    #[arg(long, value_name = "C", default_value = "Media")]
+    pub feature_column: String,
+    /// Map a value of the feature column to a feature (repeatable); adds to or overrides the
+    /// built-in mapping of the documented SQL's values.
+    #[arg(long, value_name = "VALUE=FEATURE")]
+    pub map: Vec<String>,
+    /// Write the scenario here (and any empirical durations files next to it) instead of
+    /// printing it. A file fit did not write is never replaced.
+    #[arg(long, value_name = "SCENARIO.toml")]
+    pub out: Option<PathBuf>,
 }
 
 /// `drainsim test`.

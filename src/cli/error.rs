@@ -87,6 +87,9 @@ pub enum CliError {
     /// The JUnit file could not be written (or is not drainsim's to replace).
     #[error("{0}")]
     Junit(String),
+    /// `fit`: a bad export (`file:line: message`), a bad `--map`, or a file it may not write.
+    #[error("{0}")]
+    Fit(String),
     /// Ctrl-C: stopped before the end, nothing written.
     #[error("interrupted; no report written")]
     Interrupted,

@@ -1,4 +1,4 @@
-//! The `drainsim` command line: `run`, `check`, `test`, `features`, `schema`.
+//! The `drainsim` command line: `run`, `check`, `test`, `features`, `schema`, `fit`.
 //!
 //! - `run [SCENARIO]`: simulate one scenario (the embedded default when none is given), write
 //!   its report folder, check its `[[expect]]` entries.
@@ -8,6 +8,8 @@
 //!   `N passed, M failed, K skipped` (`--junit FILE`: JUnit XML).
 //! - `features`: the built-in feature catalogue.
 //! - `schema`: the JSON Schema of the scenario format, for editors.
+//! - `fit EXPORT.csv`: a scenario fitted to a call-detail export (hourly profiles and
+//!   holding times per feature).
 //!
 //! Each command returns an [`Outcome`] or a [`CliError`]; the binary's `main` alone maps them
 //! to exit codes: 0 success, 1 an expectation failed, 2 bad input (the command line, a
@@ -30,6 +32,7 @@ mod args;
 mod check;
 mod error;
 mod features;
+mod fit;
 mod junit;
 mod load;
 mod pipeline;
@@ -51,5 +54,6 @@ pub fn execute(cli: Cli) -> Result<Outcome, CliError> {
         Some(Command::Test(args)) => test::test(&args),
         Some(Command::Features) => Ok(features::features()),
         Some(Command::Schema) => Ok(schema::schema()),
+        Some(Command::Fit(args)) => fit::fit(&args),
     }
 }

@@ -21,11 +21,15 @@
 //!   always has a few, and refusing them would make every export fail. The caller reports the
 //!   count.
 //! - **The first error ends the stream**: after one, the iterator returns `None`.
+//! - **Parsing**: records are split by hand (a line found with `memchr`, split at its commas
+//!   in place), since the `csv` crate's general state machine alone took most of the time per
+//!   row; a record holding a quote takes the slower quote-aware path (`""` is a quote, a quoted
+//!   line break joins the next line). Line numbers are the file's own.
 //! - **What `sqlcmd` adds**: the dashed line under the header and a `(N rows affected)` line
 //!   are skipped, so `sqlcmd -s, -W` output reads as it is.
 
 use std::fmt;
-use std::io::{self, Read};
+use std::io::{self, BufRead, BufReader, Read};
 
 use super::ctx::did_you_mean;
 
@@ -68,8 +72,21 @@ pub fn parse_instant(text: &str) -> Result<f64, String> {
 
 /// [`parse_instant`] on bytes already trimmed; `None` if they are not a time.
 fn instant(b: &[u8]) -> Option<f64> {
+    instant_cached(b, &mut DayCache::default())
+}
+
+/// The last date parsed and its seconds since 1970-01-01: consecutive rows of an export share
+/// their date, so most rows skip the calendar arithmetic.
+#[derive(Debug, Clone, Copy, Default)]
+struct DayCache {
+    date: [u8; 10],
+    secs: f64,
+}
+
+/// [`instant`], reusing `cache` when the date is the one before.
+fn instant_cached(b: &[u8], cache: &mut DayCache) -> Option<f64> {
     if b.len() >= 10 && b[4] == b'-' && b[7] == b'-' {
-        return date_time(b);
+        return date_time(b, cache);
     }
     let v: f64 = std::str::from_utf8(b).ok()?.parse().ok()?;
     (v.is_finite() && v.abs() <= MAX_SECONDS).then_some(v)
@@ -77,14 +94,21 @@ fn instant(b: &[u8]) -> Option<f64> {
 
 /// `YYYY-MM-DD[( |T)HH:MM[:SS[.fff…]]][ ][Z|±HH[:]MM]`: the fixed-width fast path for SQL
 /// Server text, and RFC 3339.
-fn date_time(b: &[u8]) -> Option<f64> {
-    let year = digits(b, 0, 4)? as i64;
-    let month = digits(b, 5, 2)?;
-    let day = digits(b, 8, 2)?;
-    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-        return None;
-    }
-    let mut secs = days_from_civil(year, month, day) as f64 * 86_400.0;
+fn date_time(b: &[u8], cache: &mut DayCache) -> Option<f64> {
+    let mut secs = if b[..10] == cache.date {
+        cache.secs
+    } else {
+        let year = digits(b, 0, 4)? as i64;
+        let month = digits(b, 5, 2)?;
+        let day = digits(b, 8, 2)?;
+        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+            return None;
+        }
+        let secs = days_from_civil(year, month, day) as f64 * 86_400.0;
+        cache.date.copy_from_slice(&b[..10]);
+        cache.secs = secs;
+        secs
+    };
     if b.len() == 10 {
         return Some(secs);
     }
@@ -148,11 +172,18 @@ fn offset(b: &[u8]) -> Option<f64> {
 }
 
 /// The decimal number in `b[at..at + n]`, all digits.
+#[inline]
 fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
     let s = b.get(at..at + n)?;
-    s.iter().try_fold(0u32, |acc, &c| {
-        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-    })
+    let mut acc = 0u32;
+    for &c in s {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        acc = acc * 10 + u32::from(d);
+    }
+    Some(acc)
 }
 
 fn days_in_month(year: i64, month: u32) -> u32 {
@@ -242,14 +273,12 @@ pub enum FeatureMap {
 pub const MAX_LEARNED_VALUES: usize = 1000;
 
 /// The input with a UTF-8 byte-order mark (SQL Server Management Studio and PowerShell write
-/// one) taken off its start, and a line feed added at its end so that every record ends with
-/// one (see [`TraceReader::record_line`]).
-type Unmarked<R> = io::Chain<io::Chain<io::Cursor<Vec<u8>>, R>, &'static [u8]>;
+/// one) taken off its start.
+type Unmarked<R> = io::Chain<io::Cursor<Vec<u8>>, R>;
 
 /// Reads a trace row by row; see the module documentation.
 pub struct TraceReader<R: Read> {
-    csv: csv::Reader<Unmarked<R>>,
-    record: csv::ByteRecord,
+    record: Records<BufReader<Unmarked<R>>>,
     /// Field indices of start, end and feature.
     at: [usize; 3],
     columns: TraceColumns,
@@ -261,6 +290,7 @@ pub struct TraceReader<R: Read> {
     first_skipped_line: Option<u64>,
     /// No record read yet after the header.
     after_header: bool,
+    days: DayCache,
     done: bool,
 }
 
@@ -270,25 +300,23 @@ impl<R: Read> TraceReader<R> {
     /// Server's own names are case-insensitive) if only one column matches that way.
     pub fn new(input: R, columns: &TraceColumns, map: FeatureMap) -> Result<Self, TraceError> {
         let input = unmarked(input).map_err(|e| TraceError::new(0, format!("cannot read: {e}")))?;
-        // Records end at a line feed; a carriage return before it is trimmed with the field.
-        let mut csv = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_reader(input);
-        let mut header = csv::ByteRecord::new();
-        let read = csv.read_byte_record(&mut header).map_err(csv_error)?;
-        if !read {
-            return Err(TraceError::new(
-                1,
-                "the file is empty; expected a header row naming the columns",
-            ));
-        }
-        let names: Vec<String> = header
-            .iter()
-            .map(|f| String::from_utf8_lossy(trim(f)).into_owned())
+        let mut record = Records::new(BufReader::with_capacity(1 << 16, input));
+        let line = loop {
+            match record.next_record().map_err(|e| read_error(&record, e))? {
+                None => {
+                    return Err(TraceError::new(
+                        record.lines.max(1),
+                        "the file is empty; expected a header row naming the columns",
+                    ));
+                }
+                // Blank lines before the header are skipped.
+                Some(_) if record.is_blank() => continue,
+                Some(line) => break line,
+            }
+        };
+        let names: Vec<String> = (0..record.len())
+            .map(|i| String::from_utf8_lossy(trim(record.get(i).unwrap_or_default())).into_owned())
             .collect();
-        let line = record_line(&csv, &header);
         let at = [
             find_column(&names, line, "start", &columns.start)?,
             find_column(&names, line, "end", &columns.end)?,
@@ -299,8 +327,7 @@ impl<R: Read> TraceReader<R> {
             FeatureMap::Learn => Vec::new(),
         };
         Ok(TraceReader {
-            csv,
-            record: csv::ByteRecord::new(),
+            record,
             at,
             columns: columns.clone(),
             map,
@@ -310,6 +337,7 @@ impl<R: Read> TraceReader<R> {
             skipped: 0,
             first_skipped_line: None,
             after_header: true,
+            days: DayCache::default(),
             done: false,
         })
     }
@@ -335,16 +363,14 @@ impl<R: Read> TraceReader<R> {
     /// The next row, `Ok(None)` at the end of the file.
     fn next_row(&mut self) -> Result<Option<TraceRow>, TraceError> {
         loop {
-            if !self
-                .csv
-                .read_byte_record(&mut self.record)
-                .map_err(csv_error)?
-            {
+            let Some(line) = self
+                .record
+                .next_record()
+                .map_err(|e| read_error(&self.record, e))?
+            else {
                 return Ok(None);
-            }
-            let line = record_line(&self.csv, &self.record);
-            // A blank line that ended in CR LF reads as one field holding the CR.
-            if self.record.len() == 1 && trim(&self.record[0]).is_empty() {
+            };
+            if self.record.is_blank() {
                 continue;
             }
             let decoration = self.is_sqlcmd_decoration();
@@ -371,7 +397,8 @@ impl<R: Read> TraceReader<R> {
                 format!("the start ({}) is empty", columns.start),
             ));
         }
-        let start_s = instant(start).ok_or_else(|| bad_time(columns, line, Role::Start, start))?;
+        let start_s = instant_cached(start, &mut self.days)
+            .ok_or_else(|| bad_time(columns, line, Role::Start, start))?;
         if start_s < self.last_start_s {
             return Err(TraceError::new(
                 line,
@@ -390,7 +417,8 @@ impl<R: Read> TraceReader<R> {
             self.first_skipped_line.get_or_insert(line);
             return Ok(None);
         }
-        let end_s = instant(end).ok_or_else(|| bad_time(columns, line, Role::End, end))?;
+        let end_s = instant_cached(end, &mut self.days)
+            .ok_or_else(|| bad_time(columns, line, Role::End, end))?;
         if end_s < start_s {
             return Err(TraceError::new(
                 line,
@@ -416,12 +444,15 @@ impl<R: Read> TraceReader<R> {
     /// `sqlcmd` writes a line of dashes under the header and, unless the query sets
     /// `NOCOUNT ON`, a `(N rows affected)` line at the end.
     fn is_sqlcmd_decoration(&self) -> bool {
+        if !self.after_header && self.record.len() != 1 {
+            return false;
+        }
         let first = self.record.get(0).map(trim).unwrap_or_default();
         let dashes = self.after_header
-            && self
-                .record
-                .iter()
-                .all(|f| !trim(f).is_empty() && trim(f).iter().all(|&c| c == b'-'));
+            && (0..self.record.len()).all(|i| {
+                let f = trim(self.record.get(i).unwrap_or_default());
+                !f.is_empty() && f.iter().all(|&c| c == b'-')
+            });
         let affected = self.record.len() == 1
             && first.starts_with(b"(")
             && (first.ends_with(b"rows affected)") || first.ends_with(b"row affected)"));
@@ -463,8 +494,8 @@ impl Role {
 }
 
 /// Field `at` of `record`, trimmed.
-fn field<'r>(
-    record: &'r csv::ByteRecord,
+fn field<'r, B: BufRead>(
+    record: &'r Records<B>,
     columns: &TraceColumns,
     line: u64,
     at: usize,
@@ -547,18 +578,6 @@ fn unmapped(values: &[String], columns: &TraceColumns, line: u64, value: &[u8]) 
     )
 }
 
-/// The line of the file on which `record`, just read, began (the header is line 1).
-///
-/// csv's own record positions are taken before the blank lines and line ends that precede a
-/// record, so they are off by those lines. Every record ends with a line feed here (one is
-/// added after the input's last byte), so after reading one, the reader has consumed
-/// `line − 1` line feeds up to and including the record's own: the record began that many
-/// minus those inside its quoted fields.
-fn record_line<R: Read>(csv: &csv::Reader<R>, record: &csv::ByteRecord) -> u64 {
-    let inside = record.as_slice().iter().filter(|&&c| c == b'\n').count() as u64;
-    csv.position().line().saturating_sub(1 + inside).max(1)
-}
-
 /// The index of column `name` in the header `names`.
 fn find_column(names: &[String], line: u64, role: &str, name: &str) -> Result<usize, TraceError> {
     let exact: Vec<usize> = (0..names.len()).filter(|&i| names[i] == name).collect();
@@ -599,13 +618,133 @@ fn is_null(b: &[u8]) -> bool {
     b.eq_ignore_ascii_case(b"NULL")
 }
 
-fn csv_error(e: csv::Error) -> TraceError {
-    let line = e.position().map_or(0, |p| p.line());
-    let message = match e.kind() {
-        csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
-        _ => e.to_string(),
-    };
-    TraceError::new(line, message)
+fn read_error<B: BufRead>(record: &Records<B>, e: io::Error) -> TraceError {
+    TraceError::new(record.lines + 1, format!("cannot read: {e}"))
+}
+
+/// Splits the input into records: lines, or several lines when a quoted field holds a line
+/// break. A record without quotes is split at its commas in place; one with quotes is parsed
+/// field by field (`""` inside quotes is a quote) into a scratch buffer.
+struct Records<R: BufRead> {
+    input: R,
+    /// The record's bytes, as read (with its line end).
+    line: Vec<u8>,
+    /// Unquoted field contents, for a record with quotes.
+    scratch: Vec<u8>,
+    /// Field ranges, into `line` or into `scratch` (`quoted`).
+    ranges: Vec<(usize, usize)>,
+    quoted: bool,
+    /// Lines read so far.
+    lines: u64,
+}
+
+impl<R: BufRead> Records<R> {
+    fn new(input: R) -> Self {
+        Records {
+            input,
+            line: Vec::with_capacity(256),
+            scratch: Vec::new(),
+            ranges: Vec::with_capacity(16),
+            quoted: false,
+            lines: 0,
+        }
+    }
+
+    /// Reads the next record; returns the line it began on, or `None` at the end.
+    fn next_record(&mut self) -> io::Result<Option<u64>> {
+        self.line.clear();
+        if self.input.read_until(b'\n', &mut self.line)? == 0 {
+            return Ok(None);
+        }
+        self.lines += 1;
+        let first = self.lines;
+        // An odd number of quotes: a quoted field runs on to the next line.
+        let mut quotes = memchr::memchr_iter(b'"', &self.line).count();
+        while quotes % 2 == 1 {
+            let from = self.line.len();
+            if self.input.read_until(b'\n', &mut self.line)? == 0 {
+                break; // an unterminated quote runs to the end of the file
+            }
+            self.lines += 1;
+            quotes += memchr::memchr_iter(b'"', &self.line[from..]).count();
+        }
+        let mut end = self.line.len();
+        while end > 0 && matches!(self.line[end - 1], b'\n' | b'\r') {
+            end -= 1;
+        }
+        self.ranges.clear();
+        self.quoted = quotes > 0;
+        if self.quoted {
+            self.split_quoted(end);
+        } else {
+            let mut start = 0;
+            for comma in memchr::memchr_iter(b',', &self.line[..end]) {
+                self.ranges.push((start, comma));
+                start = comma + 1;
+            }
+            self.ranges.push((start, end));
+        }
+        Ok(Some(first))
+    }
+
+    /// Fields of `line[..end]`, quotes removed, into `scratch`.
+    fn split_quoted(&mut self, end: usize) {
+        self.scratch.clear();
+        let line = &self.line[..end];
+        let mut i = 0;
+        loop {
+            let start = self.scratch.len();
+            // Spaces before an opening quote do not make it data.
+            let mut j = i;
+            while j < line.len() && matches!(line[j], b' ' | b'\t') {
+                j += 1;
+            }
+            if j < line.len() && line[j] == b'"' {
+                i = j + 1;
+                while i < line.len() {
+                    if line[i] == b'"' {
+                        if line.get(i + 1) == Some(&b'"') {
+                            self.scratch.push(b'"');
+                            i += 2;
+                            continue;
+                        }
+                        i += 1;
+                        break;
+                    }
+                    self.scratch.push(line[i]);
+                    i += 1;
+                }
+            }
+            // Up to the next comma (after a closing quote: anything there is kept as data).
+            while i < line.len() && line[i] != b',' {
+                self.scratch.push(line[i]);
+                i += 1;
+            }
+            self.ranges.push((start, self.scratch.len()));
+            if i >= line.len() {
+                break;
+            }
+            i += 1;
+        }
+    }
+
+    /// A line with nothing but spaces.
+    fn is_blank(&self) -> bool {
+        self.len() == 1 && trim(self.get(0).unwrap_or_default()).is_empty()
+    }
+
+    fn len(&self) -> usize {
+        self.ranges.len()
+    }
+
+    fn get(&self, i: usize) -> Option<&[u8]> {
+        let &(a, b) = self.ranges.get(i)?;
+        Some(if self.quoted {
+            &self.scratch[a..b]
+        } else {
+            &self.line[a..b]
+        })
+    }
 }
 
 /// `input` without a leading UTF-8 byte-order mark.
@@ -624,7 +763,7 @@ fn unmarked<R: Read>(mut input: R) -> io::Result<Unmarked<R>> {
     if head == b"\xEF\xBB\xBF" {
         head.clear();
     }
-    Ok(io::Cursor::new(head).chain(input).chain(&b"\n"[..]))
+    Ok(io::Cursor::new(head).chain(input))
 }
 
 #[cfg(test)]
@@ -768,6 +907,30 @@ mod tests {
         assert_eq!(values, ["Video", "IM", "Audio"]);
         let features: Vec<u16> = rows.iter().map(|r| r.feature).collect();
         assert_eq!(features, [0, 1, 0, 2, 1]);
+    }
+
+    #[test]
+    fn dates_changing_from_field_to_field_are_each_read() {
+        let text = format!(
+            "{HEADER}2026-11-03 23:59:59,2026-11-04 00:00:01,IM\n\
+             2026-11-03 23:59:59.5,2026-11-03 23:59:59.5,IM\n\
+             2026-12-31 23:00:00,2027-01-01 01:00:00,IM\n"
+        );
+        let (rows, _, _) = read(&text, FeatureMap::Learn).expect("valid");
+        let lengths: Vec<f64> = rows.iter().map(|r| r.end_s - r.start_s).collect();
+        assert_eq!(lengths, [2.0, 0.0, 7200.0]);
+        assert_eq!(
+            rows[2].start_s,
+            parse_instant("2026-12-31T23:00:00Z").unwrap()
+        );
+    }
+
+    #[test]
+    fn quoted_fields_keep_commas_and_doubled_quotes() {
+        let text = format!("{HEADER}1,2, \"App, \"\"Sharing\"\"\" \n\"3\",4,IM\n");
+        let (rows, values, _) = read(&text, FeatureMap::Learn).expect("valid");
+        assert_eq!(values, ["App, \"Sharing\"", "IM"]);
+        assert_eq!((rows[1].line, rows[1].start_s), (3, 3.0));
     }
 
     #[test]
