@@ -143,6 +143,7 @@ impl FeatureInput<'_> {
         let arrivals_per_hour = self.rate(ctx);
         let duration = self.duration(ctx, files);
         let max_per_server = self.max_per_server(ctx);
+        let transport = super::lb::transport(ctx, &self.path, rf.transport.as_deref());
         Some(Feature {
             name,
             service,
@@ -152,6 +153,7 @@ impl FeatureInput<'_> {
             duration: duration?,
             max_per_server,
             needs_front_end: rf.needs_front_end.unwrap_or(true),
+            transport: transport?,
         })
     }
 
