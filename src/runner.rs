@@ -104,15 +104,50 @@ pub fn extend(
     upto: u32,
     opts: &RunOptions,
 ) -> Result<(), RunError> {
+    let runs: Vec<&Run> = results.iter().map(|r| &r.run).collect();
+    let same = identical_runs(&runs);
+    // Only the first of identical runs is simulated; the others copy its replications.
     let pairs: Vec<(usize, u32)> = (0..results.len())
+        .filter(|&r| same[r] == r)
         .flat_map(|r| (results[r].replications.len() as u32..upto).map(move |k| (r, k)))
         .collect();
-    let runs: Vec<&Run> = results.iter().map(|r| &r.run).collect();
     let outcomes = simulate_pairs(scenario, &runs, &pairs, opts)?;
     for ((r, _), out) in pairs.into_iter().zip(outcomes) {
         results[r].replications.push(out?);
     }
+    for r in 0..results.len() {
+        let first = same[r];
+        if first != r {
+            let have = results[r].replications.len();
+            let more = results[first].replications[have..].to_vec();
+            if let Some(f) = &opts.on_replication {
+                more.iter().for_each(|_| f());
+            }
+            results[r].replications.extend(more);
+        }
+    }
     Ok(())
+}
+
+/// For each run, the first run that simulates exactly the same thing: runs of a sweep that
+/// differ only in hardware load balancer settings are identical under DNS load balancing
+/// when no traffic goes through the load balancer (same sessions, same seeds), so they are
+/// simulated once. Their replication 0 also records the same time series.
+fn identical_runs(runs: &[&Run]) -> Vec<usize> {
+    let keys: Vec<String> = runs
+        .iter()
+        .map(|r| {
+            let mut cfg = r.config.clone();
+            if !cfg.pool.hlb_in_use(&cfg.features) {
+                // Settings no session of this run reaches.
+                cfg.pool.hardware = runs[0].config.pool.hardware.clone();
+            }
+            format!("{cfg:?}")
+        })
+        .collect();
+    (0..runs.len())
+        .map(|r| keys.iter().position(|k| *k == keys[r]).unwrap_or(r))
+        .collect()
 }
 
 /// Simulates the (run, replication) pairs in parallel, in a fixed result order.
