@@ -10,6 +10,7 @@ mod drain_records;
 mod expectations;
 mod golden;
 mod harness;
+mod lb_admin;
 mod lifecycle;
 mod pool_maintenance;
 mod properties;

@@ -37,7 +37,12 @@ fn verdict(d: &Estimate) -> &'static str {
 
 /// Per replication, what run `r` loses of feature `name` minus what `reference` loses.
 fn paired(reference: &RunResult, r: &RunResult, name: &str) -> Option<Estimate> {
-    let fr = reference.run.config.features.iter().position(|f| f.name == name)?;
+    let fr = reference
+        .run
+        .config
+        .features
+        .iter()
+        .position(|f| f.name == name)?;
     let fc = r.run.config.features.iter().position(|f| f.name == name)?;
     let n = reference.replications.len().min(r.replications.len());
     let diffs: Vec<f64> = (0..n)
