@@ -847,7 +847,9 @@ fn catalogue() -> Vec<Bad> {
         bad(
             "failover_clients above 1",
             format!("{BASE}\n[pool.dns]\nfailover_clients = 1.5\n"),
-            &["test.toml:13:20: pool.dns.failover_clients: must be a fraction of clients between 0 and 1"],
+            &[
+                "test.toml:13:20: pool.dns.failover_clients: must be a fraction of clients between 0 and 1",
+            ],
         ),
         bad(
             "failover_clients below 0, swept",
@@ -862,7 +864,10 @@ fn catalogue() -> Vec<Bad> {
         bad(
             "unknown transport",
             BASE.replace("name = \"im\"", "name = \"im\"\ntransport = \"http\""),
-            &["feature[0].transport: unknown value \"http\"", "did you mean \"https\"?"],
+            &[
+                "feature[0].transport: unknown value \"http\"",
+                "did you mean \"https\"?",
+            ],
         ),
     ]
 }
