@@ -163,7 +163,7 @@ impl Level {
         // The next non-empty word after `w`, from the summary.
         let next = w + 1;
         let mut sw = next / 64;
-        let mut mask = if next % 64 == 0 { !0u64 } else { !0u64 << (next % 64) };
+        let mut mask = !0u64 << (next % 64);
         while sw < self.summary.len() {
             let bits = self.summary[sw] & mask;
             if bits != 0 {

@@ -216,7 +216,10 @@ fn check_run(cfg: &RunConfig) -> Vec<String> {
 /// Topologies resolved so far, by pool size and swept number of upgrade domains: resolving
 /// one costs O(servers²), and runs of the same pool size share the result.
 #[derive(Default)]
-struct Topologies(Vec<((u32, Option<u32>), Result<Topology, String>)>);
+struct Topologies(Vec<(TopologyKey, Result<Topology, String>)>);
+
+/// Pool size and swept number of upgrade domains.
+type TopologyKey = (u32, Option<u32>);
 
 impl Topologies {
     fn resolve(
