@@ -17,7 +17,8 @@
 //! - [`engine`]: simulated time, the radix-heap event queue, the run loop. Knows nothing of
 //!   servers.
 //! - [`model`]: the pool's nouns, one file each (`pool`, `service`, `feature`, `routing` for
-//!   R4/R5, `quorum`, `plan`, `metrics`, `dist`, `workload`, `event`), and `model::sim`, one
+//!   R4/R5/R14, `members` for the load balancer's members, `quorum`, `plan`, `metrics`,
+//!   `dist`, `workload`, `event`), and `model::sim`, one
 //!   replication, split by component: `sessions` (arrivals, routing, departures, cuts),
 //!   `servers` (transitions, restarts, graceful stops, quorum, the HLB monitor, drain records),
 //!   `plan` (the step executor and its cursor), `procedures` (rolling restart, failover).

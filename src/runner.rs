@@ -104,15 +104,50 @@ pub fn extend(
     upto: u32,
     opts: &RunOptions,
 ) -> Result<(), RunError> {
+    let runs: Vec<&Run> = results.iter().map(|r| &r.run).collect();
+    let same = identical_runs(&runs);
+    // Only the first of identical runs is simulated; the others copy its replications.
     let pairs: Vec<(usize, u32)> = (0..results.len())
+        .filter(|&r| same[r] == r)
         .flat_map(|r| (results[r].replications.len() as u32..upto).map(move |k| (r, k)))
         .collect();
-    let runs: Vec<&Run> = results.iter().map(|r| &r.run).collect();
     let outcomes = simulate_pairs(scenario, &runs, &pairs, opts)?;
     for ((r, _), out) in pairs.into_iter().zip(outcomes) {
         results[r].replications.push(out?);
     }
+    for r in 0..results.len() {
+        let first = same[r];
+        if first != r {
+            let have = results[r].replications.len();
+            let more = results[first].replications[have..].to_vec();
+            if let Some(f) = &opts.on_replication {
+                more.iter().for_each(|_| f());
+            }
+            results[r].replications.extend(more);
+        }
+    }
     Ok(())
+}
+
+/// For each run, the first run that simulates exactly the same thing: runs of a sweep that
+/// differ only in hardware load balancer settings are identical under DNS load balancing
+/// when no traffic goes through the load balancer (same sessions, same seeds), so they are
+/// simulated once. Their replication 0 also records the same time series.
+fn identical_runs(runs: &[&Run]) -> Vec<usize> {
+    let keys: Vec<String> = runs
+        .iter()
+        .map(|r| {
+            let mut cfg = r.config.clone();
+            if !cfg.pool.hlb_in_use(&cfg.features) {
+                // Settings no session of this run reaches.
+                cfg.pool.hardware = runs[0].config.pool.hardware.clone();
+            }
+            format!("{cfg:?}")
+        })
+        .collect();
+    (0..runs.len())
+        .map(|r| keys.iter().position(|k| *k == keys[r]).unwrap_or(r))
+        .collect()
 }
 
 /// Simulates the (run, replication) pairs in parallel, in a fixed result order.
@@ -167,5 +202,65 @@ fn replication_error(run: &Run, r: usize, k: u32, source: SimError) -> RunError 
             replication: k,
             source,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{self, NoFiles};
+
+    fn runs(sweep: &str) -> (Scenario, Vec<Run>) {
+        let text = format!(
+            "horizon = \"10m\"\nreplications = 2\n[pool]\nservers = 4\n\
+             [[feature]]\nname = \"im\"\narrivals_per_hour = 600\n\
+             duration = {{ distribution = \"exponential\", mean = \"1m\" }}\n[sweep]\n{sweep}\n"
+        );
+        let s = scenario::parse(&text, "t.toml", &NoFiles).expect("valid");
+        let runs = scenario::expand(&s).expect("expands");
+        (s, runs)
+    }
+
+    #[test]
+    fn dns_runs_that_differ_only_in_hardware_settings_are_simulated_once() {
+        let (s, runs) = runs(
+            "load_balancing = [\"dns\", \"hardware\"]\n\
+             \"pool.hardware.algorithm\" = [\"round_robin\", \"random\", \"least_connections\"]",
+        );
+        let refs: Vec<&Run> = runs.iter().collect();
+        // Runs 0–2 are DNS (one simulated), 3–5 hardware (each its own).
+        assert_eq!(identical_runs(&refs), [0, 0, 0, 3, 4, 5]);
+        let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let c = count.clone();
+        let opts = RunOptions {
+            jobs: Some(2),
+            on_replication: Some(Arc::new(move || {
+                c.fetch_add(1, Ordering::Relaxed);
+            })),
+            ..Default::default()
+        };
+        let results = run_all(&s, runs, &opts).expect("runs");
+        assert_eq!(
+            count.load(Ordering::Relaxed),
+            12,
+            "progress counts every replication"
+        );
+        for r in 1..3 {
+            let (a, b) = (&results[0].replications, &results[r].replications);
+            assert_eq!(a.len(), b.len());
+            for (x, y) in a.iter().zip(b) {
+                assert_eq!(
+                    x.metrics.features[0].accepted,
+                    y.metrics.features[0].accepted
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn runs_that_differ_in_what_a_session_meets_are_all_simulated() {
+        let (_, runs) = runs("\"pool.dns.failover_clients\" = [1.0, 0.5]");
+        let refs: Vec<&Run> = runs.iter().collect();
+        assert_eq!(identical_runs(&refs), [0, 1]);
     }
 }

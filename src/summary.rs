@@ -453,7 +453,12 @@ pub struct Comparison {
 }
 
 /// Pairs every DNS run with the hardware run that differs from it only in load balancing.
+/// With a `case` axis, every hardware case is paired with the first DNS case that shares its
+/// other axis values (the reference: same sessions, common random numbers).
 pub fn compare(results: &[RunResult]) -> Vec<Comparison> {
+    if results.iter().any(|r| case_of(r).is_some()) {
+        return compare_cases(results);
+    }
     let mut out = Vec::new();
     for d in results
         .iter()
@@ -466,6 +471,47 @@ pub fn compare(results: &[RunResult]) -> Vec<Comparison> {
         }) else {
             continue;
         };
+        for (name, fd, fh) in shared_features(d, h) {
+            out.push(compare_feature(d, h, &key, name, (fd, fh)));
+        }
+    }
+    out
+}
+
+/// A run's `case` label, if the sweep has that axis.
+pub fn case_of(r: &RunResult) -> Option<&str> {
+    r.run
+        .labels
+        .iter()
+        .find(|(c, _)| c == "case")
+        .map(|(_, v)| v.as_str())
+}
+
+/// The reference run of case run `r`: the first DNS case with the same other axis values.
+pub fn case_reference<'a>(results: &'a [RunResult], r: &RunResult) -> Option<&'a RunResult> {
+    let rest = |x: &RunResult| -> Vec<(String, String)> {
+        (x.run.labels.iter())
+            .filter(|(c, _)| c != "case" && c != "load_balancing")
+            .cloned()
+            .collect()
+    };
+    let key = rest(r);
+    results.iter().find(|d| {
+        d.run.config.pool.load_balancing == crate::model::LoadBalancing::Dns && rest(d) == key
+    })
+}
+
+/// [`compare`] with a `case` axis: each hardware case against its reference DNS case.
+fn compare_cases(results: &[RunResult]) -> Vec<Comparison> {
+    let mut out = Vec::new();
+    for h in results
+        .iter()
+        .filter(|r| r.run.config.pool.load_balancing == crate::model::LoadBalancing::Hardware)
+    {
+        let Some(d) = case_reference(results, h) else {
+            continue;
+        };
+        let key = other_labels(h);
         for (name, fd, fh) in shared_features(d, h) {
             out.push(compare_feature(d, h, &key, name, (fd, fh)));
         }

@@ -47,6 +47,30 @@ pub struct Feature {
     pub max_per_server: Option<u32>,
     /// Whether a paused or stopped RTCSRV also pauses or stops this feature (R3).
     pub needs_front_end: bool,
+    /// How its clients reach the pool: SIP (as the pool's load balancing says) or HTTPS
+    /// (always through the hardware load balancer, R14).
+    pub transport: Transport,
+}
+
+/// How a feature's new connections reach the pool (R14).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Transport {
+    /// SIP: DNS or hardware load balancing, as the pool is set up.
+    #[default]
+    Sip,
+    /// HTTPS (web services): through the hardware load balancer whatever the SIP load
+    /// balancing, as Microsoft requires an HLB for web traffic.
+    Https,
+}
+
+impl Transport {
+    /// Name used in scenarios and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Sip => "sip",
+            Transport::Https => "https",
+        }
+    }
 }
 
 /// One row of the built-in catalogue (R2 table).

@@ -4,6 +4,7 @@
 pub mod dist;
 pub mod event;
 pub mod feature;
+pub mod members;
 pub mod metrics;
 pub mod plan;
 pub mod pool;
@@ -17,7 +18,8 @@ pub mod workload;
 
 pub use dist::{DistKind, HoldingTime};
 pub use event::Event;
-pub use feature::{CATALOGUE, CatalogueEntry, Feature, OnLoss, catalogue_entry};
+pub use feature::{CATALOGUE, CatalogueEntry, Feature, OnLoss, Transport, catalogue_entry};
+pub use members::Member;
 pub use metrics::{
     CutReason, DomainOutcome, DrainEnd, DrainRecord, FeatureCounts, ReplicationMetrics,
     RestartRecord, StepOutcome, StepRecord, TimeSeries,
@@ -86,6 +88,32 @@ pub struct DnsConfig {
     pub retry_delay: SimTime,
     /// Delay before trying the next address when the server does not answer (down or stopped).
     pub connect_timeout: SimTime,
+    /// How long clients keep the pool's A records: a `dns_remove` or `dns_add` reaches every
+    /// client within this time (each client at its own moment, uniformly within it).
+    pub ttl: SimTime,
+    /// Fraction of clients that try the next address after a refusal or a timeout; the others
+    /// only try their first pick, and a refusal fails the session.
+    pub failover_clients: f64,
+}
+
+/// Whether the hardware load balancer sends a client back to the member it chose before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Persistence {
+    /// Every new connection is load balanced.
+    None,
+    /// Source-address affinity: a client's connections go to the member its record names
+    /// while the record lives (refreshed by each new connection) and the member may take it.
+    SourceAddress,
+}
+
+impl Persistence {
+    /// Name used in scenarios and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Persistence::None => "none",
+            Persistence::SourceAddress => "source_address",
+        }
+    }
 }
 
 /// Hardware load balancer settings.
@@ -99,6 +127,34 @@ pub struct HardwareConfig {
     pub detect_delay: SimTime,
     /// Probability that a DNS-dependent session sent to a paused server stays there.
     pub not_redirected: f64,
+    /// Persistence of clients to members.
+    pub persistence: Persistence,
+    /// How long a persistence record lives after the client's last new connection.
+    pub persistence_timeout: SimTime,
+    /// Distinct client source addresses (a site behind NAT is one); sessions belong to them
+    /// uniformly. `None`: every session is its own client (no persistence possible).
+    pub clients: Option<u32>,
+}
+
+/// Administration timings of `rolling_restart` (Microsoft's figures by default).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RollingTimings {
+    /// Interval between readiness polls after a Busy answer.
+    pub readiness_retry: SimTime,
+    /// Wait after Ready before patching the next upgrade domain.
+    pub ready_wait: SimTime,
+    /// Busy answers in a row that fail the procedure.
+    pub max_busy: u32,
+}
+
+impl Default for RollingTimings {
+    fn default() -> Self {
+        RollingTimings {
+            readiness_retry: plan::BUSY_RETRY,
+            ready_wait: plan::READY_WAIT,
+            max_busy: plan::MAX_BUSY,
+        }
+    }
 }
 
 /// The pool's static configuration.
@@ -116,6 +172,17 @@ pub struct PoolConfig {
     pub dns: DnsConfig,
     /// Hardware load balancer settings.
     pub hardware: HardwareConfig,
+    /// Timings of the rolling restart procedure.
+    pub rolling: RollingTimings,
+}
+
+impl PoolConfig {
+    /// Whether a hardware load balancer carries any traffic of a run with `features`: under
+    /// hardware load balancing, and under DNS load balancing for features over HTTPS.
+    pub fn hlb_in_use(&self, features: &[Feature]) -> bool {
+        self.load_balancing == LoadBalancing::Hardware
+            || features.iter().any(|f| f.transport == Transport::Https)
+    }
 }
 
 /// Readiness of an upgrade domain, as `Get-CsPoolUpgradeReadinessState` answers.

@@ -1,5 +1,6 @@
 //! The operator's plan (R8): an ordered list of steps.
 
+use super::members::Member;
 use super::service::{ServiceMask, StartupType};
 use crate::engine::SimTime;
 
@@ -88,6 +89,22 @@ pub enum Action {
         /// Servers failed back.
         servers: Vec<u32>,
     },
+    /// Sets the servers' member state on the hardware load balancer (`lb_enable`,
+    /// `lb_disable`, `lb_force_offline`, R14). It lasts until changed: a restart keeps it.
+    LbMember {
+        /// Servers whose member state changes.
+        servers: Vec<u32>,
+        /// The new state.
+        state: Member,
+    },
+    /// Removes (`listed = false`, `dns_remove`) or adds back (`dns_add`) the servers' A
+    /// records in the pool's DNS name; clients learn it within the TTL (R14).
+    DnsRecord {
+        /// Servers whose records change.
+        servers: Vec<u32>,
+        /// Whether the records are published afterwards.
+        listed: bool,
+    },
 }
 
 /// Retry interval after a Busy readiness answer (Microsoft: "retry in 10 minutes").
@@ -111,7 +128,9 @@ impl Action {
             }
             Action::Restart { servers, .. }
             | Action::Failover { servers, .. }
-            | Action::Failback { servers } => *servers = new.to_vec(),
+            | Action::Failback { servers }
+            | Action::LbMember { servers, .. }
+            | Action::DnsRecord { servers, .. } => *servers = new.to_vec(),
             Action::Wait { .. } | Action::RollingRestart { .. } => {}
         }
     }
@@ -129,7 +148,9 @@ impl Action {
             }
             Action::Restart { servers, .. }
             | Action::Failover { servers, .. }
-            | Action::Failback { servers } => servers,
+            | Action::Failback { servers }
+            | Action::LbMember { servers, .. }
+            | Action::DnsRecord { servers, .. } => servers,
             Action::Wait { .. } | Action::RollingRestart { .. } => &[],
         }
     }
@@ -149,6 +170,13 @@ impl Action {
             Action::RollingRestart { .. } => ActionKind::RollingRestart,
             Action::Failover { .. } => ActionKind::Failover,
             Action::Failback { .. } => ActionKind::Failback,
+            Action::LbMember { state, .. } => match state {
+                Member::Enabled => ActionKind::LbEnable,
+                Member::Disabled => ActionKind::LbDisable,
+                Member::ForcedOffline => ActionKind::LbForceOffline,
+            },
+            Action::DnsRecord { listed: false, .. } => ActionKind::DnsRemove,
+            Action::DnsRecord { listed: true, .. } => ActionKind::DnsAdd,
         }
     }
 
@@ -210,6 +238,31 @@ action_kinds! {
     Failover => "failover",
     /// [`Action::Failback`].
     Failback => "failback",
+    /// [`Action::LbMember`] to [`Member::Disabled`].
+    LbDisable => "lb_disable",
+    /// [`Action::LbMember`] to [`Member::ForcedOffline`].
+    LbForceOffline => "lb_force_offline",
+    /// [`Action::LbMember`] to [`Member::Enabled`].
+    LbEnable => "lb_enable",
+    /// [`Action::DnsRecord`], removing the records.
+    DnsRemove => "dns_remove",
+    /// [`Action::DnsRecord`], adding them back.
+    DnsAdd => "dns_add",
+}
+
+impl ActionKind {
+    /// Whether the action acts on the hardware load balancer (`lb_*`).
+    pub fn is_lb(self) -> bool {
+        matches!(
+            self,
+            ActionKind::LbDisable | ActionKind::LbForceOffline | ActionKind::LbEnable
+        )
+    }
+
+    /// Whether the action acts on the pool's DNS records (`dns_*`).
+    pub fn is_dns(self) -> bool {
+        matches!(self, ActionKind::DnsRemove | ActionKind::DnsAdd)
+    }
 }
 
 impl ActionKind {

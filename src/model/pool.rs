@@ -3,8 +3,10 @@
 //! Every state change of R3/R7 goes through [`Pool::transition`], one `match`.
 
 use super::feature::Feature;
+use super::members::{Member, Members};
 use super::service::{FRONT_END, ServiceId, ServiceState, StartupType};
-use super::{HealthMonitor, PoolConfig};
+use super::{HealthMonitor, HlbAlgorithm, PoolConfig};
+use crate::engine::SimTime;
 
 /// What a new session of a feature would meet on a server (R3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +64,12 @@ pub struct Pool {
     active: Vec<u32>,
     active_total: Vec<u32>,
     pub(crate) epoch: Vec<u32>,
-    pub(crate) hlb_up: Vec<bool>,
+    /// The hardware load balancer's members (monitor view, administrative state, indexes).
+    members: Members,
+    /// Each server's A record in the pool's DNS name, as last changed (R14).
+    dns: Vec<DnsRecord>,
+    /// Whether any `dns_*` step ran (fast path: every client then lists every server).
+    dns_changed: bool,
     quorum_lost: bool,
     /// `status(s, f)` for every (server, feature), recomputed whenever a server's state
     /// changes (rare) so that routing, which asks for every session, reads one byte.
@@ -96,7 +103,9 @@ impl Pool {
             active: vec![0; n * f],
             active_total: vec![0; n],
             epoch: vec![0; n * f],
-            hlb_up: vec![true; n],
+            members: Members::new(n, cfg.hardware.algorithm == HlbAlgorithm::LeastConnections),
+            dns: vec![DnsRecord::default(); n],
+            dns_changed: false,
             quorum_lost: false,
             status: vec![Status::Running; n * f],
             now: crate::engine::SimTime::ZERO,
@@ -161,7 +170,56 @@ impl Pool {
 
     /// Whether the hardware load balancer's health monitor currently reports server `s` up.
     pub fn hlb_sees_up(&self, s: usize) -> bool {
-        self.hlb_up[s]
+        self.members.seen_up(s)
+    }
+
+    /// The hardware load balancer's members: states and the balancing indexes.
+    pub fn members(&self) -> &Members {
+        &self.members
+    }
+
+    /// Server `s`'s member state on the hardware load balancer.
+    pub fn member(&self, s: usize) -> Member {
+        self.members.state(s)
+    }
+
+    pub(crate) fn set_hlb_up(&mut self, s: usize, up: bool) {
+        self.members.set_up(s, up, self.active_total[s]);
+    }
+
+    pub(crate) fn set_member(&mut self, s: usize, state: Member) {
+        self.members.set_state(s, state, self.active_total[s]);
+    }
+
+    /// Whether a client lists server `s` now. A client's cached records expire at its own
+    /// `phase` (in [0, 1)) of the TTL after a change: it learns the change then.
+    pub fn dns_lists(&self, s: usize, phase: f64, ttl: SimTime) -> bool {
+        if !self.dns_changed {
+            return true;
+        }
+        let r = self.dns[s];
+        let learnt = self.now.since(r.since).as_secs_f64() >= phase * ttl.as_secs_f64();
+        if learnt { r.listed } else { r.before }
+    }
+
+    /// Whether any server's DNS record was changed by the plan.
+    pub fn dns_changed(&self) -> bool {
+        self.dns_changed
+    }
+
+    /// Publishes (`listed`) or removes server `s`'s A record now. A client that has not yet
+    /// learnt an earlier change when this one comes keeps its older view until it refreshes.
+    pub(crate) fn set_dns_record(&mut self, s: usize, listed: bool) {
+        let r = self.dns[s];
+        if r.listed == listed {
+            return;
+        }
+        self.dns_changed = true;
+        self.dns[s] = DnsRecord {
+            listed,
+            before: r.listed,
+            since: self.now,
+        };
     }
 
     /// What the health monitor would report if it noticed changes at once.
@@ -288,6 +346,7 @@ impl Pool {
         let i = s * self.n_features + f;
         self.active[i] += 1;
         self.active_total[s] += 1;
+        self.members.load_changed(s, self.active_total[s]);
         self.epoch[i]
     }
 
@@ -300,6 +359,7 @@ impl Pool {
         debug_assert!(self.active[i] > 0);
         self.active[i] -= 1;
         self.active_total[s] -= 1;
+        self.members.load_changed(s, self.active_total[s]);
         true
     }
 
@@ -310,7 +370,26 @@ impl Pool {
         let n = self.active[i];
         self.active[i] = 0;
         self.active_total[s] -= n;
+        self.members.load_changed(s, self.active_total[s]);
         self.epoch[i] = self.epoch[i].wrapping_add(1);
         n
+    }
+}
+
+/// A server's A record: listed or not since `since`, and what it was before.
+#[derive(Debug, Clone, Copy)]
+struct DnsRecord {
+    listed: bool,
+    before: bool,
+    since: SimTime,
+}
+
+impl Default for DnsRecord {
+    fn default() -> Self {
+        DnsRecord {
+            listed: true,
+            before: true,
+            since: SimTime::ZERO,
+        }
     }
 }

@@ -8,7 +8,7 @@ use std::fmt;
 
 use super::span::{FieldPath, line_col, span_of};
 use crate::engine::{SimTime, parse_duration};
-use crate::model::{HealthMonitor, HlbAlgorithm, LoadBalancing, QuorumRule};
+use crate::model::{HealthMonitor, HlbAlgorithm, LoadBalancing, Persistence, QuorumRule};
 
 /// One problem in a scenario file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -407,6 +407,43 @@ pub(super) fn parse_probability(v: f64) -> Result<f64, String> {
         Ok(v)
     } else {
         Err(format!("must be a probability between 0 and 1, got {v}"))
+    }
+}
+
+/// `hardware.persistence`.
+pub(super) fn parse_persistence(v: &str) -> Result<Persistence, String> {
+    one_of(
+        v,
+        &[
+            ("none", Persistence::None),
+            ("source_address", Persistence::SourceAddress),
+        ],
+    )
+}
+
+/// Most distinct clients (`hardware.clients`): one persistence record each.
+pub const MAX_CLIENTS: i64 = 10_000_000;
+
+/// `hardware.clients`: 1 to [`MAX_CLIENTS`].
+pub(super) fn parse_clients(n: i64) -> Result<u32, String> {
+    if (1..=MAX_CLIENTS).contains(&n) {
+        Ok(n as u32)
+    } else {
+        Err(format!(
+            "must be a number of client source addresses from 1 to {MAX_CLIENTS}, got {n}"
+        ))
+    }
+}
+
+/// `dns.failover_clients`: a fraction of clients.
+pub(super) fn parse_fraction(v: f64) -> Result<f64, String> {
+    if v.is_finite() && (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "must be a fraction of clients between 0 and 1 (0.9: 90 % of clients try the next \
+             address), got {v}"
+        ))
     }
 }
 

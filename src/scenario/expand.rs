@@ -152,7 +152,9 @@ fn expand_run(
     let mut cfg = s.base.clone();
     let mut labels = vec![("load_balancing".to_string(), String::new())];
     let mut what = Vec::new();
+    let mut domains = None;
     for (axis, i) in s.axes.iter().zip(picks(s, index)) {
+        domains = axis.upgrade_domains(i).or(domains);
         what.push(format!("{} = {}", axis.key, axis.label(i)));
         if let Err(e) = axis.apply(i, &mut cfg, s.quorum_explicit, &s.limits) {
             errors.push(format!("run with {}: {e}", what.join(", ")));
@@ -162,7 +164,7 @@ fn expand_run(
         }
     }
     let what = what.join(", ");
-    match topologies.resolve(s, cfg.pool.servers) {
+    match topologies.resolve(s, cfg.pool.servers, domains) {
         Ok(t) => cfg.topology = t.clone(),
         Err(e) => errors.push(format!("run with {what}: {e}")),
     }
@@ -205,20 +207,36 @@ fn check_run(cfg: &RunConfig) -> Vec<String> {
     if cfg.features.is_empty() {
         errors.push("no features left".to_string());
     }
+    for (k, msg) in super::admin::check_admin(cfg) {
+        errors.push(format!("step[{k}]: {msg}"));
+    }
     errors
 }
 
-/// Topologies resolved so far, by pool size: resolving one costs O(servers²), and runs of the
-/// same pool size share the result.
+/// Topologies resolved so far, by pool size and swept number of upgrade domains: resolving
+/// one costs O(servers²), and runs of the same pool size share the result.
 #[derive(Default)]
-struct Topologies(Vec<(u32, Result<Topology, String>)>);
+struct Topologies(Vec<(TopologyKey, Result<Topology, String>)>);
+
+/// Pool size and swept number of upgrade domains.
+type TopologyKey = (u32, Option<u32>);
 
 impl Topologies {
-    fn resolve(&mut self, s: &Scenario, servers: u32) -> &Result<Topology, String> {
-        let at = match self.0.iter().position(|(m, _)| *m == servers) {
+    fn resolve(
+        &mut self,
+        s: &Scenario,
+        servers: u32,
+        domains: Option<u32>,
+    ) -> &Result<Topology, String> {
+        let key = (servers, domains);
+        let at = match self.0.iter().position(|(m, _)| *m == key) {
             Some(at) => at,
             None => {
-                self.0.push((servers, s.topology.resolve(servers)));
+                let mut spec = s.topology.clone();
+                if let Some(d) = domains {
+                    spec.domains = super::validated::DomainSpec::Count(d);
+                }
+                self.0.push((key, spec.resolve(servers)));
                 self.0.len() - 1
             }
         };

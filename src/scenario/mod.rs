@@ -11,6 +11,7 @@
 //! - `validated`: the validated [`Scenario`]; `expand`: its runs.
 //! - `validate`: stage two, one module per section of the file.
 
+mod admin;
 mod ctx;
 mod expand;
 mod raw;

@@ -143,6 +143,13 @@ pub struct RawPool {
     pub replica_rebuild: Option<String>,
     /// Fraction of `max_sessions_per_server` above which a server counts as busy (default 0.8).
     pub utilisation_threshold: Option<f64>,
+    /// `rolling_restart`: poll readiness again this long after a Busy answer (default `"10m"`).
+    pub readiness_retry: Option<String>,
+    /// `rolling_restart`: wait this long after Ready before the next upgrade domain (default
+    /// `"20m"`).
+    pub ready_wait: Option<String>,
+    /// `rolling_restart`: Busy answers in a row that fail the procedure (default 3).
+    pub max_busy: Option<i64>,
     /// `[pool.dns]`.
     #[serde(default)]
     pub dns: RawDns,
@@ -160,6 +167,11 @@ pub struct RawDns {
     pub retry_delay: Option<String>,
     /// Delay after no answer.
     pub connect_timeout: Option<String>,
+    /// How long clients cache the pool's A records: `dns_remove` / `dns_add` reach every client
+    /// within it (default `"1h"`).
+    pub ttl: Option<String>,
+    /// Fraction of clients that try the next address after a refusal (default 1.0).
+    pub failover_clients: Option<f64>,
 }
 
 /// `[pool.hardware]`.
@@ -175,6 +187,12 @@ pub struct RawHardware {
     pub detect_delay: Option<String>,
     /// Probability a DNS-dependent session stays on a paused server.
     pub not_redirected: Option<f64>,
+    /// `"none"` (default) or `"source_address"`.
+    pub persistence: Option<String>,
+    /// Persistence record lifetime after the client's last connection (default `"180s"`).
+    pub persistence_timeout: Option<String>,
+    /// Distinct client source addresses (a NAT'd site is one); needed for persistence.
+    pub clients: Option<i64>,
 }
 
 /// `[workload]`.
@@ -224,6 +242,9 @@ pub struct RawFeature {
     pub needs_front_end: Option<bool>,
     /// `false` leaves out a feature that the workload preset would add.
     pub enabled: Option<bool>,
+    /// `"sip"` (default) or `"https"`: HTTPS goes through the hardware load balancer even
+    /// under DNS load balancing.
+    pub transport: Option<String>,
 }
 
 /// A holding-time distribution as written.

@@ -6,10 +6,11 @@ use super::ctx::{
     Ctx, Limits, check_quorum_size, default_quorum, did_you_mean, parse_algorithm, parse_lb,
     parse_monitor, parse_probability, parse_quorum, session_cap,
 };
+use super::ctx::{parse_clients, parse_fraction, parse_persistence};
 use super::span::FieldPath;
 use crate::engine::{SimTime, parse_duration};
 use crate::model::profile::{DAY_S, format_clock, parse_clock};
-use crate::model::{Action, LoadBalancing, PoolConfig, RunConfig};
+use crate::model::{Action, LoadBalancing, Member, PoolConfig, RunConfig, Step};
 
 /// A named set of features.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +41,22 @@ pub enum AxisValue {
     /// The clock moves, not the plan: `clock_start` becomes this time minus the first step's
     /// `at`, so the warm-up keeps its length and every step its offset.
     Start(f64),
+    /// `upgrade_domains`: the pool's servers in this many contiguous upgrade domains.
+    UpgradeDomains(u32),
+    /// `lb_before_pause`: the member state set on the load balancer just before every
+    /// `pause` (and `lb_enable` after the server's restart), R14.
+    LbBeforePause(Member),
+    /// `case`: one labelled combination of other axes' values.
+    Case(Case),
+}
+
+/// One value of the `case` axis: a label and a value of each axis it sets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    /// Label in reports (the `case` column).
+    pub label: String,
+    /// The axes it sets, in the order written, each with one value.
+    pub values: Vec<Axis>,
 }
 
 /// A sweep axis.
@@ -65,7 +82,11 @@ impl Axis {
     pub fn label(&self, i: usize) -> String {
         match &self.values[i] {
             AxisValue::LoadBalancing(lb) => lb.name().to_string(),
-            AxisValue::Servers(n) | AxisValue::PausedServers(n) => n.to_string(),
+            AxisValue::Servers(n) | AxisValue::PausedServers(n) | AxisValue::UpgradeDomains(n) => {
+                n.to_string()
+            }
+            AxisValue::LbBeforePause(m) => lb_before_pause_name(*m).to_string(),
+            AxisValue::Case(c) => c.label.clone(),
             AxisValue::Wait(d) => format!("{}", d.0 / SimTime::SECOND),
             AxisValue::Start(t) => format_clock(*t),
             AxisValue::FeatureSet(fs) => fs.label.clone(),
@@ -85,6 +106,9 @@ const AXES: &[&str] = &[
     "feature_sets",
     "paused_servers",
     "start",
+    "upgrade_domains",
+    "lb_before_pause",
+    "case",
 ];
 
 /// The `pool.*` scalars that can be swept.
@@ -99,6 +123,14 @@ const POOL_KEYS: &[&str] = &[
     "pool.hardware.health_monitor",
     "pool.hardware.detect_delay",
     "pool.hardware.not_redirected",
+    "pool.dns.ttl",
+    "pool.dns.failover_clients",
+    "pool.hardware.persistence",
+    "pool.hardware.persistence_timeout",
+    "pool.hardware.clients",
+    "pool.readiness_retry",
+    "pool.ready_wait",
+    "pool.max_busy",
 ];
 
 impl Axis {
@@ -136,9 +168,93 @@ impl Axis {
                 let warm_up = cfg.plan.first().and_then(|s| s.at).unwrap_or(SimTime::ZERO);
                 cfg.clock_start_s = (t - warm_up.as_secs_f64()).rem_euclid(DAY_S);
             }
+            // Resolved with the topology when the run is expanded.
+            AxisValue::UpgradeDomains(_) => {}
+            AxisValue::LbBeforePause(state) => lb_before_pause(&mut cfg.plan, *state),
+            AxisValue::Case(c) => {
+                for axis in &c.values {
+                    axis.apply(0, cfg, quorum_explicit, limits)?;
+                }
+            }
         }
         Ok(())
     }
+
+    /// Whether this axis may change a run's load balancing (or the features that decide
+    /// whether a hardware load balancer carries web traffic).
+    pub(super) fn changes_load_balancing(&self) -> bool {
+        matches!(
+            self.key.as_str(),
+            "load_balancing" | "pool.load_balancing" | "case" | "feature_sets" | "lb_before_pause"
+        )
+    }
+
+    /// The number of upgrade domains value `i` sets, if this axis (or case) sets one.
+    pub(super) fn upgrade_domains(&self, i: usize) -> Option<u32> {
+        match &self.values[i] {
+            AxisValue::UpgradeDomains(d) => Some(*d),
+            AxisValue::Case(c) => c.values.iter().find_map(|a| a.upgrade_domains(0)),
+            _ => None,
+        }
+    }
+}
+
+/// The word for an `lb_before_pause` value.
+fn lb_before_pause_name(m: Member) -> &'static str {
+    match m {
+        Member::Enabled => "none",
+        Member::Disabled => "disable",
+        Member::ForcedOffline => "force_offline",
+    }
+}
+
+/// Sets `state` on the load balancer just before every `pause` (on the paused servers, at the
+/// pause's time) and enables the members again after every `restart` of them.
+fn lb_before_pause(plan: &mut Vec<Step>, state: Member) {
+    if state == Member::Enabled {
+        return;
+    }
+    let mut out = Vec::with_capacity(plan.len() + 4);
+    let mut held: Vec<u32> = Vec::new();
+    for step in plan.drain(..) {
+        match &step.action {
+            Action::Pause(t) => {
+                for s in &t.servers {
+                    if !held.contains(s) {
+                        held.push(*s);
+                    }
+                }
+                out.push(Step {
+                    at: step.at,
+                    action: Action::LbMember {
+                        servers: t.servers.clone(),
+                        state,
+                    },
+                });
+                out.push(Step { at: None, ..step });
+            }
+            Action::Restart { servers, .. } => {
+                let back: Vec<u32> = servers
+                    .iter()
+                    .copied()
+                    .filter(|s| held.contains(s))
+                    .collect();
+                out.push(step);
+                if !back.is_empty() {
+                    held.retain(|s| !back.contains(s));
+                    out.push(Step {
+                        at: None,
+                        action: Action::LbMember {
+                            servers: back,
+                            state: Member::Enabled,
+                        },
+                    });
+                }
+            }
+            _ => out.push(step),
+        }
+    }
+    *plan = out;
 }
 
 /// Sets the `pool.*` scalar `key` to `v`, with the checks the field gets in `[pool]`.
@@ -158,6 +274,11 @@ fn set_pool(
             .ok_or_else(|| format!("expected an integer, got {v}"))
     };
     let dur = || s().and_then(parse_duration);
+    let num = || {
+        v.as_float()
+            .or_else(|| v.as_integer().map(|i| i as f64))
+            .ok_or_else(|| format!("expected a number, got {v}"))
+    };
     match key {
         "pool.servers" => set_servers(pool, int()?, quorum_explicit, limits)?,
         "pool.load_balancing" => pool.load_balancing = parse_lb(s()?)?,
@@ -171,14 +292,38 @@ fn set_pool(
         "pool.hardware.algorithm" => pool.hardware.algorithm = parse_algorithm(s()?)?,
         "pool.hardware.health_monitor" => pool.hardware.health_monitor = parse_monitor(s()?)?,
         "pool.hardware.detect_delay" => pool.hardware.detect_delay = dur()?,
-        "pool.hardware.not_redirected" => {
-            let x = v
-                .as_float()
-                .or_else(|| v.as_integer().map(|i| i as f64))
-                .ok_or_else(|| format!("expected a number, got {v}"))?;
-            pool.hardware.not_redirected = parse_probability(x)?;
+        "pool.hardware.not_redirected" => pool.hardware.not_redirected = parse_probability(num()?)?,
+        "pool.dns.ttl" => pool.dns.ttl = dur()?,
+        "pool.dns.failover_clients" => pool.dns.failover_clients = parse_fraction(num()?)?,
+        "pool.hardware.persistence" => pool.hardware.persistence = parse_persistence(s()?)?,
+        "pool.hardware.persistence_timeout" => {
+            pool.hardware.persistence_timeout = dur()?;
+            if pool.hardware.persistence_timeout == SimTime::ZERO {
+                return Err("must be longer than zero".into());
+            }
+        }
+        "pool.hardware.clients" => pool.hardware.clients = Some(parse_clients(int()?)?),
+        "pool.readiness_retry" => {
+            pool.rolling.readiness_retry = dur()?;
+            if pool.rolling.readiness_retry == SimTime::ZERO {
+                return Err("must be longer than zero".into());
+            }
+        }
+        "pool.ready_wait" => pool.rolling.ready_wait = dur()?,
+        "pool.max_busy" => {
+            pool.rolling.max_busy = u32::try_from(int()?)
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| {
+                    format!("expected a number of Busy answers from 1 to 1000, got {v}")
+                })?
         }
         _ => return Err(format!("\"{key}\" cannot be swept")),
+    }
+    if pool.hardware.persistence == crate::model::Persistence::SourceAddress
+        && pool.hardware.clients.is_none()
+    {
+        return Err("\"source_address\" persistence needs `clients` ([pool.hardware])".into());
     }
     Ok(())
 }
@@ -420,6 +565,26 @@ impl<'a> Sweep<'a> {
                 .ok_or_else(|| "expected a time of day such as \"02:00\"".to_string())
                 .and_then(parse_clock)
                 .map(AxisValue::Start),
+            "upgrade_domains" => match item.as_integer() {
+                Some(d) if d >= 1 && d <= i64::from(servers) => {
+                    Ok(AxisValue::UpgradeDomains(d as u32))
+                }
+                _ => Err(format!(
+                    "expected a number of upgrade domains from 1 to {servers}, got {item}"
+                )),
+            },
+            "lb_before_pause" => {
+                let options = [
+                    ("none", Member::Enabled),
+                    ("disable", Member::Disabled),
+                    ("force_offline", Member::ForcedOffline),
+                ];
+                let v = item
+                    .as_str()
+                    .ok_or_else(|| "expected a string".to_string())?;
+                super::ctx::one_of(v, &options).map(AxisValue::LbBeforePause)
+            }
+            "case" => self.case(item),
             k => {
                 let mut pool = self.base.pool.clone();
                 set_pool(&mut pool, k, item, true, self.limits)
@@ -458,5 +623,44 @@ impl<'a> Sweep<'a> {
                 features: names,
             })),
         }
+    }
+}
+
+impl Sweep<'_> {
+    /// One `case`: `{ label = "…", <axis> = <one value>, … }`.
+    fn case(&self, item: &toml::Value) -> Result<AxisValue, String> {
+        let t = item.as_table().ok_or_else(|| {
+            "expected a table such as { label = \"HLB, member disabled\", load_balancing = \
+             \"hardware\", lb_before_pause = \"disable\" }"
+                .to_string()
+        })?;
+        let label = match t.get("label") {
+            Some(toml::Value::String(l)) if !l.trim().is_empty() => l.trim().to_string(),
+            Some(_) => return Err("`label` must be a non-empty string".into()),
+            None => return Err("a case needs a `label` (its name in reports)".into()),
+        };
+        let mut items = Vec::new();
+        let inner: toml::Table = t
+            .iter()
+            .filter(|(k, _)| *k != "label")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        flatten("", &inner, &mut items, &FieldPath::root());
+        let mut values = Vec::new();
+        for (key, _, v) in items {
+            if key == "case"
+                || (!AXES.contains(&key.as_str()) && !POOL_KEYS.contains(&key.as_str()))
+            {
+                return Err(format!("case \"{label}\": {}", unknown_axis(&key)));
+            }
+            let value = self
+                .value(&key, v)
+                .map_err(|e| format!("case \"{label}\", {key}: {e}"))?;
+            values.push(Axis {
+                key,
+                values: vec![value],
+            });
+        }
+        Ok(AxisValue::Case(Case { label, values }))
     }
 }

@@ -906,6 +906,75 @@ fn catalogue() -> Vec<Bad> {
                 "did you mean \"im\"?",
             ],
         ),
+        // Load balancer administration (R14).
+        bad(
+            "lb_* step under DNS load balancing",
+            step("action = \"lb_disable\"\nserver = 1"),
+            &[
+                "test.toml:13:10: step[0].action: \"lb_disable\" acts on a hardware load balancer",
+                "use \"dns_remove\"",
+            ],
+        ),
+        bad(
+            "dns_* step under a hardware load balancer",
+            step("action = \"dns_remove\"\nserver = 1")
+                .replace("servers = 4", "servers = 4\nload_balancing = \"hardware\""),
+            &[
+                "test.toml:14:10: step[0].action: \"dns_remove\" changes the pool's DNS records",
+                "use \"lb_disable\"",
+            ],
+        ),
+        bad(
+            "lb_* step in a swept DNS run",
+            format!(
+                "{}\n[sweep]\nload_balancing = [\"hardware\", \"dns\"]\n",
+                step("action = \"lb_force_offline\"\nserver = 1")
+            ),
+            &["sweep: run with load_balancing = dns: step[0]: \"lb_force_offline\" acts on"],
+        ),
+        bad(
+            "persistence without clients",
+            format!("{BASE}\n[pool.hardware]\npersistence = \"source_address\"\n"),
+            &[
+                "test.toml:13:15: pool.hardware.persistence: \"source_address\" persistence \
+                 needs `clients`",
+            ],
+        ),
+        bad(
+            "persistence without clients, swept",
+            format!("{BASE}\n[sweep]\npool.hardware.persistence = [\"source_address\"]\n"),
+            &["sweep.pool.hardware.persistence[0]: \"source_address\" persistence needs `clients`"],
+        ),
+        bad(
+            "TTL longer than the horizon",
+            format!("{BASE}\n[pool.dns]\nttl = \"2h\"\n"),
+            &["test.toml:13:7: pool.dns.ttl: 2h is longer than the horizon (1h)"],
+        ),
+        bad(
+            "failover_clients above 1",
+            format!("{BASE}\n[pool.dns]\nfailover_clients = 1.5\n"),
+            &[
+                "test.toml:13:20: pool.dns.failover_clients: must be a fraction of clients between 0 and 1",
+            ],
+        ),
+        bad(
+            "failover_clients below 0, swept",
+            format!("{BASE}\n[sweep]\npool.dns.failover_clients = [0.5, -0.1]\n"),
+            &["sweep.pool.dns.failover_clients[1]: must be a fraction of clients between 0 and 1"],
+        ),
+        bad(
+            "case without a label",
+            format!("{BASE}\n[sweep]\ncase = [{{ load_balancing = \"dns\" }}]\n"),
+            &["sweep.case[0]: a case needs a `label`"],
+        ),
+        bad(
+            "unknown transport",
+            BASE.replace("name = \"im\"", "name = \"im\"\ntransport = \"http\""),
+            &[
+                "feature[0].transport: unknown value \"http\"",
+                "did you mean \"https\"?",
+            ],
+        ),
     ]
 }
 
@@ -1264,7 +1333,8 @@ action = "explode"
             "test.toml:7:12: feature[0].duration: min (300 s) is greater than max (60 s)",
             "test.toml:10:11: pool.servers: must be between 1 and 1000, got 0",
             "test.toml:11:18: pool.load_balancing: unknown value \"round_robin\"; expected one of \"dns\", \"hardware\"",
-            "test.toml:14:10: step[0].action: unknown action \"explode\"; expected one of \"pause\", \"resume\", \"stop_graceful\", \"stop\", \"start\", \"restart\", \"set_startup\", \"wait\", \"wait_until_drained\", \"rolling_restart\", \"failover\", \"failback\"",
+            "test.toml:14:10: step[0].action: unknown action \"explode\"; expected one of \"pause\", \"resume\", \"stop_graceful\", \"stop\", \"start\", \"restart\", \"set_startup\", \"wait\", \"wait_until_drained\", \"rolling_restart\", \"failover\", \"failback\", \"lb_disable\", \"lb_force_offline\", \"lb_enable\", \
+             \"dns_remove\", \"dns_add\"",
         ]
     );
 }

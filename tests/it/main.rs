@@ -11,6 +11,7 @@ mod expectations;
 mod fit;
 mod golden;
 mod harness;
+mod lb_admin;
 mod lifecycle;
 mod pool_maintenance;
 mod properties;

@@ -1,5 +1,7 @@
 //! State-machine property test of the R3/R7 transitions: random sequences of operator steps
-//! (pause, resume, stop, start, stop_graceful, set_startup, restart) are run through the
+//! (pause, resume, stop, start, stop_graceful, set_startup, restart, and the load balancer and
+//! DNS administration of R14: lb_enable/lb_disable/lb_force_offline, dns_remove/dns_add) are
+//! run through the
 //! simulation and compared, step by step, with a small reference model. Shrinking reduces a
 //! failure to a minimal sequence; regressions are kept in `proptest-regressions/`.
 
@@ -7,7 +9,8 @@ use std::sync::OnceLock;
 
 use drainsim::engine::SimTime;
 use drainsim::model::{
-    Action, DrainEnd, RunConfig, ServiceMask, ServiceState, Simulation, StartupType, Step, Target,
+    Action, DrainEnd, Member, RunConfig, ServiceMask, ServiceState, Simulation, StartupType, Step,
+    Target,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence};
@@ -70,6 +73,8 @@ enum Op {
     StopGraceful(Vec<u32>, Services),
     SetStartup(Vec<u32>, Services, StartupType),
     Restart(Vec<u32>),
+    Lb(Vec<u32>, Member),
+    Dns(Vec<u32>, bool),
 }
 
 impl Op {
@@ -92,6 +97,14 @@ impl Op {
                 servers: s.clone(),
                 downtime: SimTime::from_secs(DOWNTIME_S),
             },
+            Op::Lb(s, state) => Action::LbMember {
+                servers: s.clone(),
+                state: *state,
+            },
+            Op::Dns(s, listed) => Action::DnsRecord {
+                servers: s.clone(),
+                listed: *listed,
+            },
         }
     }
 }
@@ -105,12 +118,24 @@ struct Model {
     /// Drain records so far: one per server whose pause (or graceful stop) moved a service
     /// from Running to Paused; with no sessions each closes at once, `drained`.
     drains: usize,
+    /// Each server's member state on the load balancer (a restart keeps it, R14).
+    member: Vec<Member>,
+    /// Whether each server's DNS record is published.
+    listed: Vec<bool>,
 }
 
 struct Reference;
 
 fn servers() -> impl Strategy<Value = Vec<u32>> {
     proptest::sample::subsequence((0..SERVERS as u32).collect::<Vec<_>>(), 1..=SERVERS)
+}
+
+fn member() -> impl Strategy<Value = Member> {
+    prop_oneof![
+        Just(Member::Enabled),
+        Just(Member::Disabled),
+        Just(Member::ForcedOffline)
+    ]
 }
 
 fn services() -> impl Strategy<Value = Services> {
@@ -132,6 +157,8 @@ impl ReferenceStateMachine for Reference {
             startup: vec![vec![StartupType::Automatic; n]; SERVERS],
             steps: 0,
             drains: 0,
+            member: vec![Member::Enabled; SERVERS],
+            listed: vec![true; SERVERS],
         })
         .boxed()
     }
@@ -150,6 +177,8 @@ impl ReferenceStateMachine for Reference {
             (servers(), services()).prop_map(|(s, m)| Op::StopGraceful(s, m)),
             (servers(), services(), startup).prop_map(|(s, m, t)| Op::SetStartup(s, m, t)),
             servers().prop_map(Op::Restart),
+            (servers(), member()).prop_map(|(s, m)| Op::Lb(s, m)),
+            (servers(), any::<bool>()).prop_map(|(s, l)| Op::Dns(s, l)),
         ]
         .boxed()
     }
@@ -212,6 +241,8 @@ impl ReferenceStateMachine for Reference {
                     ServiceState::Stopped
                 }
             }),
+            Op::Lb(s, state) => s.iter().for_each(|&srv| m.member[srv as usize] = *state),
+            Op::Dns(s, l) => s.iter().for_each(|&srv| m.listed[srv as usize] = *l),
         }
         m.steps += 1;
         m
@@ -266,6 +297,23 @@ impl StateMachineTest for PoolMachine {
             assert!(
                 pool.is_up(srv),
                 "server {srv} is back up before the next step"
+            );
+            assert_eq!(
+                pool.member(srv),
+                reference.member[srv],
+                "after {:?}",
+                sut.ops
+            );
+            assert_eq!(
+                pool.members().eligible(srv),
+                pool.hlb_sees_up(srv) && reference.member[srv] == Member::Enabled
+            );
+            // A client whose cache expires at once sees the record as last set.
+            assert_eq!(
+                pool.dns_lists(srv, 0.0, SimTime::ZERO),
+                reference.listed[srv],
+                "after {:?}",
+                sut.ops
             );
             for svc in 0..cfg.services.len() {
                 assert_eq!(

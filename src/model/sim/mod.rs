@@ -9,12 +9,12 @@ use super::metrics::{
     CutReason, DomainOutcome, DomainRecord, DrainEnd, DrainRecord, FeatureCounts,
     ReplicationMetrics, RestartRecord, StepOutcome, StepRecord, TimeSeries,
 };
-use super::plan::{Action, BUSY_RETRY, MAX_BUSY, READY_WAIT, Target};
+use super::plan::{Action, Target};
 use super::pool::{Pool, Status, Transition};
 use super::profile::ProfileSampler;
-use super::routing::{Admission, Decision, RoutingPolicy};
+use super::routing::{Admission, Client, Decision, RoutingPolicy};
 use super::service::{FRONT_END, ServiceMask, ServiceState, StartupType};
-use super::{LoadBalancing, OnLoss, Readiness, RouteRng, RunConfig, SimRng};
+use super::{OnLoss, Readiness, RouteRng, RunConfig, SimRng};
 use crate::engine::{self, EventQueue, Model, SimTime, Stop};
 
 mod plan;
@@ -198,6 +198,8 @@ struct State<'a> {
     monitor: Vec<MonitorClock>,
     /// Whether any graceful stop is pending on the server (fast path for departures).
     graceful_any: Vec<bool>,
+    /// Whether a hardware load balancer carries any traffic (its health monitor runs).
+    hlb_in_use: bool,
     record_timeseries: bool,
     /// When each server last came up after a restart (replica rebuild, readiness).
     up_since: Vec<Option<SimTime>>,
@@ -225,7 +227,7 @@ pub struct Simulation<'a> {
 impl<'a> Simulation<'a> {
     /// A replication of `cfg` with the routing policy its load balancing names.
     pub fn new(cfg: &'a RunConfig, seeds: Seeds) -> Simulation<'a> {
-        let policy = super::routing::policy_for(&cfg.pool);
+        let policy = super::routing::policy_for_features(&cfg.pool, &cfg.features);
         Self::with_policy(cfg, seeds, policy)
     }
 
@@ -392,7 +394,7 @@ impl Model for State<'_> {
             Event::HealthNoticed { server, generation } => {
                 let s = server as usize;
                 if self.health_gen[s] == generation {
-                    self.pool.hlb_up[s] = self.monitor[s].seen;
+                    self.pool.set_hlb_up(s, self.monitor[s].seen);
                 }
             }
             Event::Sample => self.on_sample(now, q),
@@ -460,6 +462,7 @@ impl<'a> State<'a> {
             health_gen: vec![0; n],
             monitor: vec![MonitorClock::default(); n],
             graceful_any: vec![false; n],
+            hlb_in_use: cfg.pool.hlb_in_use(&cfg.features),
             record_timeseries: false,
             up_since: vec![None; n],
             in_maintenance: false,

@@ -205,6 +205,16 @@ impl State<'_> {
                 return self.start_failover(now, servers, *wait_time, q);
             }
             Action::Failback { servers } => self.failback(now, servers, q),
+            Action::LbMember { servers, state } => {
+                for &s in servers {
+                    self.pool.set_member(s as usize, *state);
+                }
+            }
+            Action::DnsRecord { servers, listed } => {
+                for &s in servers {
+                    self.pool.set_dns_record(s as usize, *listed);
+                }
+            }
         }
         if self.plan.waiting == Waiting::Nothing {
             Started::Ended(StepOutcome::Done)

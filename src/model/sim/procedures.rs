@@ -109,18 +109,20 @@ impl State<'_> {
         match self.readiness(now, r.domain) {
             Readiness::Busy => {
                 self.m.domains[r.record].busy_polls += 1;
-                if self.m.domains[r.record].busy_polls >= MAX_BUSY {
+                let timings = self.cfg.pool.rolling;
+                if self.m.domains[r.record].busy_polls >= timings.max_busy {
                     self.m.domains[r.record].outcome = DomainOutcome::Busy;
                     self.fail_plan(
                         now,
                         format!(
-                            "upgrade domain {} answered Busy {MAX_BUSY} times in a row",
-                            r.domain + 1
+                            "upgrade domain {} answered Busy {} times in a row",
+                            r.domain + 1,
+                            timings.max_busy
                         ),
                     );
                 } else {
                     self.set_rolling(r.domain, RollPhase::Poll, r.record);
-                    self.step_timer(now, BUSY_RETRY, q);
+                    self.step_timer(now, timings.readiness_retry, q);
                 }
             }
             Readiness::InsufficientActiveFrontEnds => {
@@ -135,9 +137,10 @@ impl State<'_> {
             }
             Readiness::Ready => {
                 self.m.domains[r.record].ready_at = Some(now);
-                if r.domain > 0 && READY_WAIT > SimTime::ZERO {
+                let ready_wait = self.cfg.pool.rolling.ready_wait;
+                if r.domain > 0 && ready_wait > SimTime::ZERO {
                     self.set_rolling(r.domain, RollPhase::ReadyWait, r.record);
-                    self.step_timer(now, READY_WAIT, q);
+                    self.step_timer(now, ready_wait, q);
                 } else {
                     self.roll_pause_domain(now, r, q);
                 }

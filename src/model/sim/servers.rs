@@ -84,14 +84,14 @@ impl State<'_> {
     }
 
     pub(super) fn health_changed(&mut self, now: SimTime, s: usize, q: &mut EventQueue<Event>) {
-        if self.cfg.pool.load_balancing != LoadBalancing::Hardware {
+        if !self.hlb_in_use {
             return;
         }
         let truth = self.pool.monitor_truth(s);
         let delay = self.cfg.pool.hardware.detect_delay;
         if delay == SimTime::ZERO {
             self.monitor[s].seen = truth;
-            self.pool.hlb_up[s] = truth;
+            self.pool.set_hlb_up(s, truth);
             return;
         }
         // The monitor counts consecutive failed (or successful) polls from the first one the
@@ -111,12 +111,12 @@ impl State<'_> {
         m.seen = truth;
         let noticed_at = m.since.plus(delay);
         self.health_gen[s] = self.health_gen[s].wrapping_add(1);
-        if truth == self.pool.hlb_up[s] {
+        if truth == self.pool.hlb_sees_up(s) {
             // Flipped back before the monitor noticed: it never sees the blip.
             return;
         }
         if noticed_at <= now {
-            self.pool.hlb_up[s] = truth;
+            self.pool.set_hlb_up(s, truth);
             return;
         }
         q.schedule(

@@ -85,7 +85,9 @@ impl State<'_> {
         };
         let mut route_rng = route_rng(seed_now);
         let feature = &self.cfg.features[f];
-        match self.policy.route(&self.pool, f, feature, &mut route_rng) {
+        // The client is the session's, whatever re-route this is.
+        let client = Client::of_session(session.seed, &self.cfg.pool);
+        match (self.policy).route_client(&self.pool, f, feature, &client, &mut route_rng) {
             Decision::Accept {
                 server,
                 setup_delay,

@@ -221,6 +221,17 @@ fn describe_step(s: &Scenario, step: &Step) -> String {
         Action::Failback { servers: v } => {
             format!("fail back {} (Invoke-CsComputerFailBack)", server_names(v))
         }
+        Action::LbMember { servers: v, state } => format!(
+            "set {} {} on the hardware load balancer",
+            server_names(v),
+            state.name()
+        ),
+        Action::DnsRecord { servers: v, listed } => format!(
+            "{} the DNS A record{} of {}",
+            if *listed { "add back" } else { "remove" },
+            if v.len() > 1 { "s" } else { "" },
+            server_names(v)
+        ),
     };
     format!("{at}{what}")
 }

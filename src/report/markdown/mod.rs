@@ -8,6 +8,7 @@
 //! the tables never disagree.
 
 mod brief;
+mod cases;
 mod many;
 mod tables;
 mod verdict;
@@ -24,6 +25,7 @@ pub fn render_markdown(d: &ReportData<'_>, charts: &[Drawn]) -> String {
     let mut o = String::new();
     title(&mut o, d);
     brief::scenario_in_brief(&mut o, d);
+    cases::cases_section(&mut o, d);
     verdict::verdict(&mut o, d);
     charts_section(&mut o, charts);
     tables::cut_table(&mut o, d);

@@ -170,6 +170,14 @@ fn sessions_failed(runs: &[(&RunResult, &SummaryRow)]) -> Option<String> {
                 and_list(&hardware)
             );
         }
+        let stuck = lost
+            .iter()
+            .any(|(r, _)| r.run.config.pool.dns.failover_clients < 1.0);
+        if stuck {
+            s.push_str(
+                " Under DNS load balancing, failed sessions also include those of clients that                  do not try the next address (`failover_clients`) and met a paused or down                  server first.",
+            );
+        }
         return Some(s);
     }
     None

@@ -195,6 +195,7 @@ impl FeatureInput<'_> {
         };
         let duration = self.duration(ctx, files);
         let max_per_server = self.max_per_server(ctx);
+        let transport = super::lb::transport(ctx, &self.path, rf.transport.as_deref());
         Some(Feature {
             name,
             service,
@@ -206,6 +207,7 @@ impl FeatureInput<'_> {
             duration: duration?,
             max_per_server,
             needs_front_end: rf.needs_front_end.unwrap_or(true),
+            transport: transport?,
         })
     }
 
@@ -248,6 +250,7 @@ impl FeatureInput<'_> {
             )?,
             max_per_server: self.max_per_server(ctx),
             needs_front_end: rf.needs_front_end.unwrap_or(true),
+            transport: super::lb::transport(ctx, &self.path, rf.transport.as_deref())?,
             name,
             service,
         })

@@ -9,7 +9,6 @@ use super::super::ctx::Ctx;
 use super::super::expand::Run;
 use super::super::span::FieldPath;
 use crate::engine::SimTime;
-use crate::model::plan::{BUSY_RETRY, MAX_BUSY, READY_WAIT};
 use crate::model::{Action, RunConfig};
 
 /// The earliest time each step of `cfg`'s plan can end.
@@ -36,10 +35,13 @@ fn shortest(action: &Action, cfg: &RunConfig) -> SimTime {
                 .filter(|d| !d.is_empty())
                 .count() as u64;
             // After each domain but the last: readiness answers Busy while the domain's
-            // replicas rebuild (a poll every BUSY_RETRY), then the next domain waits READY_WAIT.
+            // replicas rebuild (a poll every `readiness_retry`), then the next domain waits
+            // `ready_wait`.
+            let t = cfg.pool.rolling;
             let rebuild = cfg.topology.replica_rebuild.0;
-            let busy_polls = rebuild.div_ceil(BUSY_RETRY.0).min(u64::from(MAX_BUSY - 1));
-            let between = READY_WAIT.0 + busy_polls * BUSY_RETRY.0;
+            let retry = t.readiness_retry.0.max(1);
+            let busy_polls = rebuild.div_ceil(retry).min(u64::from(t.max_busy - 1));
+            let between = t.ready_wait.0 + busy_polls * retry;
             SimTime(
                 (domains.saturating_mul(downtime.0))
                     .saturating_add(domains.saturating_sub(1).saturating_mul(between)),
@@ -54,7 +56,9 @@ fn shortest(action: &Action, cfg: &RunConfig) -> SimTime {
         | Action::SetStartup { .. }
         | Action::WaitUntilDrained { .. }
         | Action::Failover { .. }
-        | Action::Failback { .. } => SimTime::ZERO,
+        | Action::Failback { .. }
+        | Action::LbMember { .. }
+        | Action::DnsRecord { .. } => SimTime::ZERO,
     }
 }
 

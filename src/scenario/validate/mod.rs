@@ -8,6 +8,7 @@ mod dist;
 mod expect;
 mod features;
 mod horizon;
+mod lb;
 mod pool;
 mod profile;
 mod steps;
@@ -88,6 +89,8 @@ fn validate(
     let base = validate_base(ctx, raw, files, limits, &settings)?;
     check_load(ctx, &base.config, limits);
     let axes = validate_axes(ctx, &raw.sweep, &base.config, limits);
+    let swept = axes.iter().any(|a| a.changes_load_balancing());
+    lb::check_base(ctx, raw, &base.config, swept);
     if !ctx.diags.is_empty() {
         // The expectations' keys are still checked; their values need the runs.
         expect::validate_expects(ctx, &raw.expect, &axes);

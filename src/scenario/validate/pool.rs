@@ -28,6 +28,7 @@ pub(super) fn validate_pool(
         .and_then(|n| ctx.pick(p.key("max_sessions_per_server"), session_cap(n)));
     let dns = validate_dns(ctx, &p.key("dns"), &raw.dns);
     let hardware = validate_hardware(ctx, &p.key("hardware"), &raw.hardware);
+    let rolling = super::lb::rolling_timings(ctx, &p, raw);
     let cfg = (|| {
         Some(PoolConfig {
             servers: servers?,
@@ -36,6 +37,7 @@ pub(super) fn validate_pool(
             max_sessions_per_server,
             dns: dns?,
             hardware: hardware?,
+            rolling: rolling?,
         })
     })();
     (cfg, raw.quorum.is_some())
@@ -94,9 +96,12 @@ fn validate_dns(ctx: &mut Ctx<'_>, d: &FieldPath, raw: &RawDns) -> Option<DnsCon
         &raw.connect_timeout,
         Some(SimTime::from_secs(5)),
     );
+    let (ttl, failover_clients) = super::lb::dns_clients(ctx, d, raw);
     Some(DnsConfig {
         retry_delay: retry_delay?,
         connect_timeout: connect_timeout?,
+        ttl: ttl?,
+        failover_clients: failover_clients?,
     })
 }
 
@@ -123,11 +128,15 @@ fn validate_hardware(
         h.key("not_redirected"),
         parse_probability(raw.not_redirected.unwrap_or(1.0)),
     );
+    let (persistence, persistence_timeout, clients) = super::lb::persistence(ctx, h, raw);
     Some(HardwareConfig {
         algorithm: algorithm?,
         health_monitor: health_monitor?,
         detect_delay: detect_delay?,
         not_redirected: not_redirected?,
+        persistence: persistence?,
+        persistence_timeout: persistence_timeout?,
+        clients: clients?,
     })
 }
 

@@ -9,7 +9,7 @@ use super::super::span::FieldPath;
 use crate::engine::SimTime;
 use crate::model::plan::ActionKind;
 use crate::model::service::MAX_SERVICES;
-use crate::model::{Action, ServiceMask, StartupType, Step, Target};
+use crate::model::{Action, Member, ServiceMask, StartupType, Step, Target};
 
 /// What steps are checked against: the services, the pool size and horizon when valid.
 pub(super) struct StepEnv<'a> {
@@ -50,6 +50,7 @@ fn fields(kind: ActionKind) -> &'static [&'static str] {
         RollingRestart => &["downtime", "timeout"],
         Failover => &["server", "servers", "wait_time"],
         Failback => &["server", "servers"],
+        LbDisable | LbForceOffline | LbEnable | DnsRemove | DnsAdd => &["server", "servers"],
     }
 }
 
@@ -245,6 +246,13 @@ fn build_action(
         ActionKind::Failback => Some(Action::Failback {
             servers: target.servers,
         }),
+        ActionKind::LbDisable | ActionKind::LbForceOffline | ActionKind::LbEnable => {
+            Some(lb_member(kind, target.servers))
+        }
+        ActionKind::DnsRemove | ActionKind::DnsAdd => Some(Action::DnsRecord {
+            servers: target.servers,
+            listed: kind == ActionKind::DnsAdd,
+        }),
     }
 }
 
@@ -304,4 +312,14 @@ fn failover(ctx: &mut Ctx<'_>, p: &FieldPath, rs: &RawStep, servers: Vec<u32>) -
         Some(SimTime::from_secs(3600)),
     )
     .map(|wait_time| Action::Failover { servers, wait_time })
+}
+
+/// `lb_enable`, `lb_disable`, `lb_force_offline`: the member state the step sets.
+fn lb_member(kind: ActionKind, servers: Vec<u32>) -> Action {
+    let state = match kind {
+        ActionKind::LbDisable => Member::Disabled,
+        ActionKind::LbForceOffline => Member::ForcedOffline,
+        _ => Member::Enabled,
+    };
+    Action::LbMember { servers, state }
 }
