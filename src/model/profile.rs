@@ -13,6 +13,13 @@ pub const DAY_S: f64 = 86_400.0;
 /// of the busy hour, when the scenario does not give one.
 pub const DEFAULT_NIGHT: f64 = 0.1;
 
+/// `t` seconds wrapped into a day, `[0, DAY_S)`: `rem_euclid` of a tiny negative time rounds to
+/// `DAY_S` itself, which is midnight of the next day.
+fn time_of_day(t: f64) -> f64 {
+    let tod = t.rem_euclid(DAY_S);
+    if tod >= DAY_S { 0.0 } else { tod }
+}
+
 /// Names of the built-in shapes.
 pub const BUILTIN: &[&str] = &["flat", "lync2013_workday"];
 
@@ -86,7 +93,7 @@ impl Profile {
 
     /// The multiplier at `t` seconds after midnight (any `t`: the day repeats).
     pub fn at(&self, t: f64) -> f64 {
-        self.multipliers[self.segment(t.rem_euclid(DAY_S))]
+        self.multipliers[self.segment(time_of_day(t))]
     }
 
     /// Largest multiplier.
@@ -103,7 +110,7 @@ impl Profile {
     pub fn integral(&self, a: f64, b: f64) -> f64 {
         let (mut t, mut total) = (a, 0.0);
         while t < b {
-            let tod = t.rem_euclid(DAY_S);
+            let tod = time_of_day(t);
             let i = self.segment(tod);
             let end = t + (self.segment_end(i) - tod);
             let stop = end.min(b);
@@ -126,7 +133,7 @@ impl Profile {
     /// A sampler of arrivals at `rate_per_s × multiplier`, for a run whose time 0 is
     /// `clock_start_s` seconds after midnight.
     pub fn sampler(&self, rate_per_s: f64, clock_start_s: f64) -> ProfileSampler {
-        let tod = clock_start_s.rem_euclid(DAY_S);
+        let tod = time_of_day(clock_start_s);
         let segment = self.segment(tod);
         let rates: Vec<f64> = self.multipliers.iter().map(|m| m * rate_per_s).collect();
         let ends: Vec<f64> = (0..self.starts.len())
@@ -315,6 +322,9 @@ mod tests {
         let day = p.integral(0.0, DAY_S);
         assert!((p.integral(5.0 * 3600.0, 5.0 * 3600.0 + 3.0 * DAY_S) - 3.0 * day).abs() < 1e-6);
         assert!((p.integral(-3600.0, 0.0) - 0.1 * 3600.0).abs() < 1e-9);
+        // Just below zero: the time of day must not round to 24:00 (no progress).
+        assert!((p.integral(-1e-13, 10.0) - 1.0).abs() < 1e-9);
+        assert_eq!(p.at(-1e-13), 0.1);
     }
 
     #[test]

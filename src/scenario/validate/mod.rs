@@ -238,7 +238,13 @@ fn validate_base(
     let trace = match (&raw.trace, &features) {
         (Some(t), Some(fs)) => {
             let names: Vec<String> = fs.iter().map(|f| f.name.clone()).collect();
-            Some(trace::validate_trace(ctx, t, &names, settings.horizon, files)?)
+            Some(trace::validate_trace(
+                ctx,
+                t,
+                &names,
+                settings.horizon,
+                files,
+            )?)
         }
         _ => None,
     };
