@@ -8,6 +8,7 @@
 //! the tables never disagree.
 
 mod brief;
+mod clock;
 mod many;
 mod tables;
 mod verdict;
