@@ -36,6 +36,7 @@ const REPORT_CHARTS: &[&str] = &[
     "cut_vs_wait",
     "drain_time_cdf",
     "cut_by_feature_set",
+    "day_load",
 ];
 
 /// Whether `name` is the name of a file drainsim writes into a report folder.

@@ -8,6 +8,7 @@
 //! (`markdown`) and the scenario itself; [`text_table()`] is what `drainsim run` prints.
 
 pub mod charts;
+mod clock;
 mod csv_files;
 pub mod folder;
 mod markdown;

@@ -611,3 +611,166 @@ fn the_default_scenario_shows_the_table_when_it_should() {
         }
     }
 }
+
+/// Two features on the `lync2013_workday` profile; the plan's first step an hour after the
+/// clock starts, moved by a `start` sweep to 02:00 and to 12:00.
+const WHEN_TO_PATCH: &str = r#"
+name = "Report test: when to patch"
+seed = 5
+replications = 4
+horizon = "3h"
+clock_start = "20:00"
+
+[pool]
+servers = 4
+quorum = "none"
+
+[[feature]]
+name = "im"
+arrivals_per_hour = 1500
+duration = { distribution = "exponential", mean = "3m" }
+profile = "lync2013_workday"
+
+[[feature]]
+name = "av_conference"
+arrivals_per_hour = 60
+duration = { distribution = "lognormal", median = "20m", sigma = 0.6 }
+profile = "lync2013_workday"
+
+[[step]]
+at = "21:00"
+action = "pause"
+server = 1
+
+[[step]]
+action = "wait_until_drained"
+server = 1
+timeout = "30m"
+
+[[step]]
+action = "restart"
+server = 1
+downtime = "2m"
+
+[sweep]
+start = ["02:00", "12:00"]
+"#;
+
+/// "02:00–02:41": the mean window of `run` on its clock, as the report should write it,
+/// computed here from the raw plan records.
+fn expected_window(r: &Rendered, run: usize) -> String {
+    use drainsim::model::profile::format_clock;
+    let res = &r.results[run];
+    let clock = res.run.config.clock_start_s;
+    let mean = |v: Vec<f64>| v.iter().sum::<f64>() / v.len() as f64;
+    let reps = &res.replications;
+    let start = mean(
+        reps.iter()
+            .map(|o| o.metrics.plan_started.expect("started").as_secs_f64())
+            .collect(),
+    );
+    let end = mean(
+        reps.iter()
+            .map(|o| o.metrics.plan_ended.expect("finished").as_secs_f64())
+            .collect(),
+    );
+    let hhmm = |s: f64| format_clock(((clock + s) / 60.0).round() * 60.0);
+    format!("{}–{}", hhmm(start), hhmm(end))
+}
+
+#[test]
+fn a_start_sweep_draws_the_days_load_and_speaks_wall_clock_time() {
+    let r = render(WHEN_TO_PATCH, 2);
+    check_chart(
+        &r,
+        "day_load",
+        &[
+            "time of day",
+            "sessions in progress (pool)",
+            "im",
+            "av_conference",
+            "maintenance window (mean)",
+            &expected_window(&r, 0),
+            &expected_window(&r, 1),
+        ],
+    );
+    let md = r.text("report.md");
+    assert!(md.contains("](day_load.svg)"), "{md}");
+    assert!(
+        md.contains(
+            "- Clock: each run's clock is set so that the plan's first step falls at its `start` \
+             time (02:00 or 12:00); every feature's traffic follows lync2013_workday (night \
+             level 10 %)."
+        ),
+        "{md}"
+    );
+    assert!(md.contains("1. at 1h (02:00 or 12:00): pause FE 1"), "{md}");
+    let verdict = verdict_section(&md);
+    for run in 0..2 {
+        let w = expected_window(&r, run);
+        assert!(
+            verdict.contains(&format!("Maintenance {w} on average.")),
+            "{w}: {verdict}"
+        );
+        assert!(md.contains(&format!("| {w} |")), "capacity table lacks {w}");
+    }
+    assert!(expected_window(&r, 0).starts_with("02:00"));
+    assert!(expected_window(&r, 1).starts_with("12:00"));
+    assert!(verdict.contains("- **When to patch**"), "{verdict}");
+    // The axis column is in every per-run CSV, as the sweep labels it.
+    let summary = r.text("summary.csv");
+    assert!(
+        summary.starts_with("run,load_balancing,start,feature,"),
+        "{summary}"
+    );
+    assert!(summary.contains("\n0,dns,02:00,im,") && summary.contains("\n1,dns,12:00,im,"));
+    for f in ["replications.csv", "drains.csv", "timeseries.csv"] {
+        assert!(r.text(f).starts_with("run,load_balancing,start,"), "{f}");
+    }
+}
+
+#[test]
+fn a_clock_start_alone_puts_steps_on_the_clock_and_windows_wrap_midnight() {
+    let text = plain_scenario(
+        "2h",
+        "",
+        "[[step]]\nat = \"20m\"\naction = \"pause\"\nserver = 1\n\n[[step]]\naction = \"wait\"\n\
+         duration = \"10m\"\n\n[[step]]\naction = \"restart\"\nserver = 1\ndowntime = \"2m\"\n",
+    )
+    .replace(
+        "horizon = \"2h\"",
+        "horizon = \"2h\"\nclock_start = \"23:30\"",
+    );
+    let r = render(&text, 1);
+    let md = r.text("report.md");
+    assert!(
+        md.contains(
+            "- Clock: simulated time 0 is 23:30; every feature's traffic follows the same rate \
+             all day."
+        ),
+        "{md}"
+    );
+    assert!(md.contains("1. at 20m (23:50): pause FE 1"), "{md}");
+    // Pause at 23:50, restart 10 min later, up 2 min after: the window crosses midnight.
+    assert!(
+        verdict_section(&md).contains("Maintenance 23:50–00:02 on average."),
+        "{md}"
+    );
+    check_chart(&r, "day_load", &["23:50–00:02", "im", "response_group"]);
+}
+
+#[test]
+fn without_time_of_day_the_report_says_nothing_of_the_clock() {
+    let r = render(&scenario_text(""), 1);
+    assert!(
+        !r.names().iter().any(|n| n.starts_with("day_load")),
+        "{:?}",
+        r.names()
+    );
+    let md = r.text("report.md");
+    for absent in ["Clock:", "day_load", "window (clock)", "When to patch"] {
+        assert!(!md.contains(absent), "{absent}: {md}");
+    }
+    assert!(!verdict_section(&md).contains("Maintenance"), "{md}");
+    assert!(md.contains("1. at 30m: pause FE 1"), "{md}");
+}

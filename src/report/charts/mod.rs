@@ -7,7 +7,7 @@
 //! byte-identical files.
 //!
 //! One file per chart (`cut_by_feature`, `occupancy`, `cut_vs_wait`, `drain_time_cdf`,
-//! `cut_by_feature_set`), each with its entry in the plan (title and caption) and its data;
+//! `cut_by_feature_set`, `day_load`), each with its entry in the plan (title and caption) and its data;
 //! the figures they fill in (`bars`, `lines`) and the house `style` are shared, and `runs`
 //! chooses and names the runs a chart shows.
 
@@ -15,6 +15,7 @@ mod bars;
 mod cut_by_feature;
 mod cut_by_feature_set;
 mod cut_vs_wait;
+mod day_load;
 mod drain_time_cdf;
 mod lines;
 mod occupancy;
@@ -45,6 +46,8 @@ pub enum ChartKind {
     DrainTimeCdf,
     /// Sessions cut per feature set, DNS vs hardware.
     CutByFeatureSet,
+    /// The pool's expected sessions in progress over a day, with the maintenance windows.
+    DayLoad,
 }
 
 /// A chart the report contains.
@@ -80,6 +83,7 @@ pub fn plan(d: &ReportData<'_>) -> Vec<Chart> {
         cut_vs_wait::entry(d),
         drain_time_cdf::entry(d),
         cut_by_feature_set::entry(d),
+        day_load::entry(d),
     ]
     .into_iter()
     .flatten()
@@ -95,6 +99,7 @@ pub fn draw(d: &ReportData<'_>, chart: &Chart) -> Result<(Vec<u8>, Vec<u8>), Str
         ChartKind::CutVsWait => Box::new(cut_vs_wait::figure(d)),
         ChartKind::DrainTimeCdf => Box::new(drain_time_cdf::figure(d)),
         ChartKind::CutByFeatureSet => Box::new(cut_by_feature_set::figure(d)),
+        ChartKind::DayLoad => Box::new(day_load::figure(d)),
     };
     encode(figure.as_ref()).map_err(|e| format!("{}: {e}", chart.name))
 }

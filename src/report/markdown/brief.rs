@@ -1,8 +1,9 @@
-//! "The scenario in brief": the pool, load balancing, features, horizon, sweep and plan, in
-//! words a reader checks against the scenario file.
+//! "The scenario in brief": the pool, load balancing, features, clock, horizon, sweep and
+//! plan, in words a reader checks against the scenario file.
 
 use std::fmt::Write as _;
 
+use super::clock::{clock_line, step_clock};
 use super::words::lb_word;
 use crate::model::{Action, HardwareConfig, HealthMonitor, HlbAlgorithm, LoadBalancing, Step};
 use crate::model::{ServiceMask, Target};
@@ -15,10 +16,12 @@ pub(super) fn scenario_in_brief(o: &mut String, d: &ReportData<'_>) {
     pool_line(o, d.scenario);
     load_balancing_line(o, d);
     features_line(o, d.scenario);
+    clock_line(o, d);
     runs_lines(o, d);
     let _ = writeln!(o, "\nPlan:\n");
     for (i, step) in d.scenario.base.plan.iter().enumerate() {
-        let _ = writeln!(o, "{}. {}", i + 1, describe_step(d.scenario, step));
+        let clock = step_clock(d, step);
+        let _ = writeln!(o, "{}. {}", i + 1, describe_step(d.scenario, step, &clock));
     }
 }
 
@@ -175,9 +178,13 @@ fn target_words(s: &Scenario, t: &Target) -> String {
     )
 }
 
-/// One plan step in words: "at 2h: pause FE 1 (all services)".
-fn describe_step(s: &Scenario, step: &Step) -> String {
-    let at = step.at.map(|a| format!("at {a}: ")).unwrap_or_default();
+/// One plan step in words: "at 2h: pause FE 1 (all services)", with `clock` (" (02:00)") after
+/// the time when the report speaks of the clock.
+fn describe_step(s: &Scenario, step: &Step, clock: &str) -> String {
+    let at = step
+        .at
+        .map(|a| format!("at {a}{clock}: "))
+        .unwrap_or_default();
     let what = match &step.action {
         Action::Pause(t) => format!("pause {}", target_words(s, t)),
         Action::Resume(t) => format!("resume {}", target_words(s, t)),

@@ -9,6 +9,7 @@
 
 mod brief;
 mod cases;
+mod clock;
 mod many;
 mod tables;
 mod verdict;

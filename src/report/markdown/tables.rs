@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use super::clock::{window_cell, window_column};
 use super::words::{human, num, percent};
 use crate::model::LoadBalancing;
 use crate::report::{ReportData, fixed, label_columns, mean_ci};
@@ -124,13 +125,18 @@ pub(super) fn capacity_table(o: &mut String, d: &ReportData<'_>) {
         return;
     }
     let _ = writeln!(o, "\n## Capacity during maintenance\n");
-    table_head(
-        o,
-        true,
-        &label_columns(d.results),
-        " plan finished | plan failed | plan duration, median | peak sessions on a server, mean (max) | time above threshold, mean |",
-        "---:|---:|---:|---:|---:|",
+    let window = window_column(d);
+    let (mut head, mut align) = (
+        " plan finished | plan failed | plan duration, median |".to_string(),
+        "---:|---:|---:|".to_string(),
     );
+    if let Some((h, a)) = window {
+        head.push_str(h);
+        align.push_str(a);
+    }
+    head.push_str(" peak sessions on a server, mean (max) | time above threshold, mean |");
+    align.push_str("---:|---:|");
+    table_head(o, true, &label_columns(d.results), &head, &align);
     for r in rows {
         let c = |name: &str| r.column(name).unwrap_or(f64::NAN);
         let dur = |x: f64| {
@@ -141,12 +147,19 @@ pub(super) fn capacity_table(o: &mut String, d: &ReportData<'_>) {
             }
         };
         run_cells(o, r);
-        let _ = writeln!(
+        let _ = write!(
             o,
-            " {} | {} | {} | {} ({}) | {} |",
+            " {} | {} | {} |",
             percent(c("plan_finished_fraction")),
             percent(c("plan_failed_fraction")),
             dur(c("maintenance_s_p50")),
+        );
+        if window.is_some() {
+            let _ = write!(o, " {} |", window_cell(d, r.run));
+        }
+        let _ = writeln!(
+            o,
+            " {} ({}) | {} |",
             fixed(c("peak_sessions_per_server_mean"), 1),
             fixed(c("peak_sessions_per_server_max"), 0),
             dur(c("above_threshold_s_mean")),

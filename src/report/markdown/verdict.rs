@@ -1,8 +1,11 @@
-//! "Verdict": what the plan cut, in plain words, per DNS/hardware pair or per run. Every
-//! number is a summary row's number written with two decimals, as in the tables.
+//! "Verdict": what the plan cut, in plain words, per DNS/hardware pair or per run (with its
+//! maintenance window on the clock, and which `start` time cuts the fewest, when the scenario
+//! uses time of day). Every number is a summary row's number written with two decimals, as in
+//! the tables.
 
 use std::fmt::Write as _;
 
+use super::clock::{pair_window_sentence, when_to_patch, window_sentence};
 use super::many::verdict_many;
 use super::warnings::warnings;
 use super::words::{
@@ -34,18 +37,19 @@ pub(super) fn verdict(o: &mut String, d: &ReportData<'_>) {
         .collect();
     if pairs.len() + singles.len() > 4 {
         verdict_many(o, d, &pairs, &singles);
-        return;
-    }
-    for c in &pairs {
-        if let Some(v) = verdict_pair(d, c) {
-            let _ = writeln!(o, "- {v}");
+    } else {
+        for c in &pairs {
+            if let Some(v) = verdict_pair(d, c) {
+                let _ = writeln!(o, "- {v}");
+            }
+        }
+        for r in &singles {
+            if let Some(v) = verdict_single(d, r) {
+                let _ = writeln!(o, "- {v}");
+            }
         }
     }
-    for r in &singles {
-        if let Some(v) = verdict_single(d, r) {
-            let _ = writeln!(o, "- {v}");
-        }
-    }
+    when_to_patch(o, d);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -146,6 +150,11 @@ pub(super) fn verdict_pair(d: &ReportData<'_>, c: &Comparison) -> Option<String>
         );
     }
     o.push_str(&pair_drain_sentence(d, c, hw_phrase.is_some()));
+    o.push_str(&pair_window_sentence(
+        d,
+        result(d, c.dns_run),
+        result(d, c.hardware_run),
+    ));
     Some(o)
 }
 
@@ -267,6 +276,7 @@ pub(super) fn verdict_single(d: &ReportData<'_>, r: &RunResult) -> Option<String
         }
         o.push('.');
     }
+    o.push_str(&window_sentence(d, r));
     Some(o)
 }
 
