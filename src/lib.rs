@@ -62,6 +62,7 @@ pub mod expect;
 pub mod fit;
 pub mod harness;
 pub mod model;
+pub mod planner;
 pub mod report;
 pub mod runner;
 pub mod scenario;

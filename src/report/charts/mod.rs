@@ -17,6 +17,7 @@ mod cut_by_feature_set;
 mod cut_vs_wait;
 mod drain_time_cdf;
 mod lines;
+pub mod plan_tradeoff;
 mod occupancy;
 mod runs;
 mod style;
