@@ -70,7 +70,12 @@ pub fn plan(args: &PlanArgs) -> Result<Outcome, CliError> {
     }
     report::write(&out_dir, false, &rendered).map_err(CliError::Write)?;
     if !args.quiet {
-        print_summary(&rendered, &out_dir, &result, started.elapsed().as_secs_f64());
+        print_summary(
+            &rendered,
+            &out_dir,
+            &result,
+            started.elapsed().as_secs_f64(),
+        );
     }
     Ok(Outcome::Success)
 }

@@ -277,7 +277,9 @@ fn best_of(e: &[Evaluated], alive: &[usize]) -> Option<usize> {
     let tb = tiebreaks(e);
     alive.iter().copied().min_by(|&a, &b| {
         let (ma, mb) = (mean(&e[a].objectives()), mean(&e[b].objectives()));
-        ma.total_cmp(&mb).then(tb[a].0.total_cmp(&tb[b].0)).then(a.cmp(&b))
+        ma.total_cmp(&mb)
+            .then(tb[a].0.total_cmp(&tb[b].0))
+            .then(a.cmp(&b))
     })
 }
 
@@ -299,14 +301,27 @@ pub fn infeasibility(spec: &PlanSpec, obs: &[Obs]) -> Option<String> {
     }
     let unfinished = obs.iter().filter(|o| !o.maintenance_s.is_finite()).count();
     if unfinished > 0 {
+        let past = if spec.window.is_some() {
+            "window: "
+        } else {
+            ""
+        };
         return Some(format!(
-            "not finished by the horizon in {unfinished} of {n} replications"
+            "{past}not finished by the end of the simulation (the horizon) in {unfinished} of \
+             {n} replications"
         ));
     }
     if let Some(w) = spec.window {
         // The window opens at the earliest start a candidate may choose.
-        let opens = spec.start.iter().map(|(_, t)| t.as_secs_f64()).fold(f64::MAX, f64::min);
-        let over = obs.iter().filter(|o| o.end_s - opens > w.as_secs_f64()).count();
+        let opens = spec
+            .start
+            .iter()
+            .map(|(_, t)| t.as_secs_f64())
+            .fold(f64::MAX, f64::min);
+        let over = obs
+            .iter()
+            .filter(|o| o.end_s - opens > w.as_secs_f64())
+            .count();
         if over > 0 {
             let latest = obs.iter().map(|o| o.end_s - opens).fold(0.0, f64::max);
             return Some(format!(

@@ -167,7 +167,12 @@ fn paired(a: &Evaluated, b: &Evaluated) -> Estimate {
 
 fn ci(e: &Estimate) -> String {
     if e.low.is_finite() {
-        format!("{} (95 % CI {}–{})", fixed(e.mean, 2), fixed(e.low, 2), fixed(e.high, 2))
+        format!(
+            "{} (95 % CI {}–{})",
+            fixed(e.mean, 2),
+            fixed(e.low, 2),
+            fixed(e.high, 2)
+        )
     } else {
         fixed(e.mean, 2)
     }
@@ -176,7 +181,11 @@ fn ci(e: &Estimate) -> String {
 fn plan_md(p: &PlanResult, name: &str, command: &str, chart_error: Option<String>) -> String {
     let mut o = format!("# Plan: {name}\n\n");
     recommendation(&mut o, p);
-    let feasible = p.candidates.iter().filter(|e| e.infeasible.is_none()).count();
+    let feasible = p
+        .candidates
+        .iter()
+        .filter(|e| e.infeasible.is_none())
+        .count();
     let _ = writeln!(
         o,
         "\n## How it was chosen\n\n{} candidate runbooks (every combination of `[plan]`'s \
@@ -191,7 +200,11 @@ fn plan_md(p: &PlanResult, name: &str, command: &str, chart_error: Option<String
         p.first_stage,
         super::CHUNK,
         p.spec.indifference,
-        if weighted(p) { "weighted sessions" } else { "sessions" },
+        if weighted(p) {
+            "weighted sessions"
+        } else {
+            "sessions"
+        },
         super::ALPHA,
         fixed(p.h2, 3),
         p.cap,
@@ -201,8 +214,9 @@ fn plan_md(p: &PlanResult, name: &str, command: &str, chart_error: Option<String
         None => o.push_str(
             "![Maintenance time against sessions cut](plan_tradeoff.svg)\n\nEach point is a \
              candidate: its mean maintenance time and mean sessions cut with the 95 % interval; \
-             grey points break a constraint; the ringed one is recommended (PNG: \
-             [plan_tradeoff.png](plan_tradeoff.png)).\n\n",
+             grey points break a constraint (those that did not finish are drawn at the right \
+             edge); the ringed one is recommended; the line is the window, counted from the \
+             earliest start (PNG: [plan_tradeoff.png](plan_tradeoff.png)).\n\n",
         ),
         Some(e) => {
             let _ = writeln!(o, "The chart could not be drawn: {e}\n");
@@ -224,8 +238,9 @@ fn recommendation(o: &mut String, p: &PlanResult) {
         let _ = writeln!(
             o,
             "**No candidate meets every constraint.** The closest: {}; it breaks: {}.\n",
-            p.runner_up
-                .map_or("none".into(), |i| p.candidates[i].candidate.describe(&p.spec)),
+            p.runner_up.map_or("none".into(), |i| p.candidates[i]
+                .candidate
+                .describe(&p.spec)),
             p.runner_up
                 .and_then(|i| p.candidates[i].infeasible.clone())
                 .unwrap_or_default()
@@ -404,10 +419,18 @@ pub fn recommended_toml(p: &PlanResult) -> Option<String> {
     let r = p.recommended?;
     let e = &p.candidates[r];
     let c = cut(e);
-    let half = if c.high.is_finite() { c.high - c.mean } else { 0.0 };
+    let half = if c.high.is_finite() {
+        c.high - c.mean
+    } else {
+        0.0
+    };
     // The promise with a margin: drainsim test decides it with its own replications, whose
     // interval must fall inside the bound.
-    let bound = round_up((1.5 * c.high.max(c.mean)).max(c.mean + 4.0 * half).max(c.mean + 2.0));
+    let bound = round_up(
+        (1.5 * c.high.max(c.mean))
+            .max(c.mean + 4.0 * half)
+            .max(c.mean + 2.0),
+    );
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -432,11 +455,24 @@ pub fn recommended_toml(p: &PlanResult) -> Option<String> {
         );
     }
     if p.spec.max_blocked_fraction < 1.0 {
-        let _ = writeln!(
-            o,
-            "\n[[expect]]\nfeature = \"all\"\nblocked_in_maintenance_fraction_mean = {{ max = {} }}",
-            p.spec.max_blocked_fraction
-        );
+        let fractions: Vec<f64> = e.obs.iter().map(|x| x.blocked_fraction).collect();
+        let b = est(&fractions);
+        if b.mean == 0.0 {
+            // No session was blocked: a fraction with no variance is only decided after
+            // hundreds of replications, a count after a few.
+            let _ = writeln!(
+                o,
+                "\n# No new session was blocked during the maintenance in the plan's replications.\n\
+                 [[expect]]\nfeature = \"all\"\nblocked_in_maintenance_mean = {{ max = 1 }}"
+            );
+        } else {
+            let bound = p.spec.max_blocked_fraction.max(1.5 * b.high);
+            let _ = writeln!(
+                o,
+                "\n[[expect]]\nfeature = \"all\"\nblocked_in_maintenance_fraction_mean = {{ max = {} }}",
+                fixed(bound, 6)
+            );
+        }
     }
     Some(o)
 }

@@ -126,7 +126,11 @@ mod tests {
 
     #[test]
     fn a_clearly_worse_candidate_is_eliminated_and_identical_ones_tie_broken() {
-        let x = vec![vec![1.0, 2.0, 1.5, 1.0], vec![9.0, 8.0, 9.5, 9.0], vec![1.0, 2.0, 1.5, 1.0]];
+        let x = vec![
+            vec![1.0, 2.0, 1.5, 1.0],
+            vec![9.0, 8.0, 9.5, 9.0],
+            vec![1.0, 2.0, 1.5, 1.0],
+        ];
         let mut s = Selection::new(vec![0, 1, 2], &x, 4, 0.05, 0.5);
         let out = s.screen(&x, 4, &[(2.0, 0), (1.0, 1), (1.0, 2)]);
         assert_eq!(out, vec![0, 1]);

@@ -11,6 +11,7 @@ pub mod charts;
 mod csv_files;
 pub mod folder;
 mod markdown;
+pub mod rg_quorum;
 mod text_table;
 
 use std::path::Path;
@@ -101,6 +102,9 @@ fn csv_tables(d: &ReportData<'_>) -> Vec<(String, Vec<u8>)> {
             .any(|r| r.replications.iter().any(|o| !o.metrics.domains.is_empty()))
     {
         files.push(("domains.csv".into(), domains_csv(d)));
+    }
+    if rg_quorum::any(d) {
+        files.push(("rg_quorum.csv".into(), rg_quorum::rg_quorum_csv(d)));
     }
     files
 }

@@ -17,8 +17,8 @@ mod cut_by_feature_set;
 mod cut_vs_wait;
 mod drain_time_cdf;
 mod lines;
-pub mod plan_tradeoff;
 mod occupancy;
+pub mod plan_tradeoff;
 mod runs;
 mod style;
 

@@ -6,8 +6,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::style::{self, anchored, draw_title, house_mesh, nice_max, tick};
 use super::style::DrawResult;
+use super::style::{self, anchored, draw_title, house_mesh, nice_max, tick};
 use super::{Paint, encode};
 
 /// One candidate on the chart.
@@ -101,7 +101,7 @@ impl Paint for Tradeoff {
                 ShapeStyle::from(&CHOSEN.mix(0.5)).stroke_width(2),
             ))?;
             chart.draw_series(std::iter::once(Text::new(
-                format!("window {}", tick(w)),
+                format!("window {} h ", tick(w)),
                 (w, y_max),
                 anchored(14, HPos::Right, VPos::Top),
             )))?;
@@ -127,17 +127,27 @@ impl Paint for Tradeoff {
                 ))?;
             }
             let r = if p.recommended { 8 } else { 5 };
-            chart.draw_series(std::iter::once(Circle::new((x, p.mean), r, colour.filled())))?;
+            chart.draw_series(std::iter::once(Circle::new(
+                (x, p.mean),
+                r,
+                colour.filled(),
+            )))?;
             if p.recommended {
                 chart.draw_series(std::iter::once(Circle::new(
                     (x, p.mean),
                     13,
                     ShapeStyle::from(&CHOSEN).stroke_width(3),
                 )))?;
+                // Labelled on the side with room.
+                let (h, text) = if x > 0.6 * x_max {
+                    (HPos::Right, format!("recommended: {}   ", p.label))
+                } else {
+                    (HPos::Left, format!("   recommended: {}", p.label))
+                };
                 chart.draw_series(std::iter::once(Text::new(
-                    format!("recommended: {}", p.label),
+                    text,
                     (x, p.mean),
-                    anchored(16, HPos::Left, VPos::Bottom),
+                    anchored(16, h, VPos::Bottom),
                 )))?;
             }
         }

@@ -41,7 +41,12 @@ pub(super) fn validate_plan(
         Some(SimTime::from_secs(3600)),
     );
     let start = plan_starts(ctx, &p, rp, base);
-    let lb_disable = non_empty(ctx, &p.key("lb_disable"), rp.lb_disable.clone(), vec![false]);
+    let lb_disable = non_empty(
+        ctx,
+        &p.key("lb_disable"),
+        rp.lb_disable.clone(),
+        vec![false],
+    );
     if let Some(l) = &lb_disable
         && l.contains(&true)
         && base.pool.load_balancing != LoadBalancing::Hardware
@@ -53,7 +58,11 @@ pub(super) fn validate_plan(
         );
     }
     let startup = plan_startups(ctx, &p, rp);
-    let downtime = ctx.duration(&p.key("downtime"), &rp.downtime, Some(SimTime::from_secs(600)));
+    let downtime = ctx.duration(
+        &p.key("downtime"),
+        &rp.downtime,
+        Some(SimTime::from_secs(600)),
+    );
     let window = match &rp.window {
         None => Some(None),
         w => ctx.positive_duration(&p.key("window"), w, None).map(Some),
@@ -110,11 +119,19 @@ pub(super) fn validate_plan(
 }
 
 /// A choice list: the default when absent, an error when empty.
-fn non_empty<T>(ctx: &mut Ctx<'_>, p: &FieldPath, v: Option<Vec<T>>, default: Vec<T>) -> Option<Vec<T>> {
+fn non_empty<T>(
+    ctx: &mut Ctx<'_>,
+    p: &FieldPath,
+    v: Option<Vec<T>>,
+    default: Vec<T>,
+) -> Option<Vec<T>> {
     match v {
         None => Some(default),
         Some(v) if v.is_empty() => {
-            ctx.err(p, "lists no choice: give at least one value (or leave it out for the default)");
+            ctx.err(
+                p,
+                "lists no choice: give at least one value (or leave it out for the default)",
+            );
             None
         }
         Some(v) => Some(v),
@@ -133,7 +150,10 @@ fn plan_servers(ctx: &mut Ctx<'_>, p: &FieldPath, rp: &RawPlan, n: u32) -> Optio
                 format!("{s} is not a server of this pool (1 to {n})"),
             );
         } else if out.contains(&((s - 1) as u32)) {
-            ctx.err(&p.key("servers").index(i), format!("server {s} is listed twice"));
+            ctx.err(
+                &p.key("servers").index(i),
+                format!("server {s} is listed twice"),
+            );
         } else {
             out.push((s - 1) as u32);
         }
@@ -209,7 +229,12 @@ fn plan_starts(
 }
 
 fn plan_startups(ctx: &mut Ctx<'_>, p: &FieldPath, rp: &RawPlan) -> Option<Vec<StartupType>> {
-    let list = non_empty(ctx, &p.key("startup"), rp.startup.clone(), vec!["automatic".into()])?;
+    let list = non_empty(
+        ctx,
+        &p.key("startup"),
+        rp.startup.clone(),
+        vec!["automatic".into()],
+    )?;
     let before = ctx.diags.len();
     let mut out = Vec::new();
     for (i, s) in list.iter().enumerate() {
