@@ -35,6 +35,8 @@
 //! - [`fit`]: a scenario fitted to a call-detail export (hourly profiles, holding-time
 //!   families by likelihood); statistics and text only, fed rows by `cli` through
 //!   `scenario::trace`, the streaming export reader.
+//! - [`planner`]: `drainsim plan` (R17): candidate runbooks from `[plan]`, Kim and Nelson's
+//!   ranking and selection on common random numbers, and the plan folder rendered in memory.
 //! - [`cli`]: the `drainsim` command, one module per subcommand; `main` maps outcomes to exit
 //!   codes in one place.
 //!
@@ -62,6 +64,7 @@ pub mod expect;
 pub mod fit;
 pub mod harness;
 pub mod model;
+pub mod planner;
 pub mod report;
 pub mod runner;
 pub mod scenario;

@@ -47,7 +47,8 @@ fn exit_code(result: &Result<Outcome, CliError>) -> u8 {
             | CliError::NoScenarioFiles
             | CliError::NotRun(_)
             | CliError::Junit(_)
-            | CliError::Fit(_),
+            | CliError::Fit(_)
+            | CliError::Plan(_),
         ) => 2,
     }
 }

@@ -29,6 +29,26 @@ pub enum Command {
     /// Fit a scenario to a call-detail export: per feature an hourly profile and a
     /// holding-time distribution.
     Fit(FitArgs),
+    /// Recommend a maintenance runbook: every candidate of the scenario's [plan] table,
+    /// ranked on common random numbers; writes plan.md, candidates.csv, a chart and
+    /// recommended.toml.
+    Plan(PlanArgs),
+}
+
+/// `drainsim plan`.
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// Scenario file with a [plan] table.
+    pub scenario: PathBuf,
+    /// Plan folder (default: reports/<scenario file stem>/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// First-stage replications per candidate, the most per candidate, seed and threads.
+    #[command(flatten)]
+    pub overrides: Overrides,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// The flags `run` and `test` share: both apply them to each scenario the same way, so they

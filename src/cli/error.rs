@@ -78,6 +78,9 @@ pub enum CliError {
     /// Writing the report failed.
     #[error("cannot write the report: {0}")]
     Write(FolderError),
+    /// `drainsim plan` could not plan (no `[plan]`, a runbook that does not run).
+    #[error("{0}")]
+    Plan(crate::planner::PlanError),
     /// `test` found no scenario file.
     #[error("no scenario files found")]
     NoScenarioFiles,

@@ -32,6 +32,13 @@ impl FileSource for DiskFiles {
     }
 }
 
+/// Files named by the scenario at `path`, read relative to its folder.
+pub(crate) fn disk_files(path: &Path) -> impl FileSource {
+    DiskFiles {
+        base: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+    }
+}
+
 /// Loads and validates a scenario file from disk; returns it with its text.
 pub fn load_file(path: &Path) -> Result<(Scenario, String), ScenarioError> {
     let name = path.display().to_string();

@@ -10,6 +10,8 @@
 //! - `schema`: the JSON Schema of the scenario format, for editors.
 //! - `fit EXPORT.csv`: a scenario fitted to a call-detail export (hourly profiles and
 //!   holding times per feature).
+//! - `plan SCENARIO`: the recommended maintenance runbook among the candidates of its
+//!   `[plan]` table (`plan.md`, `candidates.csv`, a chart, `recommended.toml`).
 //!
 //! Each command returns an [`Outcome`] or a [`CliError`]; the binary's `main` alone maps them
 //! to exit codes: 0 success, 1 an expectation failed, 2 bad input (the command line, a
@@ -36,12 +38,13 @@ mod fit;
 mod junit;
 mod load;
 mod pipeline;
+mod plan;
 mod run;
 mod schema;
 mod test;
 
 pub use args::Cli;
-use args::{Command, Format, Overrides, RunArgs, TestArgs};
+use args::{Command, Format, Overrides, PlanArgs, RunArgs, TestArgs};
 pub use error::{CliError, Outcome};
 pub use load::load_file;
 
@@ -55,5 +58,6 @@ pub fn execute(cli: Cli) -> Result<Outcome, CliError> {
         Some(Command::Features) => Ok(features::features()),
         Some(Command::Schema) => Ok(schema::schema()),
         Some(Command::Fit(args)) => fit::fit(&args),
+        Some(Command::Plan(args)) => plan::plan(&args),
     }
 }

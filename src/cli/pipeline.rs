@@ -105,6 +105,11 @@ impl Pipeline {
         CliError::run(&scenario.file, e)
     }
 
+    /// The Ctrl-C flag the runs watch.
+    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
+        self.cancel.clone()
+    }
+
     /// Whether Ctrl-C was pressed.
     pub fn interrupted(&self) -> bool {
         self.cancel.load(Ordering::SeqCst)

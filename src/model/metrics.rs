@@ -54,6 +54,8 @@ pub struct FeatureCounts {
     /// Of the blocked: those blocked during the maintenance window (from the plan's first step
     /// to its end).
     pub blocked_in_maintenance: u64,
+    /// Of the blocked: those whose routing group had lost its quorum (R15).
+    pub blocked_rg_quorum: u64,
     /// Cut (feature `dropped`), by [`CutReason`] in `CutReason::ALL` order.
     pub cut_by: [u64; 3],
     /// Disrupted (feature `recovers`) when their server or service went away.
@@ -114,6 +116,7 @@ impl FeatureCounts {
             && self.accepted == self.completed + self.cut() + self.disrupted + self.active_at_end
             && self.redirected + self.landed_on_paused <= self.accepted
             && self.blocked_in_maintenance <= self.blocked
+            && self.blocked_rg_quorum <= self.blocked
             && self.blocked_in_maintenance <= self.arrivals_in_maintenance
     }
 
@@ -127,6 +130,7 @@ impl FeatureCounts {
         self.failed += other.failed;
         self.connecting += other.connecting;
         self.blocked_in_maintenance += other.blocked_in_maintenance;
+        self.blocked_rg_quorum += other.blocked_rg_quorum;
         self.arrivals_in_maintenance += other.arrivals_in_maintenance;
         for (a, b) in self.cut_by.iter_mut().zip(other.cut_by) {
             *a += b;
@@ -297,6 +301,17 @@ impl DomainOutcome {
     }
 }
 
+/// One routing group's loss of quorum (R15): fewer than a majority of its replica servers ran.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RgQuorumLoss {
+    /// 0-based routing group.
+    pub group: usize,
+    /// When it lost quorum.
+    pub from: SimTime,
+    /// When it regained it (`None`: still lost at the horizon).
+    pub to: Option<SimTime>,
+}
+
 /// Occupancy samples: `active[k * servers * features + s * features + f]` at `times[k]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeSeries {
@@ -333,6 +348,10 @@ pub struct ReplicationMetrics {
     pub above_threshold: Vec<SimTime>,
     /// Events handled.
     pub events: u64,
+    /// Times the pool lost quorum (R9).
+    pub pool_quorum_losses: u32,
+    /// Routing groups' quorum losses (R15), in order of their start.
+    pub rg_quorum_losses: Vec<RgQuorumLoss>,
 }
 
 impl ReplicationMetrics {

@@ -22,7 +22,7 @@ pub use feature::{CATALOGUE, CatalogueEntry, Feature, OnLoss, Transport, catalog
 pub use members::Member;
 pub use metrics::{
     CutReason, DomainOutcome, DrainEnd, DrainRecord, FeatureCounts, ReplicationMetrics,
-    RestartRecord, StepOutcome, StepRecord, TimeSeries,
+    RestartRecord, RgQuorumLoss, StepOutcome, StepRecord, TimeSeries,
 };
 pub use plan::{Action, ActionKind, Step, Target};
 pub use pool::{Pool, Status};

@@ -12,6 +12,7 @@ mod clock;
 mod csv_files;
 pub mod folder;
 mod markdown;
+pub mod rg_quorum;
 mod text_table;
 
 use std::path::Path;
@@ -102,6 +103,9 @@ fn csv_tables(d: &ReportData<'_>) -> Vec<(String, Vec<u8>)> {
             .any(|r| r.replications.iter().any(|o| !o.metrics.domains.is_empty()))
     {
         files.push(("domains.csv".into(), domains_csv(d)));
+    }
+    if rg_quorum::any(d) {
+        files.push(("rg_quorum.csv".into(), rg_quorum::rg_quorum_csv(d)));
     }
     files
 }

@@ -28,7 +28,7 @@ pub use raw::*;
 pub use schema::json_schema;
 pub use span::{FieldPath, Seg, line_col, span_of};
 pub use sweep::{Axis, AxisValue, FeatureSet};
-pub use validated::{Bound, Expectation, Precision, Scenario};
+pub use validated::{Bound, Expectation, PlanSpec, PlanWait, Precision, Scenario};
 
 /// Parses and validates a scenario. `file` names it in messages.
 pub fn parse(text: &str, file: &str, files: &dyn FileSource) -> Result<Scenario, ScenarioError> {
@@ -64,6 +64,7 @@ mod tests {
                 include_str!("validate/expect.rs"),
                 include_str!("validate/features.rs"),
                 include_str!("validate/horizon.rs"),
+                include_str!("validate/plan.rs"),
                 include_str!("validate/pool.rs"),
                 include_str!("validate/steps.rs"),
                 include_str!("validate/syntax.rs"),

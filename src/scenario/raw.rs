@@ -82,6 +82,50 @@ pub struct RawScenario {
     #[serde(default)]
     #[schemars(with = "Vec<serde_json::Map<String, serde_json::Value>>")]
     pub expect: Vec<toml::Table>,
+    /// Maintenance planning (`[plan]`, read by `drainsim plan`): every combination of its
+    /// choices is a candidate runbook; the one that cuts fewest sessions within the
+    /// constraints is recommended.
+    pub plan: Option<RawPlan>,
+}
+
+/// `[plan]`: the choices of a maintenance runbook, its constraints and its objective.
+#[derive(Debug, Clone, Deserialize, JsonSchema, Default)]
+#[schemars(rename = "Plan")]
+#[serde(deny_unknown_fields)]
+pub struct RawPlan {
+    /// Servers to patch, each once (1-based; default every server), in this order.
+    pub servers: Option<Vec<i64>>,
+    /// How many servers are patched at once (default `[1]`).
+    pub parallel: Option<Vec<i64>>,
+    /// Wait between the pause and the restart: durations, or `"drained"` (until the servers
+    /// have no session left, at most `drain_limit`). Default `["drained"]`.
+    pub wait: Option<Vec<String>>,
+    /// Longest wait of a `"drained"` choice (default `"1h"`).
+    pub drain_limit: Option<String>,
+    /// When the first pause may happen: `"HH:MM"` or a simulated time (default `["0s"]`).
+    pub start: Option<Vec<String>>,
+    /// Also disable the servers on the hardware load balancer (`lb_disable`) before pausing
+    /// them, and enable them after the restart (hardware load balancing only).
+    pub lb_disable: Option<Vec<bool>>,
+    /// Startup type during the restart: `"automatic"` (services come back running) or
+    /// `"manual"` (set Manual before the restart, started and set back to Automatic after).
+    pub startup: Option<Vec<String>>,
+    /// How long each restart keeps a server down (default `"10m"`).
+    pub downtime: Option<String>,
+    /// The change window: every server must be back within this long of the earliest `start`
+    /// (default: no limit).
+    pub window: Option<String>,
+    /// Largest fraction of new sessions blocked during the maintenance (default 1: no limit).
+    pub max_blocked_fraction: Option<f64>,
+    /// The objective: `"cut"` (sessions cut, the default).
+    pub minimise: Option<String>,
+    /// Weight of each feature's cut sessions in the objective (default 1 each).
+    #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, f64>")]
+    pub weights: toml::Table,
+    /// Differences in the objective smaller than this are not worth telling apart (the
+    /// indifference zone of the selection; default 1 session).
+    pub indifference: Option<f64>,
 }
 
 /// `[trace]`: a call-detail export replayed as the sessions of the features it maps.

@@ -138,8 +138,58 @@ pub struct Scenario {
     pub expects: Vec<Expectation>,
     /// Limits it was validated against.
     pub limits: Limits,
+    /// `[plan]`, for `drainsim plan`.
+    pub plan: Option<PlanSpec>,
     /// What validation found allowed but probably not meant (e.g. a plan longer than the
     /// horizon), in file order: `drainsim check` and `drainsim run` print them with
     /// [`Diagnostic::as_warning`].
     pub warnings: Vec<Diagnostic>,
+}
+
+/// The wait between a candidate's pause and its restart.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanWait {
+    /// A fixed duration, as written (`"30m"`).
+    Fixed(SimTime, String),
+    /// Until the servers have no session left, at most the plan's `drain_limit`.
+    Drained,
+}
+
+impl PlanWait {
+    /// As written in `[plan]` and `candidates.csv`.
+    pub fn text(&self) -> &str {
+        match self {
+            PlanWait::Fixed(_, t) => t,
+            PlanWait::Drained => "drained",
+        }
+    }
+}
+
+/// A validated `[plan]`: choices (each list non-empty), constraints and objective.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanSpec {
+    /// Servers to patch, 0-based, in order.
+    pub servers: Vec<u32>,
+    /// Servers patched at once.
+    pub parallel: Vec<u32>,
+    /// Waits before each restart.
+    pub wait: Vec<PlanWait>,
+    /// Longest wait of [`PlanWait::Drained`].
+    pub drain_limit: SimTime,
+    /// Earliest first pause: as written, and resolved to simulated time.
+    pub start: Vec<(String, SimTime)>,
+    /// Whether servers are disabled on the HLB before their pause.
+    pub lb_disable: Vec<bool>,
+    /// Startup types during the restart (`Automatic` or `Manual`).
+    pub startup: Vec<crate::model::StartupType>,
+    /// Downtime of each restart.
+    pub downtime: SimTime,
+    /// Longest maintenance.
+    pub window: Option<SimTime>,
+    /// Largest blocked fraction during the maintenance.
+    pub max_blocked_fraction: f64,
+    /// Weight per feature name (features not listed weigh 1).
+    pub weights: Vec<(String, f64)>,
+    /// Indifference zone of the selection, in units of the objective.
+    pub indifference: f64,
 }

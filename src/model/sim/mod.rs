@@ -7,7 +7,7 @@ use rand_distr::Exp;
 use super::event::Event;
 use super::metrics::{
     CutReason, DomainOutcome, DomainRecord, DrainEnd, DrainRecord, FeatureCounts,
-    ReplicationMetrics, RestartRecord, StepOutcome, StepRecord, TimeSeries,
+    ReplicationMetrics, RestartRecord, RgQuorumLoss, StepOutcome, StepRecord, TimeSeries,
 };
 use super::plan::{Action, Target};
 use super::pool::{Pool, Status, Transition};
@@ -215,6 +215,10 @@ struct State<'a> {
     free_slots: Vec<u32>,
     /// Where the call-detail trace is, when the run replays one.
     trace: Option<trace::Cursor<'a>>,
+    /// Per routing group: the index in `m.rg_quorum_losses` of its open quorum loss (R15).
+    rg_lost: Vec<Option<u32>>,
+    /// Routing groups in quorum loss now (fast path for arrivals).
+    rg_lost_count: usize,
 }
 
 /// One replication, steppable event by event (for lifecycle tests) or run to the horizon.
@@ -431,6 +435,8 @@ fn empty_metrics(nf: usize, n: usize) -> ReplicationMetrics {
         plan_failure: None,
         peak_active: vec![0; n],
         above_threshold: vec![SimTime::ZERO; n],
+        pool_quorum_losses: 0,
+        rg_quorum_losses: Vec::new(),
     }
 }
 
@@ -473,6 +479,8 @@ impl<'a> State<'a> {
             connecting: Vec::new(),
             free_slots: Vec::new(),
             trace: trace::Cursor::open(cfg, seeds),
+            rg_lost: vec![None; cfg.topology.routing_groups.len()],
+            rg_lost_count: 0,
         }
     }
 }

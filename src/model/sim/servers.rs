@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// Salt of the routing-group hash, so that it does not correlate with the session's routing.
+const RG_SALT: u64 = 0x5247_5f51_554f_5255;
+
 impl State<'_> {
     pub(super) fn check_graceful(&mut self, now: SimTime, s: usize, q: &mut EventQueue<Event>) {
         self.check_drain(now, s);
@@ -135,9 +138,11 @@ impl State<'_> {
         let holds = rule.holds(n, |s| {
             pool.is_up(s) && pool.service_state(s, FRONT_END) != ServiceState::Stopped
         });
+        self.check_rg_quorum(now);
         if holds != self.pool.quorum_lost() {
             return;
         }
+        self.m.pool_quorum_losses += u32::from(!holds);
         if !holds {
             // Count the drains' sessions while they still see their services paused.
             for s in 0..self.pool.servers() {
@@ -159,6 +164,54 @@ impl State<'_> {
                 }
             }
         }
+    }
+
+    /// Routing-group quorum (R15): a group whose replica servers run in less than a majority
+    /// (2 of 3) is in quorum loss until enough of them run again. A replica server runs as
+    /// for pool quorum: up, with RTCSRV not stopped.
+    pub(super) fn check_rg_quorum(&mut self, now: SimTime) {
+        let groups = &self.cfg.topology.routing_groups;
+        for (g, replicas) in groups.iter().enumerate() {
+            let running = replicas
+                .iter()
+                .filter(|&&s| {
+                    let s = s as usize;
+                    self.pool.is_up(s)
+                        && self.pool.service_state(s, FRONT_END) != ServiceState::Stopped
+                })
+                .count();
+            let lost = running < replicas.len() / 2 + 1;
+            match (lost, self.rg_lost[g]) {
+                (true, None) => {
+                    self.rg_lost[g] = Some(self.m.rg_quorum_losses.len() as u32);
+                    self.m.rg_quorum_losses.push(RgQuorumLoss {
+                        group: g,
+                        from: now,
+                        to: None,
+                    });
+                    self.rg_lost_count += 1;
+                }
+                (false, Some(k)) => {
+                    self.m.rg_quorum_losses[k as usize].to = Some(now);
+                    self.rg_lost[g] = None;
+                    self.rg_lost_count -= 1;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Whether the routing group of the session seeded `seed` is in quorum loss now. Each
+    /// session belongs to one group, every group holding as many users: the group is a hash
+    /// of the session's placement seed, so no random stream gives up a number for it and
+    /// runs without routing groups replay exactly the sessions they did before.
+    pub(super) fn rg_quorum_lost_for(&self, seed: u64) -> bool {
+        if self.rg_lost_count == 0 {
+            return false;
+        }
+        let n = self.rg_lost.len() as u64;
+        let g = (mix64(seed ^ RG_SALT) % n) as usize;
+        self.rg_lost[g].is_some()
     }
 
     pub(super) fn restart_server(

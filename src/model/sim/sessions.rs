@@ -77,6 +77,11 @@ impl State<'_> {
             self.block(&session);
             return;
         }
+        if self.rg_quorum_lost_for(session.seed) {
+            self.m.features[session.feature as usize].blocked_rg_quorum += 1;
+            self.block(&session);
+            return;
+        }
         let f = session.feature as usize;
         let seed_now = if session.reroutes == 0 {
             session.seed

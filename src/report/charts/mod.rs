@@ -19,6 +19,7 @@ mod day_load;
 mod drain_time_cdf;
 mod lines;
 mod occupancy;
+pub mod plan_tradeoff;
 mod runs;
 mod style;
 

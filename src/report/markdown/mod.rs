@@ -34,6 +34,7 @@ pub fn render_markdown(d: &ReportData<'_>, charts: &[Drawn]) -> String {
     tables::paired_table(&mut o, d);
     tables::capacity_table(&mut o, d);
     tables::drains_table(&mut o, d);
+    crate::report::rg_quorum::section(&mut o, d);
     reproduce(&mut o, d);
     o
 }

@@ -9,6 +9,7 @@ mod expect;
 mod features;
 mod horizon;
 mod lb;
+mod plan;
 mod pool;
 mod profile;
 mod steps;
@@ -91,6 +92,7 @@ fn validate(
     let axes = validate_axes(ctx, &raw.sweep, &base.config, limits);
     let swept = axes.iter().any(|a| a.changes_load_balancing());
     lb::check_base(ctx, raw, &base.config, swept);
+    let plan = plan::validate_plan(ctx, raw, &base.config);
     if !ctx.diags.is_empty() {
         // The expectations' keys are still checked; their values need the runs.
         expect::validate_expects(ctx, &raw.expect, &axes);
@@ -111,6 +113,7 @@ fn validate(
         axes,
         expects,
         limits: limits.clone(),
+        plan,
         warnings: Vec::new(),
     };
     let runs = check_runs(ctx, &scenario)?;

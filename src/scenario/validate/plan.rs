@@ -1,0 +1,320 @@
+//! `[plan]` (R17): the choices of a maintenance runbook, its constraints and its objective,
+//! read for `drainsim plan`. Every choice list must be non-empty; `[plan]` cannot be combined
+//! with `[[step]]` (the candidates *are* the steps) or `[sweep]` (the candidates are the
+//! sweep); a window that no candidate can fit is refused with the shortest candidate's length.
+
+use super::super::ctx::{Ctx, suggest};
+use super::super::raw::{RawPlan, RawScenario};
+use super::super::span::FieldPath;
+use super::super::validated::{PlanSpec, PlanWait};
+use crate::engine::{SimTime, parse_duration};
+use crate::model::{LoadBalancing, RunConfig, StartupType};
+
+/// The validated `[plan]`, if the file has one and it is valid.
+pub(super) fn validate_plan(
+    ctx: &mut Ctx<'_>,
+    raw: &RawScenario,
+    base: &RunConfig,
+) -> Option<PlanSpec> {
+    let rp = raw.plan.as_ref()?;
+    let p = FieldPath::root().key("plan");
+    if !raw.step.is_empty() {
+        ctx.err(
+            &FieldPath::root().key("step").index(0),
+            "`[plan]` and `[[step]]` cannot be combined: `drainsim plan` writes the steps of \
+             each candidate runbook; remove the steps or the `[plan]` table",
+        );
+    }
+    if !raw.sweep.is_empty() {
+        ctx.err(
+            &FieldPath::root().key("sweep"),
+            "`[plan]` and `[sweep]` cannot be combined: the plan's choices are its sweep",
+        );
+    }
+    let n = base.pool.servers;
+    let servers = plan_servers(ctx, &p, rp, n);
+    let parallel = plan_parallel(ctx, &p, rp, servers.as_ref().map_or(n, |s| s.len() as u32));
+    let wait = plan_waits(ctx, &p, rp);
+    let drain_limit = ctx.positive_duration(
+        &p.key("drain_limit"),
+        &rp.drain_limit,
+        Some(SimTime::from_secs(3600)),
+    );
+    let start = plan_starts(ctx, &p, rp, base);
+    let lb_disable = non_empty(
+        ctx,
+        &p.key("lb_disable"),
+        rp.lb_disable.clone(),
+        vec![false],
+    );
+    if let Some(l) = &lb_disable
+        && l.contains(&true)
+        && base.pool.load_balancing != LoadBalancing::Hardware
+    {
+        ctx.err(
+            &p.key("lb_disable"),
+            "`lb_disable = true` needs a hardware load balancer (`pool.load_balancing = \
+             \"hardware\"`)",
+        );
+    }
+    let startup = plan_startups(ctx, &p, rp);
+    let downtime = ctx.duration(
+        &p.key("downtime"),
+        &rp.downtime,
+        Some(SimTime::from_secs(600)),
+    );
+    let window = match &rp.window {
+        None => Some(None),
+        w => ctx.positive_duration(&p.key("window"), w, None).map(Some),
+    };
+    let max_blocked_fraction = match rp.max_blocked_fraction {
+        None => Some(1.0),
+        Some(x) if (0.0..=1.0).contains(&x) => Some(x),
+        Some(x) => {
+            ctx.err(
+                &p.key("max_blocked_fraction"),
+                format!("must be between 0 and 1, got {x}"),
+            );
+            None
+        }
+    };
+    if let Some(m) = &rp.minimise
+        && m != "cut"
+    {
+        ctx.err(
+            &p.key("minimise"),
+            format!("`{m}` is not an objective drainsim knows; use \"cut\" (sessions cut, weighted by `weights`)"),
+        );
+    }
+    let weights = plan_weights(ctx, &p, rp, base);
+    let indifference = match rp.indifference {
+        None => Some(1.0),
+        Some(x) if x.is_finite() && x > 0.0 => Some(x),
+        Some(x) => {
+            ctx.err(&p.key("indifference"), format!("must be above 0, got {x}"));
+            None
+        }
+    };
+    let spec = PlanSpec {
+        servers: servers?,
+        parallel: parallel?,
+        wait: wait?,
+        drain_limit: drain_limit?,
+        start: start?,
+        lb_disable: lb_disable?,
+        startup: startup?,
+        downtime: downtime?,
+        window: window?,
+        max_blocked_fraction: max_blocked_fraction?,
+        weights: weights?,
+        indifference: indifference?,
+    };
+    check_window(ctx, &p, &spec)?;
+    ctx.warn(
+        &p,
+        "`drainsim plan` reads `[plan]`; `drainsim run` and `drainsim test` simulate this \
+         scenario without maintenance (the runbooks are the plan's candidates)",
+    );
+    Some(spec)
+}
+
+/// A choice list: the default when absent, an error when empty.
+fn non_empty<T>(
+    ctx: &mut Ctx<'_>,
+    p: &FieldPath,
+    v: Option<Vec<T>>,
+    default: Vec<T>,
+) -> Option<Vec<T>> {
+    match v {
+        None => Some(default),
+        Some(v) if v.is_empty() => {
+            ctx.err(
+                p,
+                "lists no choice: give at least one value (or leave it out for the default)",
+            );
+            None
+        }
+        Some(v) => Some(v),
+    }
+}
+
+fn plan_servers(ctx: &mut Ctx<'_>, p: &FieldPath, rp: &RawPlan, n: u32) -> Option<Vec<u32>> {
+    let all: Vec<i64> = (1..=i64::from(n)).collect();
+    let list = non_empty(ctx, &p.key("servers"), rp.servers.clone(), all)?;
+    let before = ctx.diags.len();
+    let mut out: Vec<u32> = Vec::new();
+    for (i, &s) in list.iter().enumerate() {
+        if s < 1 || s > i64::from(n) {
+            ctx.err(
+                &p.key("servers").index(i),
+                format!("{s} is not a server of this pool (1 to {n})"),
+            );
+        } else if out.contains(&((s - 1) as u32)) {
+            ctx.err(
+                &p.key("servers").index(i),
+                format!("server {s} is listed twice"),
+            );
+        } else {
+            out.push((s - 1) as u32);
+        }
+    }
+    (ctx.diags.len() == before).then_some(out)
+}
+
+fn plan_parallel(ctx: &mut Ctx<'_>, p: &FieldPath, rp: &RawPlan, servers: u32) -> Option<Vec<u32>> {
+    let list = non_empty(ctx, &p.key("parallel"), rp.parallel.clone(), vec![1])?;
+    let before = ctx.diags.len();
+    let mut out = Vec::new();
+    for (i, &k) in list.iter().enumerate() {
+        if k < 1 || k > i64::from(servers) {
+            ctx.err(
+                &p.key("parallel").index(i),
+                format!("must be between 1 and the {servers} servers to patch, got {k}"),
+            );
+        } else if !out.contains(&(k as u32)) {
+            out.push(k as u32);
+        }
+    }
+    (ctx.diags.len() == before).then_some(out)
+}
+
+fn plan_waits(ctx: &mut Ctx<'_>, p: &FieldPath, rp: &RawPlan) -> Option<Vec<PlanWait>> {
+    let list = non_empty(ctx, &p.key("wait"), rp.wait.clone(), vec!["drained".into()])?;
+    let before = ctx.diags.len();
+    let mut out = Vec::new();
+    for (i, w) in list.iter().enumerate() {
+        if w == "drained" {
+            out.push(PlanWait::Drained);
+            continue;
+        }
+        match parse_duration(w) {
+            Ok(d) => out.push(PlanWait::Fixed(d, w.clone())),
+            Err(e) => ctx.err(
+                &p.key("wait").index(i),
+                format!("{e} (a wait is a duration such as \"30m\", or \"drained\")"),
+            ),
+        }
+    }
+    (ctx.diags.len() == before).then_some(out)
+}
+
+fn plan_starts(
+    ctx: &mut Ctx<'_>,
+    p: &FieldPath,
+    rp: &RawPlan,
+    base: &RunConfig,
+) -> Option<Vec<(String, SimTime)>> {
+    let list = non_empty(ctx, &p.key("start"), rp.start.clone(), vec!["0s".into()])?;
+    let before = ctx.diags.len();
+    let mut out = Vec::new();
+    for (i, text) in list.iter().enumerate() {
+        let at = if text.contains(':') {
+            crate::model::profile::parse_clock(text).map(|clock| {
+                let after = (clock - base.clock_start_s).rem_euclid(crate::model::profile::DAY_S);
+                SimTime::from_secs_f64(after)
+            })
+        } else {
+            parse_duration(text)
+        };
+        match at {
+            Ok(a) if a >= base.horizon => ctx.err(
+                &p.key("start").index(i),
+                format!("{a} is not before the horizon ({})", base.horizon),
+            ),
+            Ok(a) => out.push((text.clone(), a)),
+            Err(e) => ctx.err(&p.key("start").index(i), e),
+        }
+    }
+    (ctx.diags.len() == before).then_some(out)
+}
+
+fn plan_startups(ctx: &mut Ctx<'_>, p: &FieldPath, rp: &RawPlan) -> Option<Vec<StartupType>> {
+    let list = non_empty(
+        ctx,
+        &p.key("startup"),
+        rp.startup.clone(),
+        vec!["automatic".into()],
+    )?;
+    let before = ctx.diags.len();
+    let mut out = Vec::new();
+    for (i, s) in list.iter().enumerate() {
+        match s.as_str() {
+            "automatic" => out.push(StartupType::Automatic),
+            "manual" => out.push(StartupType::Manual),
+            other => ctx.err(
+                &p.key("startup").index(i),
+                format!("`{other}` is not a startup type for a plan: \"automatic\" or \"manual\""),
+            ),
+        }
+    }
+    (ctx.diags.len() == before).then_some(out)
+}
+
+fn plan_weights(
+    ctx: &mut Ctx<'_>,
+    p: &FieldPath,
+    rp: &RawPlan,
+    base: &RunConfig,
+) -> Option<Vec<(String, f64)>> {
+    let names: Vec<&str> = base.features.iter().map(|f| f.name.as_str()).collect();
+    let before = ctx.diags.len();
+    let mut out = Vec::new();
+    for (name, v) in &rp.weights {
+        let wp = p.key("weights").key(name);
+        if !names.contains(&name.as_str()) {
+            ctx.err(
+                &wp,
+                format!(
+                    "no feature `{name}` in this scenario{}",
+                    suggest(name, names.iter().copied())
+                        .map(|s| format!(" (did you mean `{s}`?)"))
+                        .unwrap_or_else(|| format!(" (features: {})", names.join(", ")))
+                ),
+            );
+            continue;
+        }
+        match v.as_float().or_else(|| v.as_integer().map(|i| i as f64)) {
+            Some(w) if w.is_finite() && w >= 0.0 => out.push((name.clone(), w)),
+            _ => ctx.err(&wp, format!("a weight is a number of at least 0, got {v}")),
+        }
+    }
+    (ctx.diags.len() == before).then_some(out)
+}
+
+/// The shortest a candidate with `k` at once can take: one batch after another, each its wait
+/// (none for `drained`, which may end at once) and the downtime.
+pub fn shortest_length(spec: &PlanSpec, k: u32, wait: &PlanWait) -> SimTime {
+    let batches = (spec.servers.len() as u64).div_ceil(u64::from(k.max(1)));
+    let w = match wait {
+        PlanWait::Fixed(d, _) => d.0,
+        PlanWait::Drained => 0,
+    };
+    SimTime(batches * (w + spec.downtime.0))
+}
+
+/// Refuses a window that even the shortest candidate cannot fit.
+fn check_window(ctx: &mut Ctx<'_>, p: &FieldPath, spec: &PlanSpec) -> Option<()> {
+    let Some(window) = spec.window else {
+        return Some(());
+    };
+    let shortest = spec
+        .parallel
+        .iter()
+        .flat_map(|&k| spec.wait.iter().map(move |w| (k, w)))
+        .map(|(k, w)| (shortest_length(spec, k, w), k, w))
+        .min_by_key(|(len, _, _)| *len)?;
+    if shortest.0 > window {
+        ctx.err(
+            &p.key("window"),
+            format!(
+                "{window} is shorter than every candidate: the shortest ({} at a time, wait {}) \
+                 takes at least {}; lengthen the window, patch more servers at once, or wait less",
+                shortest.1,
+                shortest.2.text(),
+                shortest.0
+            ),
+        );
+        return None;
+    }
+    Some(())
+}
