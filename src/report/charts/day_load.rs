@@ -362,6 +362,7 @@ mod tests {
             duration: HoldingTime::new(duration).unwrap(),
             max_per_server: None,
             needs_front_end: true,
+            transport: crate::model::feature::Transport::Sip,
         }
     }
 
