@@ -10,9 +10,9 @@
 //!   text), read and parsed row by row as a replay of a file does. Target: the replay runs at
 //!   no less than 80 % of the Poisson run's sessions per second.
 //!
-//! Throughput is in sessions (arrivals), so criterion's elements/s compare directly. Peak
-//! memory of the replay is measured by `benches/memory.rs` style tooling elsewhere; here the
-//! replay's pending trace state is one row by construction (see `src/model/sim/trace.rs`).
+//! Throughput is in sessions (arrivals), so criterion's elements/s compare directly. Memory is
+//! not measured here: a replication holds one pending trace row by construction (see
+//! `src/model/sim/trace.rs`), besides the sessions in progress.
 
 use std::fmt::Write as _;
 use std::hint::black_box;

@@ -78,23 +78,32 @@ impl<'a> Cursor<'a> {
     }
 }
 
+impl Cursor<'_> {
+    /// Schedules the next session of the trace (and remembers it) that starts after time 0,
+    /// skipping rows a bootstrap takes no copy of; returns a session in progress at time 0
+    /// instead, for the caller to place.
+    fn schedule_next(&mut self, q: &mut EventQueue<Event>) -> Option<(TraceSession, usize, u32)> {
+        self.pending = None;
+        while let Some((s, f, copies)) = self.next_row() {
+            if s.start_s <= 0.0 {
+                return Some((s, f, copies));
+            }
+            if copies > 0 {
+                self.pending = Some((s, f));
+                self.copies_left = copies - 1;
+                q.schedule(SimTime::from_secs_f64(s.start_s), Event::TraceArrival);
+                return None;
+            }
+        }
+        None
+    }
+}
+
 impl State<'_> {
     /// Places the sessions in progress at time 0 (every server runs, nothing is scheduled
     /// yet) and schedules the first later one.
     pub(super) fn start_trace(&mut self, q: &mut EventQueue<Event>) {
-        while let Some(cursor) = self.trace.as_mut() {
-            let Some((s, f, copies)) = cursor.next_row() else {
-                return;
-            };
-            if s.start_s > 0.0 {
-                if copies > 0 {
-                    cursor.pending = Some((s, f));
-                    cursor.copies_left = copies - 1;
-                    q.schedule(SimTime::from_secs_f64(s.start_s), Event::TraceArrival);
-                    return;
-                }
-                continue;
-            }
+        while let Some((s, f, copies)) = self.trace.as_mut().and_then(|c| c.schedule_next(q)) {
             let hold = SimTime::from_secs_f64(s.end_s);
             for _ in 0..copies {
                 self.new_session(SimTime::ZERO, f, hold, q);
@@ -114,15 +123,8 @@ impl State<'_> {
             cursor.copies_left -= 1;
             q.schedule(now, Event::TraceArrival);
         } else {
-            cursor.pending = None;
-            while let Some((next, nf, copies)) = cursor.next_row() {
-                if copies > 0 {
-                    cursor.pending = Some((next, nf));
-                    cursor.copies_left = copies - 1;
-                    q.schedule(SimTime::from_secs_f64(next.start_s), Event::TraceArrival);
-                    break;
-                }
-            }
+            // Rows are sorted by start, so none after the first arrival starts before time 0.
+            cursor.schedule_next(q);
         }
         let hold = SimTime::from_secs_f64(s.end_s - s.start_s);
         self.new_session(now, f, hold, q);
