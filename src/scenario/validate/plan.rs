@@ -282,14 +282,15 @@ fn plan_weights(
 }
 
 /// The shortest a candidate with `k` at once can take: one batch after another, each its wait
-/// (none for `drained`, which may end at once) and the downtime.
+/// (none for `drained`, which may end at once) and the downtime. Saturates rather than
+/// overflows on absurd durations (they only ever fail the window check).
 pub fn shortest_length(spec: &PlanSpec, k: u32, wait: &PlanWait) -> SimTime {
     let batches = (spec.servers.len() as u64).div_ceil(u64::from(k.max(1)));
     let w = match wait {
         PlanWait::Fixed(d, _) => d.0,
         PlanWait::Drained => 0,
     };
-    SimTime(batches * (w + spec.downtime.0))
+    SimTime(batches.saturating_mul(w.saturating_add(spec.downtime.0)))
 }
 
 /// Refuses a window that even the shortest candidate cannot fit.
