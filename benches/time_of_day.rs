@@ -16,7 +16,7 @@
 
 use std::fmt::Write as _;
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use drainsim::runner::simulate;
@@ -128,14 +128,52 @@ fn bench(c: &mut Criterion) {
     );
     let mut g = c.benchmark_group("trace");
     g.sample_size(10).measurement_time(Duration::from_secs(30));
+    let mut counts = Vec::new();
     for (name, (s, run)) in [("poisson", &poisson), ("replay", &replay)] {
-        g.throughput(Throughput::Elements(sessions(s, run)));
+        let n = sessions(s, run);
+        counts.push(n);
+        g.throughput(Throughput::Elements(n));
         g.bench_function(name, |b| {
             b.iter(|| black_box(simulate(s, run, 1, None).expect("runs").metrics.events))
         });
     }
     g.finish();
+
+    // The same ratio from interleaved pairs: a burst of other load on a shared machine lands
+    // on one of criterion's two groups, measured a minute apart; a pair is measured within a
+    // second, its order alternating so that drift cancels. The median pair is the figure.
+    let time = |(s, run): &(Scenario, Run)| {
+        let t = Instant::now();
+        black_box(simulate(s, run, 1, None).expect("runs").metrics.events);
+        t.elapsed().as_secs_f64()
+    };
+    let mut ratios: Vec<f64> = (0..PAIRS)
+        .map(|i| {
+            let (tp, tr) = if i % 2 == 0 {
+                let tp = time(&poisson);
+                (tp, time(&replay))
+            } else {
+                let tr = time(&replay);
+                (time(&poisson), tr)
+            };
+            // Sessions per second of the replay over those of the Poisson run.
+            (counts[1] as f64 / tr) / (counts[0] as f64 / tp)
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    println!(
+        "trace paired: replay/poisson sessions per second, median {:.3} (min {:.3}, max {:.3}) \
+         over {PAIRS} pairs; sessions {} (poisson) and {} (replay)",
+        ratios[PAIRS / 2],
+        ratios[0],
+        ratios[PAIRS - 1],
+        counts[0],
+        counts[1]
+    );
 }
+
+/// Interleaved (poisson, replay) pairs.
+const PAIRS: usize = 15;
 
 criterion_group!(benches, bench);
 criterion_main!(benches);
