@@ -3,9 +3,9 @@
 //! datetime text with milliseconds, a `Media` value), with a fixed feature map as a replay
 //! uses it. The export is built before timing, so only the reading is measured.
 //!
-//! `cargo bench --bench trace`. Replaying a trace must run at no less than 80 % of the
-//! sessions per second of the equivalent Poisson run, so the reader has to be far faster than
-//! the simulation's own sessions per second (see `benches/replication.rs`).
+//! `cargo bench --bench trace`. The reader runs once per scenario, when it is checked (the
+//! replications replay the check's binary copy of the sessions, see `src/scenario/spool.rs`),
+//! so its speed is the time a large export takes to check.
 
 use std::fmt::Write as _;
 use std::hint::black_box;

@@ -2,8 +2,8 @@
 //!
 //! The model does no I/O: the caller supplies a [`TraceFeed`] that yields the sessions in
 //! order of start time, in simulated seconds (a session in progress at time 0 starts before
-//! it). The simulation pulls one session at a time, so memory follows the sessions active at
-//! once, not the length of the export.
+//! it). The simulation pulls them a small batch at a time, so memory follows the sessions
+//! active at once, not the length of the export.
 
 use std::fmt;
 use std::sync::Arc;
@@ -22,12 +22,16 @@ pub struct TraceSession {
 /// The sessions of a trace, in non-decreasing start order, one pass per call of
 /// [`TraceFeed::sessions`]; a replication makes one pass and stops reading at its horizon.
 pub trait TraceFeed: Send + Sync {
-    /// A new pass over the sessions that end after time 0. An `Err` item ends the pass (the
-    /// source changed since it was checked, or could not be read).
-    #[allow(clippy::type_complexity)]
-    fn sessions(
-        &self,
-    ) -> Result<Box<dyn Iterator<Item = Result<TraceSession, String>> + Send + '_>, String>;
+    /// A new pass over the sessions that end after time 0.
+    fn sessions(&self) -> Result<Box<dyn TracePass + '_>, String>;
+}
+
+/// One pass over a trace's sessions, read a batch at a time.
+pub trait TracePass: Send {
+    /// Appends the next sessions of the pass to `out`: at most `max`, and at least one unless
+    /// the pass is over (nothing appended ends it). An `Err` ends the pass too (the source could
+    /// not be read); the sessions appended before it still count.
+    fn next_batch(&mut self, out: &mut Vec<TraceSession>, max: usize) -> Result<(), String>;
 }
 
 /// How replications use the trace.
@@ -78,11 +82,26 @@ impl fmt::Debug for Trace {
 pub struct VecFeed(pub Vec<TraceSession>);
 
 impl TraceFeed for VecFeed {
-    fn sessions(
-        &self,
-    ) -> Result<Box<dyn Iterator<Item = Result<TraceSession, String>> + Send + '_>, String> {
-        Ok(Box::new(
-            self.0.iter().filter(|s| s.end_s > 0.0).copied().map(Ok),
-        ))
+    fn sessions(&self) -> Result<Box<dyn TracePass + '_>, String> {
+        Ok(Box::new(VecPass(&self.0)))
+    }
+}
+
+/// A pass over a [`VecFeed`]: the sessions not yet read.
+struct VecPass<'a>(&'a [TraceSession]);
+
+impl TracePass for VecPass<'_> {
+    fn next_batch(&mut self, out: &mut Vec<TraceSession>, max: usize) -> Result<(), String> {
+        let mut taken = 0;
+        while let Some((s, rest)) = self.0.split_first()
+            && taken < max
+        {
+            self.0 = rest;
+            if s.end_s > 0.0 {
+                out.push(*s);
+                taken += 1;
+            }
+        }
+        Ok(())
     }
 }

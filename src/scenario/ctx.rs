@@ -93,9 +93,9 @@ pub trait FileSource {
     /// The text of `path` (as written in the scenario), or a message saying why not.
     fn read(&self, path: &str) -> Result<String, String>;
 
-    /// A way to read `path` again and again as a stream (a call-detail trace is read once
-    /// when checked and once per replication, never held in memory). By default the text is
-    /// read once and kept.
+    /// A way to read `path` as a stream, from its beginning each time (a call-detail trace is
+    /// read this way when checked, never held in memory whole). By default the text is read
+    /// once and kept.
     fn opener(&self, path: &str) -> Result<Opener, String> {
         let bytes: std::sync::Arc<[u8]> = self.read(path)?.into_bytes().into();
         Ok(std::sync::Arc::new(move || {

@@ -9,6 +9,8 @@
 //! - `ctx`: the validation context (diagnostics, limits, file access, shared value parsers).
 //! - `sweep`: sweep axes, validated and applied to a run.
 //! - `validated`: the validated [`Scenario`]; `expand`: its runs.
+//! - `trace`: the call-detail export reader; `spool`: the checked trace's sessions as the runs
+//!   replay them.
 //! - `validate`: stage two, one module per section of the file.
 
 mod admin;
@@ -17,6 +19,7 @@ mod expand;
 mod raw;
 mod schema;
 mod span;
+pub mod spool;
 mod sweep;
 pub mod trace;
 mod validate;

@@ -2,9 +2,10 @@
 //! with its start, its end and a value naming its kind (the Monitoring database's `Media`, for
 //! example), read as a stream.
 //!
-//! The reader takes any [`std::io::Read`] and never opens a file, so the simulation can replay
-//! a trace and `drainsim fit` can summarise one with the same code, and tests can feed it
-//! bytes. It holds one row at a time: memory does not grow with the file.
+//! The reader takes any [`std::io::Read`] and never opens a file, so checking a scenario's
+//! trace (which also copies its sessions for the replications to replay, see
+//! [`super::spool`]) and `drainsim fit` use the same code, and tests can feed it bytes. It
+//! holds one row at a time: memory does not grow with the file.
 //!
 //! ## Decisions
 //!

@@ -20,3 +20,4 @@ mod report_files;
 mod scenarios;
 mod state_machine;
 mod tidy;
+mod trace_replay;

@@ -35,8 +35,8 @@ pub enum SimError {
         /// Simulated time reached.
         at: SimTime,
     },
-    /// The call-detail trace could not be read to the end of the run (it changed since it was
-    /// checked, or its file went away).
+    /// The call-detail trace could not be read to the end of the run (its feed failed: for a
+    /// checked export, reading the temporary copy of its sessions failed).
     #[error("the trace could not be read: {message}")]
     Trace {
         /// What went wrong.

@@ -1,22 +1,36 @@
 //! Trace replay (R13): the cursor over a call-detail trace. Sessions in progress at time 0 are
-//! placed before the first event; the others arrive one at a time, the next one read only
-//! when the previous one arrives, so a replication holds one pending row.
+//! placed before the first event; the others arrive one at a time, each scheduled when the one
+//! before it arrives. The cursor reads the trace a batch of [`BATCH`] sessions at a time, so a
+//! replication holds at most that many sessions not yet arrived.
 
 use rand::SeedableRng;
 use rand_distr::{Distribution, Poisson};
 
 use super::*;
-use crate::model::trace::{TraceMode, TraceSession};
+use crate::model::trace::{TraceMode, TracePass, TraceSession};
 
-type Sessions<'a> = Box<dyn Iterator<Item = Result<TraceSession, String>> + Send + 'a>;
+/// Sessions read from the trace at a time.
+const BATCH: usize = 1024;
+
+/// A session scheduled to arrive: what its arrival needs.
+#[derive(Clone, Copy)]
+struct Pending {
+    hold: SimTime,
+    /// Run feature id.
+    feature: u16,
+}
 
 /// Where a replication is in its trace.
 pub(super) struct Cursor<'a> {
-    sessions: Sessions<'a>,
+    /// The pass over the trace (`None` once it is over).
+    pass: Option<Box<dyn TracePass + 'a>>,
+    /// The last batch read; `batch[at..]` are still to come.
+    batch: Vec<TraceSession>,
+    at: usize,
     /// Run feature id of each trace feature (`None`: not in this run, its rows are skipped).
     to_feature: Vec<Option<u16>>,
-    /// The session scheduled as the next `TraceArrival`, with its run feature id.
-    pending: Option<(TraceSession, usize)>,
+    /// The session scheduled as the next `TraceArrival`.
+    pending: Option<Pending>,
     /// Copies of `pending` still to arrive after it (bootstrap).
     copies_left: u32,
     /// Draws the number of copies of each row (bootstrap only).
@@ -37,9 +51,9 @@ impl<'a> Cursor<'a> {
                     .map(|i| i as u16)
             })
             .collect();
-        let (sessions, error): (Sessions<'a>, _) = match trace.feed.sessions() {
-            Ok(s) => (s, None),
-            Err(e) => (Box::new(std::iter::empty()), Some(e)),
+        let (pass, error) = match trace.feed.sessions() {
+            Ok(p) => (Some(p), None),
+            Err(e) => (None, Some(e)),
         };
         let resample = (trace.mode == TraceMode::Bootstrap).then(|| {
             let mut rng = SimRng::seed_from_u64(mix64(seeds.sessions ^ stable_hash("trace")));
@@ -47,7 +61,9 @@ impl<'a> Cursor<'a> {
             (rng, Poisson::new(1.0).expect("a rate of 1 is valid"))
         });
         Some(Cursor {
-            sessions,
+            pass,
+            batch: Vec::new(),
+            at: 0,
             to_feature,
             pending: None,
             copies_left: 0,
@@ -56,46 +72,59 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    /// The next session of this run and how many times it arrives (0 to skip it in a
-    /// bootstrap); `None` at the end or on an error.
-    fn next_row(&mut self) -> Option<(TraceSession, usize, u32)> {
+    /// Reads the next batch; `None` if the pass is over.
+    #[cold]
+    fn read_batch(&mut self) -> Option<()> {
+        let pass = self.pass.as_mut()?;
+        self.batch.clear();
+        self.at = 0;
+        if self.batch.capacity() == 0 {
+            self.batch.reserve_exact(BATCH);
+        }
+        if let Err(e) = pass.next_batch(&mut self.batch, BATCH) {
+            self.error = Some(e);
+            self.pass = None;
+        }
+        if self.batch.is_empty() {
+            self.pass = None;
+            return None;
+        }
+        Some(())
+    }
+
+    /// Schedules the next session of this run (and remembers it) that starts after time 0,
+    /// skipping rows a bootstrap takes no copy of; returns a session in progress at time 0
+    /// instead, with its run feature id and how many times it arrives, for the caller to
+    /// place. `None` once scheduled, at the end, or on an error.
+    fn schedule_next(&mut self, q: &mut EventQueue<Event>) -> Option<(TraceSession, usize, u32)> {
+        self.pending = None;
         loop {
-            let s = match self.sessions.next()? {
-                Ok(s) => s,
-                Err(e) => {
-                    self.error = Some(e);
-                    return None;
-                }
-            };
+            if self.at == self.batch.len() {
+                self.read_batch()?;
+            }
+            let s = self.batch[self.at];
+            self.at += 1;
+            // Every row draws its copies, whether or not its feature is in this run.
             let copies = match &mut self.resample {
                 Some((rng, poisson)) => poisson.sample(rng) as u32,
                 None => 1,
             };
-            if let Some(Some(f)) = self.to_feature.get(s.feature as usize) {
-                return Some((s, *f as usize, copies));
-            }
-        }
-    }
-}
-
-impl Cursor<'_> {
-    /// Schedules the next session of the trace (and remembers it) that starts after time 0,
-    /// skipping rows a bootstrap takes no copy of; returns a session in progress at time 0
-    /// instead, for the caller to place.
-    fn schedule_next(&mut self, q: &mut EventQueue<Event>) -> Option<(TraceSession, usize, u32)> {
-        self.pending = None;
-        while let Some((s, f, copies)) = self.next_row() {
+            let Some(&Some(f)) = self.to_feature.get(s.feature as usize) else {
+                continue;
+            };
             if s.start_s <= 0.0 {
-                return Some((s, f, copies));
+                return Some((s, f as usize, copies));
             }
             if copies > 0 {
-                self.pending = Some((s, f));
+                self.pending = Some(Pending {
+                    hold: SimTime::from_secs_f64(s.end_s - s.start_s),
+                    feature: f,
+                });
                 self.copies_left = copies - 1;
                 q.schedule(SimTime::from_secs_f64(s.start_s), Event::TraceArrival);
                 return None;
             }
         }
-        None
     }
 }
 
@@ -116,7 +145,7 @@ impl State<'_> {
         let Some(cursor) = self.trace.as_mut() else {
             return;
         };
-        let Some((s, f)) = cursor.pending else {
+        let Some(Pending { hold, feature }) = cursor.pending else {
             return;
         };
         if cursor.copies_left > 0 {
@@ -126,7 +155,6 @@ impl State<'_> {
             // Rows are sorted by start, so none after the first arrival starts before time 0.
             cursor.schedule_next(q);
         }
-        let hold = SimTime::from_secs_f64(s.end_s - s.start_s);
-        self.new_session(now, f, hold, q);
+        self.new_session(now, feature as usize, hold, q);
     }
 }

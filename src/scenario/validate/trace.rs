@@ -1,16 +1,18 @@
 //! `[trace]` (R13): the call-detail export replayed for the features it maps. The file is read
-//! once here, to the end, so that every bad row is reported before anything runs, and then
-//! once per replication by the simulation, which stops at its horizon.
+//! once here, to the end, so that every bad row is reported before anything runs; the sessions
+//! a run can see are copied as they are read ([`super::super::spool`]), and the replications
+//! replay that copy: the export is not read again.
 
 use std::sync::Arc;
 
 use super::super::ctx::{Ctx, Diagnostic, FileSource, Opener, did_you_mean, one_of};
 use super::super::raw::RawTrace;
 use super::super::span::FieldPath;
+use super::super::spool::{Spool, SpoolWriter};
 use super::super::trace::{FeatureMap, TraceColumns, TraceReader, parse_instant};
 use crate::engine::SimTime;
 use crate::model::profile::DAY_S;
-use crate::model::trace::{Trace, TraceFeed, TraceMode, TraceSession};
+use crate::model::trace::{Trace, TraceMode, TraceSession};
 
 /// The trace of a scenario, and the time of day of its start (the default `clock_start`).
 pub(super) struct Validated {
@@ -70,7 +72,21 @@ pub(super) fn validate_trace(
         return None;
     }
     let shown = files.display(&raw.file);
-    let scan = match scan(&opener, &columns, &map, start, horizon) {
+    // The trace's features, each once, in the order of `[trace.features]`; a row carries the
+    // index of its feature here.
+    let mut feature_names: Vec<String> = Vec::new();
+    for (_, _, f) in &map {
+        if !feature_names.contains(f) {
+            feature_names.push(f.clone());
+        }
+    }
+    let fixed = (map.iter())
+        .map(|(value, _, f)| {
+            let ix = feature_names.iter().position(|n| n == f).unwrap_or(0);
+            (value.clone(), ix as u16)
+        })
+        .collect();
+    let scan = match scan(&opener, &columns, fixed, start, horizon) {
         Ok(s) => s,
         Err((line, message)) => {
             ctx.diags.push(Diagnostic {
@@ -99,30 +115,9 @@ pub(super) fn validate_trace(
         );
         return None;
     }
-    let names = map.iter().map(|(_, _, f)| f.clone()).collect::<Vec<_>>();
-    let mut feature_names: Vec<String> = Vec::new();
-    for n in names {
-        if !feature_names.contains(&n) {
-            feature_names.push(n);
-        }
-    }
-    let fixed = (map.iter())
-        .map(|(value, _, f)| {
-            let ix = feature_names.iter().position(|n| n == f).unwrap_or(0);
-            (value.clone(), ix as u16)
-        })
-        .collect();
-    let feed = FileFeed {
-        opener,
-        shown,
-        columns,
-        map: fixed,
-        origin_s: origin,
-        horizon_s: horizon.map_or(f64::INFINITY, |h| h.as_secs_f64()),
-    };
     Some(Validated {
         trace: Trace {
-            feed: Arc::new(feed),
+            feed: Arc::new(scan.sessions),
             mode: mode?,
             features: feature_names,
             source: raw.file.clone(),
@@ -179,69 +174,62 @@ struct Scan {
     last_end: Option<f64>,
     /// Sessions that overlap `[origin, origin + horizon)`.
     overlapping: u64,
+    /// Those sessions, in simulated seconds, as the runs replay them.
+    sessions: Spool,
 }
 
-/// Reads the whole file once: the first bad row is an error (its line, if it has one).
+/// Reads the whole file once: the first bad row is an error (its line, if it has one). The
+/// sessions that end after the origin and start before the horizon are copied as they are
+/// read, in simulated seconds.
 fn scan(
     opener: &Opener,
     columns: &TraceColumns,
-    map: &[(String, usize, String)],
+    map: Vec<(String, u16)>,
     mut start: Option<f64>,
     horizon: Option<SimTime>,
 ) -> Result<Scan, (Option<u64>, String)> {
     let input = opener().map_err(|e| (None, e))?;
-    let fixed = map.iter().map(|(v, i, _)| (v.clone(), *i as u16)).collect();
-    let reader = TraceReader::new(input, columns, FeatureMap::Fixed(fixed))
+    let reader = TraceReader::new(input, columns, FeatureMap::Fixed(map))
         .map_err(|e| (Some(e.line), e.message))?;
     let h = horizon.map_or(f64::INFINITY, |h| h.as_secs_f64());
-    let mut s = Scan {
-        first_start: None,
-        last_end: None,
-        overlapping: 0,
-    };
+    let mut first_start = None;
+    let mut last_end: Option<f64> = None;
+    let mut overlapping = 0;
+    let mut copy = SpoolWriter::new();
+    // Rows are sorted by start: once one starts at the horizon, no later row is copied.
+    let mut copying = true;
     for row in reader {
         let row = row.map_err(|e| (Some(e.line), e.message))?;
         let origin = *start.get_or_insert(row.start_s);
-        s.first_start.get_or_insert(row.start_s);
-        s.last_end = Some(s.last_end.map_or(row.end_s, |e: f64| e.max(row.end_s)));
+        first_start.get_or_insert(row.start_s);
+        last_end = Some(last_end.map_or(row.end_s, |e| e.max(row.end_s)));
         if row.end_s > origin && row.start_s < origin + h {
-            s.overlapping += 1;
+            overlapping += 1;
+        }
+        let session = TraceSession {
+            start_s: row.start_s - origin,
+            end_s: row.end_s - origin,
+            feature: row.feature,
+        };
+        copying &= session.start_s < h;
+        if copying && session.end_s > 0.0 {
+            copy.push(&session).map_err(|e| (None, spool_error(&e)))?;
         }
     }
-    Ok(s)
+    let sessions = copy.finish().map_err(|e| (None, spool_error(&e)))?;
+    Ok(Scan {
+        first_start,
+        last_end,
+        overlapping,
+        sessions,
+    })
 }
 
-/// The sessions of a trace file, read afresh for every replication.
-struct FileFeed {
-    opener: Opener,
-    shown: String,
-    columns: TraceColumns,
-    map: Vec<(String, u16)>,
-    /// The trace instant at simulated time 0, seconds.
-    origin_s: f64,
-    horizon_s: f64,
-}
-
-impl TraceFeed for FileFeed {
-    fn sessions(
-        &self,
-    ) -> Result<Box<dyn Iterator<Item = Result<TraceSession, String>> + Send + '_>, String> {
-        let input = (self.opener)()?;
-        let reader = TraceReader::new(input, &self.columns, FeatureMap::Fixed(self.map.clone()))
-            .map_err(|e| format!("{}:{}: {}", self.shown, e.line, e.message))?;
-        let (origin, horizon) = (self.origin_s, self.horizon_s);
-        Ok(Box::new(
-            reader
-                .map(move |r| {
-                    r.map(|row| TraceSession {
-                        start_s: row.start_s - origin,
-                        end_s: row.end_s - origin,
-                        feature: row.feature,
-                    })
-                    .map_err(|e| format!("{}:{}: {}", self.shown, e.line, e.message))
-                })
-                .filter(|r| r.as_ref().map_or(true, |s| s.end_s > 0.0))
-                .take_while(move |r| r.as_ref().map_or(true, |s| s.start_s < horizon)),
-        ))
-    }
+/// Why the copy of a trace could not be made.
+fn spool_error(e: &std::io::Error) -> String {
+    format!(
+        "cannot copy the trace's sessions to a temporary file ({e}); the temporary folder \
+         ({}) must be writable",
+        std::env::temp_dir().display()
+    )
 }
