@@ -299,6 +299,8 @@ if ! all_completed "$array_id" || ! all_completed "$merge_id"; then
     show_logs
     fail "a shard or the merge did not complete"
 fi
+echo "-- shard job outputs"
+cat "$work/sweep/logs/drainsim-shard-${array_id}_"*.out
 echo "-- merge job output"
 cat "$work/sweep/logs/drainsim-merge-$merge_id.out"
 
