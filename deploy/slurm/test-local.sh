@@ -25,7 +25,7 @@
 #
 # Needs: root (to install packages and run slurmd), Debian or Ubuntu, bash, and cargo unless
 # DRAINSIM_BIN is given. It prints how long each step took: on 2 cores, about 10 s to install
-# the packages and 20 to 30 s for the rest, once drainsim is built.
+# the packages and 15 to 25 s for the rest, once drainsim is built.
 #
 # Environment:
 #   DRAINSIM_BIN            a drainsim binary to use instead of building one
