@@ -108,7 +108,8 @@ impl Profile {
 
     /// `∫ multiplier dt` from `a` to `b` seconds after midnight (`a <= b`, any values).
     pub fn integral(&self, a: f64, b: f64) -> f64 {
-        if !(b > a) {
+        // Also when either end is NaN.
+        if b.partial_cmp(&a) != Some(std::cmp::Ordering::Greater) {
             return 0.0;
         }
         // Whole days at once: a span of 10⁸ days costs what one day costs.
