@@ -72,7 +72,7 @@ fn test_file(pipeline: &Pipeline, file: &Path, suite: &mut Suite) -> Result<Verd
     }
     let Prepared { scenario, runs } = pipeline.prepare(scenario)?;
     let started = Instant::now();
-    let decided = pipeline.execute_decided(&scenario, runs, None)?;
+    let decided = pipeline.execute_decided(&scenario, runs, None, None)?;
     let seconds = started.elapsed().as_secs_f64();
     let failures = expect::failures(&decided.judgements);
     let n = scenario.expects.len();

@@ -72,6 +72,9 @@ pub enum FolderError {
     /// The target is a file.
     #[error("{0} exists and is not a folder")]
     NotAFolder(PathBuf),
+    /// Interrupted (Ctrl-C) before the folder was complete: nothing was replaced.
+    #[error("interrupted")]
+    Interrupted,
     /// An I/O error, with the path involved.
     #[error("{path}: {source}")]
     Io {
