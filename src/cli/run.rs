@@ -18,6 +18,9 @@ use crate::summary::{self, SummaryRow};
 
 /// Runs a scenario, writes its report and checks its expectations.
 pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
+    if let Some(spec) = &args.shard {
+        return super::shard::run_shard(args, spec);
+    }
     let pipeline = Pipeline::new(args.overrides)?;
     let source = Source::load(args.scenario.as_deref())?;
     for w in &source.scenario.warnings {

@@ -166,6 +166,14 @@ pub fn extend(
                 .map_err(RunError::Spill)?;
         }
     }
+    copy_identical(results, opts);
+    Ok(())
+}
+
+/// Gives every run that is identical to an earlier one ([`identical_runs`]) the replications
+/// of that run (shared, not copied, when they are on disk).
+pub fn copy_identical(results: &mut [RunResult], opts: &RunOptions) {
+    let same = identical_runs(&results.iter().map(|r| &r.run).collect::<Vec<_>>());
     for r in 0..results.len() {
         let first = same[r];
         if first != r {
@@ -177,7 +185,41 @@ pub fn extend(
             results[r].replications = copy;
         }
     }
-    Ok(())
+}
+
+/// The cells `(run, replication)` that running `runs` with `upto` replications simulates, in
+/// their fixed order: each run not identical to an earlier one, in run order, its replications
+/// in order.
+pub fn cells(runs: &[Run], upto: u32) -> impl Iterator<Item = (usize, u32)> + use<> {
+    let same = identical_runs(&runs.iter().collect::<Vec<_>>());
+    (0..runs.len())
+        .filter(move |&r| same[r] == r)
+        .flat_map(move |r| (0..upto).map(move |k| (r, k)))
+}
+
+/// Simulates `cells` (in parallel, a chunk at a time) and hands each outcome to `sink` with
+/// its run, in the order of `cells`.
+pub fn simulate_cells(
+    scenario: &Scenario,
+    runs: &[Run],
+    cells: impl Iterator<Item = (usize, u32)>,
+    opts: &RunOptions,
+    mut sink: impl FnMut(usize, ReplicationOutcome) -> Result<(), RunError>,
+) -> Result<(), RunError> {
+    let mut cells = cells;
+    let chunk = CHUNK.max(16 * opts.jobs.unwrap_or_else(rayon::current_num_threads));
+    let pool = thread_pool(opts)?;
+    let refs: Vec<&Run> = runs.iter().collect();
+    loop {
+        let batch: Vec<(usize, u32)> = cells.by_ref().take(chunk).collect();
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let outcomes = simulate_pairs(&pool, scenario, &refs, &batch, opts)?;
+        for ((r, _), out) in batch.into_iter().zip(outcomes) {
+            sink(r, out?)?;
+        }
+    }
 }
 
 /// For each run, the first run that simulates exactly the same thing: runs of a sweep that

@@ -18,5 +18,6 @@ mod pool_maintenance;
 mod properties;
 mod report_files;
 mod scenarios;
+mod shards;
 mod state_machine;
 mod tidy;
