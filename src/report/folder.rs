@@ -25,6 +25,7 @@ const REPORT_FILES: &[&str] = &[
     "compare.csv",
     "feature-sets.csv",
     "domains.csv",
+    "rg_quorum.csv",
     "scenario.toml",
     "report.md",
 ];
