@@ -170,8 +170,9 @@ pub fn extend(
     Ok(())
 }
 
-/// Gives every run that is identical to an earlier one ([`identical_runs`]) the replications
-/// of that run (shared, not copied, when they are on disk).
+/// Gives every run that is identical to an earlier one (the same configuration once settings
+/// no session reaches are set aside) the replications of that run (shared, not copied, when
+/// they are on disk).
 pub fn copy_identical(results: &mut [RunResult], opts: &RunOptions) {
     let same = identical_runs(&results.iter().map(|r| &r.run).collect::<Vec<_>>());
     for r in 0..results.len() {

@@ -174,7 +174,10 @@ fn shard_and_report_folders_have_default_names() {
     // shard holds 3 of the 4 runs' 16 replications.
     let manifest = std::fs::read_to_string(shard.join("shard.json")).unwrap();
     assert!(manifest.contains("\"runs\": 4"), "{manifest}");
-    assert!(manifest.contains(&format!("\"cells\": {}", 3 * 16)), "{manifest}");
+    assert!(
+        manifest.contains(&format!("\"cells\": {}", 3 * 16)),
+        "{manifest}"
+    );
     let o = drainsim(dir.path(), &["merge", "reports/sweep.shard-0-of-1", "-q"]);
     ok(&o);
     assert!(!stderr(&o).contains("simulating"), "{}", stderr(&o));
