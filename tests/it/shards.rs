@@ -474,3 +474,31 @@ fn an_interrupted_shard_leaves_nothing_merge_accepts() {
         }
     }
 }
+
+/// The files a scenario reads are part of what a shard computed: merge refuses shards whose
+/// files have changed since.
+#[test]
+fn merge_checks_the_files_the_scenario_reads() {
+    let dir = TempDir::new("shards-files");
+    dir.write("durations.csv", "duration_s\n60\n120\n600\n1800\n");
+    let text = sweep(7).replace(
+        r#"duration = { distribution = "lognormal", median = "20m", sigma = 0.8 }"#,
+        r#"duration = { distribution = "empirical", file = "durations.csv" }"#,
+    );
+    assert!(text.contains("empirical"));
+    dir.write("sweep.toml", &text);
+    ok(&drainsim(
+        dir.path(),
+        &["run", "sweep.toml", "--out", "full", "-q"],
+    ));
+    let s = shards(&dir, "sweep.toml", 2, "s", &[]);
+    ok(&drainsim(
+        dir.path(),
+        &["merge", &s[1], &s[0], "--out", "merged", "-q"],
+    ));
+    same_folders(&dir.path().join("full"), &dir.path().join("merged"));
+    dir.write("durations.csv", "duration_s\n60\n120\n600\n1801\n");
+    let o = drainsim(dir.path(), &["merge", &s[0], &s[1], "--out", "again"]);
+    bad(&o, "sweep.toml: the files the scenario reads have changed");
+    assert!(!dir.path().join("again").exists());
+}
