@@ -150,6 +150,14 @@ fn merged_shards_are_the_unsharded_report_byte_for_byte() {
         );
         same_folders(&dir.path().join("full"), &dir.path().join(&out));
     }
+    // No spill or temporary folder is left behind.
+    let hidden: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
 }
 
 #[test]
