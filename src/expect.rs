@@ -261,6 +261,19 @@ pub fn run_until_decided(
     runs: Vec<Run>,
     opts: &RunOptions,
 ) -> Result<Decided, RunError> {
+    let results = run_all(scenario, runs, opts)?;
+    decide_from(scenario, results, opts, &|_, _| {})
+}
+
+/// [`run_until_decided`] from results that already hold the scenario's `replications` per
+/// run (e.g. merged from shards). `before_batch(n, next)` is called before each further
+/// batch brings every run from `n` to `next` replications.
+pub fn decide_from(
+    scenario: &Scenario,
+    mut results: Vec<RunResult>,
+    opts: &RunOptions,
+    before_batch: &dyn Fn(u32, u32),
+) -> Result<Decided, RunError> {
     let start = scenario.replications;
     let cap = if scenario.expects.is_empty() && scenario.precision.is_none() {
         start
@@ -268,7 +281,6 @@ pub fn run_until_decided(
         scenario.max_replications.max(start)
     };
     let looks = Looks::new(start, cap);
-    let mut results = run_all(scenario, runs, opts)?;
     let mut n = start;
     loop {
         let rows = summary::summarize(&results);
@@ -277,6 +289,7 @@ pub fn run_until_decided(
         let precise = scenario.precision.is_none_or(|p| precision_met(&p, &rows));
         match looks.after(n) {
             Some(next) if undecided(&judgements) || !precise => {
+                before_batch(n, next);
                 extend(scenario, &mut results, next, opts)?;
                 n = next;
             }

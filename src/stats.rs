@@ -141,35 +141,103 @@ pub fn t95(df: usize) -> f64 {
 
 /// Estimates the mean of `xs` with a 95 % Student-t interval.
 pub fn estimate(xs: &[f64]) -> Estimate {
-    let n = xs.len();
-    if n == 0 {
-        return Estimate {
-            n,
-            mean: f64::NAN,
-            sd: f64::NAN,
-            low: f64::NAN,
-            high: f64::NAN,
-        };
+    estimate_iter(|| xs.iter().copied())
+}
+
+/// [`estimate`] of a sample read twice (once for the mean, once for the deviations), so that
+/// it need not be held in memory; the same arithmetic in the same order, hence the same bits.
+pub fn estimate_iter<I: Iterator<Item = f64>>(sample: impl Fn() -> I) -> Estimate {
+    let mut two = TwoPass::new(1);
+    for x in sample() {
+        two.first(0, x);
     }
-    let mean = xs.iter().sum::<f64>() / n as f64;
-    if n < 2 {
-        return Estimate {
+    two.end_first();
+    for x in sample() {
+        two.second(0, x);
+    }
+    two.estimate(0)
+}
+
+/// The mean, standard deviation and interval of several samples of the same size, read in two
+/// passes ([`TwoPass::first`] for every value, then [`TwoPass::second`] for every value, in the
+/// same order): the arithmetic of [`estimate`], without holding the samples.
+#[derive(Debug, Clone)]
+pub struct TwoPass {
+    n: Vec<usize>,
+    sums: Vec<f64>,
+    means: Vec<f64>,
+    devs: Vec<f64>,
+}
+
+impl TwoPass {
+    /// `k` samples, all empty.
+    pub fn new(k: usize) -> TwoPass {
+        // -0.0 is the neutral element of addition (and where `Iterator::sum` starts).
+        TwoPass {
+            n: vec![0; k],
+            sums: vec![-0.0; k],
+            means: vec![f64::NAN; k],
+            devs: vec![-0.0; k],
+        }
+    }
+
+    /// First pass: value `x` of sample `i`.
+    pub fn first(&mut self, i: usize, x: f64) {
+        self.n[i] += 1;
+        self.sums[i] += x;
+    }
+
+    /// Ends the first pass.
+    pub fn end_first(&mut self) {
+        for i in 0..self.n.len() {
+            self.means[i] = self.sums[i] / self.n[i] as f64;
+        }
+    }
+
+    /// The mean of sample `i` (after the first pass).
+    pub fn mean(&self, i: usize) -> f64 {
+        self.means[i]
+    }
+
+    /// Second pass: value `x` of sample `i`.
+    pub fn second(&mut self, i: usize, x: f64) {
+        let m = self.means[i];
+        self.devs[i] += (x - m) * (x - m);
+    }
+
+    /// The estimate of sample `i` (after the second pass).
+    pub fn estimate(&self, i: usize) -> Estimate {
+        let n = self.n[i];
+        let nan = f64::NAN;
+        if n == 0 {
+            return Estimate {
+                n,
+                mean: nan,
+                sd: nan,
+                low: nan,
+                high: nan,
+            };
+        }
+        let mean = self.means[i];
+        if n < 2 {
+            return Estimate {
+                n,
+                mean,
+                sd: nan,
+                low: nan,
+                high: nan,
+            };
+        }
+        let var = self.devs[i] / (n - 1) as f64;
+        let sd = var.sqrt();
+        let h = t95(n - 1) * sd / (n as f64).sqrt();
+        Estimate {
             n,
             mean,
-            sd: f64::NAN,
-            low: f64::NAN,
-            high: f64::NAN,
-        };
-    }
-    let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
-    let sd = var.sqrt();
-    let h = t95(n - 1) * sd / (n as f64).sqrt();
-    Estimate {
-        n,
-        mean,
-        sd,
-        low: mean - h,
-        high: mean + h,
+            sd,
+            low: mean - h,
+            high: mean + h,
+        }
     }
 }
 
@@ -202,6 +270,26 @@ mod tests {
         assert_eq!(e.mean, 2.5);
         assert!((e.sd - 1.290_994).abs() < 1e-6);
         assert!((e.half_width() - 3.182_446 * 1.290_994 / 2.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn two_passes_give_the_bits_of_one_slice() {
+        let xs: Vec<f64> = (0..1000).map(|i| ((i * 7919) % 613) as f64 / 7.0).collect();
+        let a = estimate(&xs);
+        let b = estimate_iter(|| xs.iter().copied());
+        for (x, y) in [
+            (a.mean, b.mean),
+            (a.sd, b.sd),
+            (a.low, b.low),
+            (a.high, b.high),
+        ] {
+            assert_eq!(x.to_bits(), y.to_bits());
+        }
+        // The slice formula, written out: the mean, then the squared deviations, in order.
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / 999.0;
+        assert_eq!(a.mean.to_bits(), mean.to_bits());
+        assert_eq!(a.sd.to_bits(), var.sqrt().to_bits());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use crate::model::{DrainEnd, FeatureCounts};
 use crate::runner::RunResult;
-use crate::stats::{Estimate, MEASURES, estimate, quantile, t95};
+use crate::stats::{Estimate, MEASURES, TwoPass, quantile, t95};
 
 /// Drain statistics of one run (all servers, all replications).
 #[derive(Debug, Clone, PartialEq)]
@@ -289,84 +289,99 @@ pub fn column_names(axes: &[String]) -> Vec<String> {
     names
 }
 
-fn row_for(r: &RunResult, feature: String, counts: &[FeatureCounts]) -> SummaryRow {
-    // Every measure is a count or a duration: an interval end below zero says nothing more
-    // than zero, so the reported interval is clipped there.
-    let estimates = MEASURES
-        .iter()
-        .map(|(_, get)| {
-            let mut e = estimate(&counts.iter().map(get).collect::<Vec<_>>());
-            e.low = e.low.max(0.0);
-            e
-        })
-        .collect();
-    SummaryRow {
-        run: r.run.index,
-        labels: r.run.labels.clone(),
-        feature,
-        replications: counts.len(),
-        estimates,
-        drain: None,
-        maintenance: None,
-        setup_delay_quantiles: {
-            let mut pooled = FeatureCounts::default();
-            for c in counts {
-                pooled.add(c);
+/// The rows of run `r`, one per feature then `all`, without their drain and maintenance
+/// statistics: every measure of every row from two passes over the replications.
+fn rows_for(r: &RunResult) -> Vec<SummaryRow> {
+    let nf = r.run.config.features.len();
+    let nm = MEASURES.len();
+    // Sample (feature or `all` = nf) × measure.
+    let mut two = TwoPass::new((nf + 1) * nm);
+    let mut pooled = vec![FeatureCounts::default(); nf + 1];
+    let mut n = 0usize;
+    let each = |two: &mut TwoPass, m: &crate::model::ReplicationMetrics, first: bool| {
+        let total = m.total();
+        for (f, c) in m.features.iter().chain(std::iter::once(&total)).enumerate() {
+            for (j, (_, get)) in MEASURES.iter().enumerate() {
+                if first {
+                    two.first(f * nm + j, get(c));
+                } else {
+                    two.second(f * nm + j, get(c));
+                }
             }
-            [0.5, 0.95, 0.99].map(|q| pooled.setup_delay_quantile_s(q))
-        },
+        }
+        total
+    };
+    for rep in r.replications.iter() {
+        let total = each(&mut two, &rep.metrics, true);
+        for (f, c) in rep.metrics.features.iter().enumerate() {
+            pooled[f].add(c);
+        }
+        pooled[nf].add(&total);
+        n += 1;
     }
+    two.end_first();
+    for rep in r.replications.iter() {
+        each(&mut two, &rep.metrics, false);
+    }
+    let names = r.run.config.features.iter().map(|f| f.name.clone());
+    names
+        .chain(std::iter::once("all".to_string()))
+        .enumerate()
+        .map(|(f, feature)| SummaryRow {
+            run: r.run.index,
+            labels: r.run.labels.clone(),
+            feature,
+            replications: n,
+            // Every measure is a count or a duration: an interval end below zero says
+            // nothing more than zero, so the reported interval is clipped there.
+            estimates: (0..nm)
+                .map(|j| {
+                    let mut e = two.estimate(f * nm + j);
+                    e.low = e.low.max(0.0);
+                    e
+                })
+                .collect(),
+            drain: None,
+            maintenance: None,
+            setup_delay_quantiles: [0.5, 0.95, 0.99].map(|q| pooled[f].setup_delay_quantile_s(q)),
+        })
+        .collect()
 }
 
 /// Maintenance statistics of a run.
 pub fn maintenance_stats(r: &RunResult) -> MaintenanceStats {
     let n = r.replications.len().max(1) as f64;
-    let mut durations: Vec<f64> = r
-        .replications
-        .iter()
-        .filter_map(|o| {
-            let m = &o.metrics;
-            Some(m.plan_ended?.since(m.plan_started?).as_secs_f64())
-        })
-        .collect();
-    durations.sort_by(f64::total_cmp);
-    let failed = r
-        .replications
-        .iter()
-        .filter(|o| o.metrics.plan_failure.is_some())
-        .count();
-    let peaks: Vec<f64> = r
-        .replications
-        .iter()
-        .map(|o| o.metrics.peak_active.iter().copied().max().unwrap_or(0) as f64)
-        .collect();
-    let above: Vec<f64> = r
-        .replications
-        .iter()
-        .map(|o| {
-            o.metrics
-                .above_threshold
-                .iter()
-                .map(|t| t.as_secs_f64())
-                .fold(0.0, f64::max)
-        })
-        .collect();
-    let mean = |v: &[f64]| {
-        if v.is_empty() {
-            f64::NAN
-        } else {
-            v.iter().sum::<f64>() / v.len() as f64
+    // The plan durations are kept (one number per replication) for their exact quantiles;
+    // the other statistics are sums and maxima in replication order.
+    let mut durations: Vec<f64> = Vec::new();
+    let mut failed = 0usize;
+    let (mut peaks, mut peak_sum, mut peak_max) = (0usize, -0.0, f64::NAN);
+    let mut above_sum = -0.0;
+    for o in r.replications.iter() {
+        let m = &o.metrics;
+        if let (Some(s), Some(e)) = (m.plan_started, m.plan_ended) {
+            durations.push(e.since(s).as_secs_f64());
         }
-    };
+        failed += usize::from(m.plan_failure.is_some());
+        let peak = m.peak_active.iter().copied().max().unwrap_or(0) as f64;
+        peaks += 1;
+        peak_sum += peak;
+        peak_max = f64::max(peak_max, peak);
+        above_sum += (m.above_threshold.iter())
+            .map(|t| t.as_secs_f64())
+            .fold(0.0, f64::max);
+    }
+    durations.sort_by(f64::total_cmp);
+    let mean = |sum: f64, k: usize| if k == 0 { f64::NAN } else { sum / k as f64 };
     MaintenanceStats {
-        mean_s: mean(&durations),
+        mean_s: mean(durations.iter().sum::<f64>(), durations.len()),
         p50_s: quantile(&durations, 0.5),
         p95_s: quantile(&durations, 0.95),
         finished_fraction: durations.len() as f64 / n,
         failed_fraction: failed as f64 / n,
-        peak_mean: mean(&peaks),
-        peak_max: peaks.iter().copied().fold(f64::NAN, f64::max),
-        above_threshold_mean_s: mean(&above),
+        peak_mean: mean(peak_sum, peaks),
+        peak_max,
+        above_threshold_mean_s: mean(above_sum, peaks),
     }
 }
 
@@ -374,7 +389,7 @@ pub fn maintenance_stats(r: &RunResult) -> MaintenanceStats {
 pub fn drain_stats(r: &RunResult) -> DrainStats {
     let mut times: Vec<f64> = Vec::new();
     let mut drains = 0usize;
-    for rep in &r.replications {
+    for rep in r.replications.iter() {
         for d in &rep.metrics.drains {
             drains += 1;
             if d.end == DrainEnd::Drained {
@@ -407,26 +422,12 @@ pub fn drain_stats(r: &RunResult) -> DrainStats {
 pub fn summarize(results: &[RunResult]) -> Vec<SummaryRow> {
     let mut rows = Vec::new();
     for r in results {
-        let names: Vec<String> = r
-            .run
-            .config
-            .features
-            .iter()
-            .map(|f| f.name.clone())
-            .collect();
-        for (f, name) in names.iter().enumerate() {
-            let counts: Vec<FeatureCounts> = r
-                .replications
-                .iter()
-                .map(|o| o.metrics.features[f].clone())
-                .collect();
-            rows.push(row_for(r, name.clone(), &counts));
+        let mut run_rows = rows_for(r);
+        if let Some(all) = run_rows.last_mut() {
+            all.drain = Some(drain_stats(r));
+            all.maintenance = Some(maintenance_stats(r));
         }
-        let totals: Vec<FeatureCounts> = r.replications.iter().map(|o| o.metrics.total()).collect();
-        let mut all = row_for(r, "all".into(), &totals);
-        all.drain = Some(drain_stats(r));
-        all.maintenance = Some(maintenance_stats(r));
-        rows.push(all);
+        rows.extend(run_rows);
     }
     rows
 }
@@ -471,9 +472,7 @@ pub fn compare(results: &[RunResult]) -> Vec<Comparison> {
         }) else {
             continue;
         };
-        for (name, fd, fh) in shared_features(d, h) {
-            out.push(compare_feature(d, h, &key, name, (fd, fh)));
-        }
+        out.extend(compare_runs(d, h, &key));
     }
     out
 }
@@ -512,9 +511,7 @@ fn compare_cases(results: &[RunResult]) -> Vec<Comparison> {
             continue;
         };
         let key = other_labels(h);
-        for (name, fd, fh) in shared_features(d, h) {
-            out.push(compare_feature(d, h, &key, name, (fd, fh)));
-        }
+        out.extend(compare_runs(d, h, &key));
     }
     out
 }
@@ -551,37 +548,54 @@ fn shared_features(d: &RunResult, h: &RunResult) -> Vec<(String, Option<usize>, 
     feats
 }
 
-/// The comparison of one feature (`None`: all of them) between DNS run `d` and hardware run
-/// `h`, over the replications both have.
-fn compare_feature(
-    d: &RunResult,
-    h: &RunResult,
-    key: &[(String, String)],
-    name: String,
-    (fd, fh): (Option<usize>, Option<usize>),
-) -> Comparison {
-    let n = d.replications.len().min(h.replications.len());
-    let cut = |rr: &RunResult, f: Option<usize>, k: usize| -> f64 {
-        let m = &rr.replications[k].metrics;
+/// The comparisons of every shared feature (then `all`) between DNS run `d` and hardware run
+/// `h`, over the replications both have: two passes over the pairs of replications.
+fn compare_runs(d: &RunResult, h: &RunResult, key: &[(String, String)]) -> Vec<Comparison> {
+    let feats = shared_features(d, h);
+    // Per feature: DNS cut, hardware cut, hardware − DNS.
+    let mut two = TwoPass::new(3 * feats.len());
+    let cut = |m: &crate::model::ReplicationMetrics, f: Option<usize>| -> f64 {
         match f {
             Some(i) => m.features[i].cut() as f64,
             None => m.total().cut() as f64,
         }
     };
-    let xd: Vec<f64> = (0..n).map(|k| cut(d, fd, k)).collect();
-    let xh: Vec<f64> = (0..n).map(|k| cut(h, fh, k)).collect();
-    let diffs: Vec<f64> = xh.iter().zip(&xd).map(|(a, b)| a - b).collect();
-    let (ed, eh) = (estimate(&xd), estimate(&xh));
-    Comparison {
-        dns_run: d.run.index,
-        hardware_run: h.run.index,
-        labels: key.to_vec(),
-        feature: name,
-        dns_cut_mean: ed.mean,
-        hardware_cut_mean: eh.mean,
-        diff: estimate(&diffs),
-        unpaired_half_width: unpaired_half_width(&ed, &eh, n),
+    let mut n = 0usize;
+    for pass in 0..2 {
+        for (rd, rh) in d.replications.iter().zip(h.replications.iter()) {
+            for (i, (_, fd, fh)) in feats.iter().enumerate() {
+                let (xd, xh) = (cut(&rd.metrics, *fd), cut(&rh.metrics, *fh));
+                for (j, x) in [xd, xh, xh - xd].into_iter().enumerate() {
+                    if pass == 0 {
+                        two.first(3 * i + j, x);
+                    } else {
+                        two.second(3 * i + j, x);
+                    }
+                }
+            }
+            n += usize::from(pass == 0);
+        }
+        if pass == 0 {
+            two.end_first();
+        }
     }
+    feats
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, _, _))| {
+            let (ed, eh) = (two.estimate(3 * i), two.estimate(3 * i + 1));
+            Comparison {
+                dns_run: d.run.index,
+                hardware_run: h.run.index,
+                labels: key.to_vec(),
+                feature: name,
+                dns_cut_mean: ed.mean,
+                hardware_cut_mean: eh.mean,
+                diff: two.estimate(3 * i + 2),
+                unpaired_half_width: unpaired_half_width(&ed, &eh, n),
+            }
+        })
+        .collect()
 }
 
 /// Half-width of the 95 % interval of the difference of two independent samples of size `n`
@@ -641,7 +655,7 @@ mod tests {
 
     #[test]
     fn drain_and_maintenance_columns_are_empty_on_feature_rows() {
-        let e = estimate(&[1.0, 3.0]);
+        let e = crate::stats::estimate(&[1.0, 3.0]);
         let mut row = SummaryRow {
             run: 0,
             labels: Vec::new(),

@@ -33,6 +33,9 @@ pub enum Command {
     /// ranked on common random numbers; writes plan.md, candidates.csv, a chart and
     /// recommended.toml.
     Plan(PlanArgs),
+    /// Merge the shard folders of `drainsim run --shard K/N` into the report the unsharded
+    /// run writes (expectations are decided here).
+    Merge(MergeArgs),
 }
 
 /// `drainsim plan`.
@@ -103,6 +106,33 @@ pub struct RunArgs {
     /// it did not write, with or without --force.
     #[arg(long)]
     pub force: bool,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Compute shard K of N (0-based) of the run's replications and write a shard folder
+    /// (default: reports/<scenario file stem>.shard-K-of-N/) instead of a report; `auto/N`
+    /// takes K from JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID or AWS_BATCH_JOB_ARRAY_INDEX.
+    /// `drainsim merge` turns the N shard folders into the report.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+}
+
+/// `drainsim merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The shard folders (every one of the N, in any order).
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Report folder (default: reports/<scenario file stem>/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads, for any further replications the expectations need (default: all
+    /// cores). Results do not depend on it.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Print nothing but errors and failed expectations.
+    #[arg(long, short)]
+    pub quiet: bool,
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

@@ -93,6 +93,10 @@ pub enum CliError {
     /// `fit`: a bad export (`file:line: message`), a bad `--map`, or a file it may not write.
     #[error("{0}")]
     Fit(String),
+    /// `--shard` or `merge`: a bad shard index, or shard folders that are incomplete, of
+    /// another run or version, missing or doubled.
+    #[error("{0}")]
+    Shard(String),
     /// Ctrl-C: stopped before the end, nothing written.
     #[error("interrupted; no report written")]
     Interrupted,

@@ -121,3 +121,97 @@ impl Source {
         })
     }
 }
+
+/// [`DiskFiles`] that remembers every file the scenario names, to hash them.
+struct RecordingFiles {
+    disk: DiskFiles,
+    seen: std::sync::Mutex<Vec<String>>,
+}
+
+impl RecordingFiles {
+    fn note(&self, path: &str) {
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.push(path.to_string());
+        }
+    }
+}
+
+impl FileSource for RecordingFiles {
+    fn read(&self, path: &str) -> Result<String, String> {
+        self.note(path);
+        self.disk.read(path)
+    }
+
+    fn opener(&self, path: &str) -> Result<scenario::Opener, String> {
+        self.note(path);
+        self.disk.opener(path)
+    }
+
+    fn display(&self, path: &str) -> String {
+        self.disk.display(path)
+    }
+}
+
+/// 64-bit FNV-1a: identifies a scenario's text and files (not a cryptographic hash).
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        for &x in b {
+            self.0 ^= u64::from(x);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+}
+
+/// A scenario parsed from `text` as `run` parses the file `shown` (the embedded default when
+/// `None`), with the hash of its text and of every file it reads (traces, profiles, durations:
+/// read relative to `shown`'s folder, as `run` reads them).
+pub fn parse_hashed(text: &str, shown: Option<&str>) -> Result<(Scenario, String), ScenarioError> {
+    let mut h = Fnv::new();
+    h.bytes(b"drainsim scenario\0");
+    h.bytes(text.as_bytes());
+    let Some(shown) = shown else {
+        let s = scenario::parse(text, "scenarios/default.toml", &scenario::NoFiles)?;
+        return Ok((s, format!("{:016x}", h.0)));
+    };
+    let path = Path::new(shown);
+    let files = RecordingFiles {
+        disk: DiskFiles {
+            base: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        },
+        seen: std::sync::Mutex::new(Vec::new()),
+    };
+    let s = scenario::parse(text, shown, &files)?;
+    let mut seen = files.seen.into_inner().unwrap_or_default();
+    seen.sort();
+    seen.dedup();
+    let unreadable = |p: &Path, e: std::io::Error| ScenarioError {
+        diagnostics: vec![scenario::Diagnostic {
+            file: shown.to_string(),
+            position: None,
+            path: String::new(),
+            message: format!("cannot read {}: {e}", p.display()),
+        }],
+    };
+    for name in seen {
+        h.bytes(b"\0");
+        h.bytes(name.as_bytes());
+        h.bytes(b"\0");
+        let p = files.disk.base.join(&name);
+        let mut f = std::fs::File::open(&p).map_err(|e| unreadable(&p, e))?;
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = std::io::Read::read(&mut f, &mut buf).map_err(|e| unreadable(&p, e))?;
+            if n == 0 {
+                break;
+            }
+            h.bytes(&buf[..n]);
+        }
+    }
+    Ok((s, format!("{:016x}", h.0)))
+}

@@ -41,10 +41,11 @@ mod pipeline;
 mod plan;
 mod run;
 mod schema;
+mod shard;
 mod test;
 
 pub use args::Cli;
-use args::{Command, Format, Overrides, PlanArgs, RunArgs, TestArgs};
+use args::{Command, Format, MergeArgs, Overrides, PlanArgs, RunArgs, TestArgs};
 pub use error::{CliError, Outcome};
 pub use load::load_file;
 
@@ -59,5 +60,6 @@ pub fn execute(cli: Cli) -> Result<Outcome, CliError> {
         Some(Command::Schema) => Ok(schema::schema()),
         Some(Command::Fit(args)) => fit::fit(&args),
         Some(Command::Plan(args)) => plan::plan(&args),
+        Some(Command::Merge(args)) => shard::merge(&args),
     }
 }

@@ -88,20 +88,27 @@ impl Pipeline {
         scenario: &Scenario,
         runs: Vec<Run>,
         progress: Option<Progress>,
+        spill: Option<&std::path::Path>,
     ) -> Result<Decided, CliError> {
-        expect::run_until_decided(scenario, runs, &self.options(progress))
-            .map_err(|e| self.error(scenario, e))
+        let opts = RunOptions {
+            spill: spill.map(|p| p.to_path_buf()),
+            ..self.options(progress)
+        };
+        expect::run_until_decided(scenario, runs, &opts).map_err(|e| self.error(scenario, e))
     }
 
-    fn options(&self, progress: Option<Progress>) -> RunOptions {
+    /// The options runs take: `--jobs`, the Ctrl-C flag, `progress`, and no spill folder.
+    pub fn options(&self, progress: Option<Progress>) -> RunOptions {
         RunOptions {
             jobs: self.overrides.jobs,
             cancel: Some(self.cancel.clone()),
             on_replication: progress,
+            spill: None,
         }
     }
 
-    fn error(&self, scenario: &Scenario, e: crate::runner::RunError) -> CliError {
+    /// The error of a run of `scenario`.
+    pub fn error(&self, scenario: &Scenario, e: crate::runner::RunError) -> CliError {
         CliError::run(&scenario.file, e)
     }
 

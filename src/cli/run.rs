@@ -11,12 +11,16 @@ use super::load::Source;
 use super::pipeline::{Pipeline, Prepared, Progress};
 use super::{CliError, Format, Outcome, RunArgs};
 use crate::expect;
-use crate::report::{self, ReportData};
+use crate::report::{self, FolderError, ReportData};
+use crate::runner::SpillDir;
 use crate::scenario::Scenario;
 use crate::summary::{self, SummaryRow};
 
 /// Runs a scenario, writes its report and checks its expectations.
 pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
+    if let Some(spec) = &args.shard {
+        return super::shard::run_shard(args, spec);
+    }
     let pipeline = Pipeline::new(args.overrides)?;
     let source = Source::load(args.scenario.as_deref())?;
     for w in &source.scenario.warnings {
@@ -24,7 +28,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
     }
     let prepared = pipeline.prepare(source.scenario)?;
     let total = prepared.total_replications();
-    let Prepared { mut scenario, runs } = prepared;
+    let Prepared { scenario, runs } = prepared;
     let start = scenario.replications;
     let out_dir = args
         .out
@@ -33,35 +37,97 @@ pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
     // Refuse before the simulation, not after minutes of it.
     report::folder::check_target(&out_dir, args.force).map_err(CliError::Folder)?;
 
+    let spill = SpillDir::beside(&out_dir).map_err(|source| {
+        CliError::Write(FolderError::Io {
+            path: out_dir.clone(),
+            source,
+        })
+    })?;
     let started = Instant::now();
-    let decided = execute_with_progress(&pipeline, &scenario, runs, total, args.quiet)?;
+    let decided = execute_with_progress(
+        &pipeline,
+        &scenario,
+        runs,
+        total,
+        args.quiet,
+        Some(spill.path()),
+    )?;
+    finish(Finish {
+        pipeline: &pipeline,
+        scenario,
+        source: &source.text,
+        shown: source.shown.as_deref(),
+        start,
+        decided,
+        out_dir: &out_dir,
+        force: args.force,
+        format: args.format,
+        quiet: args.quiet,
+        started,
+    })
+}
+
+/// What [`finish`] needs: a decided run and where its report goes.
+pub(super) struct Finish<'a> {
+    pub pipeline: &'a Pipeline,
+    pub scenario: Scenario,
+    pub source: &'a str,
+    pub shown: Option<&'a str>,
+    pub start: u32,
+    pub decided: crate::expect::Decided,
+    pub out_dir: &'a Path,
+    pub force: bool,
+    pub format: Format,
+    pub quiet: bool,
+    pub started: Instant,
+}
+
+/// Writes the report of a decided run, prints its table and its expectations' failures.
+pub(super) fn finish(f: Finish<'_>) -> Result<Outcome, CliError> {
+    let Finish {
+        pipeline,
+        mut scenario,
+        source,
+        shown,
+        start,
+        decided,
+        out_dir,
+        force,
+        format,
+        quiet,
+        started,
+    } = f;
     // The report describes what ran: as many replications as the expectations took.
     scenario.replications = decided.replications;
     let (results, rows) = (decided.results, decided.rows);
     let comparisons = summary::compare(&results);
     let data = ReportData {
         scenario: &scenario,
-        source: &source.text,
+        source,
         results: &results,
         rows: &rows,
         comparisons: &comparisons,
-        command: reproduce_command(source.shown.as_deref(), &scenario, start),
+        command: reproduce_command(shown, &scenario, start),
     };
-    let files = report::render(&data);
     if pipeline.interrupted() {
         return Err(CliError::Interrupted);
     }
-    report::write(&out_dir, args.force, &files).map_err(CliError::Write)?;
-    match args.format {
+    report::write_report(out_dir, force, &data, &|| pipeline.interrupted()).map_err(
+        |e| match e {
+            FolderError::Interrupted => CliError::Interrupted,
+            e => CliError::Write(e),
+        },
+    )?;
+    match format {
         Format::Json => println!(
             "{}",
             serde_json::to_string_pretty(&json_rows(&rows)).unwrap_or_default()
         ),
-        Format::Text if !args.quiet => print_text(&data, &out_dir, started.elapsed()),
+        Format::Text if !quiet => print_text(&data, out_dir, started.elapsed()),
         Format::Text => {}
     }
     if let Some(p) = &scenario.precision
-        && !args.quiet
+        && !quiet
     {
         let state = if decided.precise {
             "met"
@@ -78,7 +144,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
         &scenario,
         &decided.judgements,
         start,
-        args.quiet,
+        quiet,
     ))
 }
 
@@ -89,10 +155,11 @@ fn execute_with_progress(
     runs: Vec<crate::scenario::Run>,
     total: u64,
     quiet: bool,
+    spill: Option<&Path>,
 ) -> Result<crate::expect::Decided, CliError> {
     let bar = (!quiet && std::io::stderr().is_terminal()).then(|| progress_bar(total, runs.len()));
     let progress = bar.clone().map(|b| Arc::new(move || b.inc(1)) as Progress);
-    let decided = pipeline.execute_decided(scenario, runs, progress);
+    let decided = pipeline.execute_decided(scenario, runs, progress, spill);
     if let Some(b) = &bar {
         match decided {
             Ok(_) => b.finish_and_clear(),

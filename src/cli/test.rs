@@ -72,7 +72,16 @@ fn test_file(pipeline: &Pipeline, file: &Path, suite: &mut Suite) -> Result<Verd
     }
     let Prepared { scenario, runs } = pipeline.prepare(scenario)?;
     let started = Instant::now();
-    let decided = pipeline.execute_decided(&scenario, runs, None)?;
+    // Replications go to spill files in the system's temporary folder, so that memory does
+    // not grow with the replications the expectations take.
+    let spill = crate::runner::SpillDir::beside(&std::env::temp_dir().join("drainsim-test"))
+        .map_err(|source| {
+            CliError::Write(crate::report::FolderError::Io {
+                path: std::env::temp_dir(),
+                source,
+            })
+        })?;
+    let decided = pipeline.execute_decided(&scenario, runs, None, Some(spill.path()))?;
     let seconds = started.elapsed().as_secs_f64();
     let failures = expect::failures(&decided.judgements);
     let n = scenario.expects.len();

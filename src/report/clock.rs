@@ -87,23 +87,26 @@ fn end_clock(s: f64) -> String {
 /// The mean maintenance window of `runs` on the clock, every replication of every run pooled,
 /// each at its own run's `clock_start`; `None` when no plan started.
 pub(crate) fn mean_window<'r>(runs: impl IntoIterator<Item = &'r RunResult>) -> Option<Window> {
-    let (mut starts, mut ends) = (Vec::new(), Vec::new());
+    // Sums in replication order (from -0.0, where `Iterator::sum` starts) and counts.
+    let (mut starts, mut ends) = ((-0.0, 0usize), (-0.0, 0usize));
     for r in runs {
         let clock = r.run.config.clock_start_s;
-        for rep in &r.replications {
+        for rep in r.replications.iter() {
             let m = &rep.metrics;
             if let Some(s) = m.plan_started {
-                starts.push(clock + s.as_secs_f64());
+                starts.0 += clock + s.as_secs_f64();
+                starts.1 += 1;
                 if let Some(e) = m.plan_ended {
-                    ends.push(clock + e.as_secs_f64());
+                    ends.0 += clock + e.as_secs_f64();
+                    ends.1 += 1;
                 }
             }
         }
     }
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    (!starts.is_empty()).then(|| Window {
-        start_s: mean(&starts),
-        end_s: (!ends.is_empty()).then(|| mean(&ends)),
+    let mean = |(sum, n): (f64, usize)| sum / n as f64;
+    (starts.1 > 0).then(|| Window {
+        start_s: mean(starts),
+        end_s: (ends.1 > 0).then(|| mean(ends)),
     })
 }
 

@@ -5,6 +5,8 @@
 //! Every per-run table starts with `run` and the axis columns; numbers are written with
 //! [`fixed`] so that the same seed gives the same bytes.
 
+use std::io::{self, Write};
+
 use super::{ReportData, fixed, label_columns};
 use crate::runner::{ReplicationOutcome, RunResult};
 use crate::stats::{Estimate, MEASURES};
@@ -34,6 +36,27 @@ fn replication_prefix(r: &RunResult, rep: &ReplicationOutcome) -> Vec<String> {
     let mut v = run_prefix(r);
     v.push(rep.replication.to_string());
     v
+}
+
+/// A table written row by row into `out` as the rows are produced (the per-replication tables
+/// grow with the replications: they are never held in memory whole).
+fn csv_stream(
+    out: &mut dyn Write,
+    header: Vec<String>,
+    mut rows: impl FnMut(&mut dyn FnMut(Vec<String>) -> io::Result<()>) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut w = csv::WriterBuilder::new().from_writer(out);
+    w.write_record(&header)?;
+    rows(&mut |r| w.write_record(&r).map_err(io::Error::other))?;
+    w.flush()
+}
+
+/// A streamed table, in memory.
+fn in_memory(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = write(&mut out);
+    out
 }
 
 /// A CSV file in memory.
@@ -73,34 +96,45 @@ fn summary_cell(c: &summary::Column, r: &SummaryRow) -> String {
 
 /// `replications.csv`: raw counts per (run, replication, feature), with the seeds.
 pub fn replications_csv(d: &ReportData<'_>) -> Vec<u8> {
+    in_memory(|w| write_replications_csv(d, w))
+}
+
+/// [`replications_csv`], streamed into `out`.
+pub fn write_replications_csv(d: &ReportData<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut header = run_header(d);
     header.extend(["replication", "seed", "feature"].map(String::from));
     header.extend(MEASURES.iter().map(|(m, _)| m.to_string()));
-    let mut rows = Vec::new();
-    for r in d.results {
-        for rep in &r.replications {
-            for (f, feat) in r.run.config.features.iter().enumerate() {
-                let c = &rep.metrics.features[f];
-                let mut v = replication_prefix(r, rep);
-                v.push(rep.seeds.sessions.to_string());
-                v.push(feat.name.clone());
-                for (m, get) in MEASURES {
-                    let x = get(c);
-                    v.push(if *m == "setup_delay_s" {
-                        fixed(x, 6)
-                    } else {
-                        format!("{x}")
-                    });
+    csv_stream(out, header, |row| {
+        for r in d.results {
+            for rep in r.replications.iter() {
+                for (f, feat) in r.run.config.features.iter().enumerate() {
+                    let c = &rep.metrics.features[f];
+                    let mut v = replication_prefix(r, &rep);
+                    v.push(rep.seeds.sessions.to_string());
+                    v.push(feat.name.clone());
+                    for (m, get) in MEASURES {
+                        let x = get(c);
+                        v.push(if *m == "setup_delay_s" {
+                            fixed(x, 6)
+                        } else {
+                            format!("{x}")
+                        });
+                    }
+                    row(v)?;
                 }
-                rows.push(v);
             }
         }
-    }
-    csv_bytes(header, rows.into_iter())
+        Ok(())
+    })
 }
 
 /// `restarts.csv`: per restart and feature, sessions cut and disrupted.
 pub fn restarts_csv(d: &ReportData<'_>) -> Vec<u8> {
+    in_memory(|w| write_restarts_csv(d, w))
+}
+
+/// [`restarts_csv`], streamed into `out`.
+pub fn write_restarts_csv(d: &ReportData<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut header = run_header(d);
     header.extend(
         [
@@ -115,33 +149,39 @@ pub fn restarts_csv(d: &ReportData<'_>) -> Vec<u8> {
         ]
         .map(String::from),
     );
-    let mut rows = Vec::new();
-    for r in d.results {
-        for rep in &r.replications {
-            for rs in &rep.metrics.restarts {
-                for (f, feat) in r.run.config.features.iter().enumerate() {
-                    let mut v = replication_prefix(r, rep);
-                    v.push((rs.server + 1).to_string());
-                    v.push(secs(rs.at));
-                    v.push(rs.paused_at.map(secs).unwrap_or_default());
-                    v.push(
-                        rs.paused_at
-                            .map(|p| secs(rs.at.since(p)))
-                            .unwrap_or_default(),
-                    );
-                    v.push(feat.name.clone());
-                    v.push(rs.cut[f].to_string());
-                    v.push(rs.disrupted[f].to_string());
-                    rows.push(v);
+    csv_stream(out, header, |row| {
+        for r in d.results {
+            for rep in r.replications.iter() {
+                for rs in &rep.metrics.restarts {
+                    for (f, feat) in r.run.config.features.iter().enumerate() {
+                        let mut v = replication_prefix(r, &rep);
+                        v.push((rs.server + 1).to_string());
+                        v.push(secs(rs.at));
+                        v.push(rs.paused_at.map(secs).unwrap_or_default());
+                        v.push(
+                            rs.paused_at
+                                .map(|p| secs(rs.at.since(p)))
+                                .unwrap_or_default(),
+                        );
+                        v.push(feat.name.clone());
+                        v.push(rs.cut[f].to_string());
+                        v.push(rs.disrupted[f].to_string());
+                        row(v)?;
+                    }
                 }
             }
         }
-    }
-    csv_bytes(header, rows.into_iter())
+        Ok(())
+    })
 }
 
 /// `drains.csv`: every drain, from pause to its end.
 pub fn drains_csv(d: &ReportData<'_>) -> Vec<u8> {
+    in_memory(|w| write_drains_csv(d, w))
+}
+
+/// [`drains_csv`], streamed into `out`.
+pub fn write_drains_csv(d: &ReportData<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut header = run_header(d);
     header.extend(
         [
@@ -155,22 +195,23 @@ pub fn drains_csv(d: &ReportData<'_>) -> Vec<u8> {
         ]
         .map(String::from),
     );
-    let mut rows = Vec::new();
-    for r in d.results {
-        for rep in &r.replications {
-            for dr in &rep.metrics.drains {
-                let mut v = replication_prefix(r, rep);
-                v.push((dr.server + 1).to_string());
-                v.push(secs(dr.paused_at));
-                v.push(secs(dr.ended_at));
-                v.push(dr.end.name().to_string());
-                v.push(dr.drain_time().map(secs).unwrap_or_default());
-                v.push(dr.left.to_string());
-                rows.push(v);
+    csv_stream(out, header, |row| {
+        for r in d.results {
+            for rep in r.replications.iter() {
+                for dr in &rep.metrics.drains {
+                    let mut v = replication_prefix(r, &rep);
+                    v.push((dr.server + 1).to_string());
+                    v.push(secs(dr.paused_at));
+                    v.push(secs(dr.ended_at));
+                    v.push(dr.end.name().to_string());
+                    v.push(dr.drain_time().map(secs).unwrap_or_default());
+                    v.push(dr.left.to_string());
+                    row(v)?;
+                }
             }
         }
-    }
-    csv_bytes(header, rows.into_iter())
+        Ok(())
+    })
 }
 
 /// `timeseries.csv`: occupancy of every server per feature over time, replication 0 of each run.
@@ -357,6 +398,11 @@ pub fn feature_sets_csv(d: &ReportData<'_>) -> Vec<u8> {
 
 /// `domains.csv`: each upgrade domain's passage through a rolling restart.
 pub fn domains_csv(d: &ReportData<'_>) -> Vec<u8> {
+    in_memory(|w| write_domains_csv(d, w))
+}
+
+/// [`domains_csv`], streamed into `out`.
+pub fn write_domains_csv(d: &ReportData<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut header = run_header(d);
     header.extend(
         [
@@ -374,30 +420,31 @@ pub fn domains_csv(d: &ReportData<'_>) -> Vec<u8> {
         ]
         .map(String::from),
     );
-    let mut rows = Vec::new();
-    for r in d.results {
-        for rep in &r.replications {
-            for dr in &rep.metrics.domains {
-                let mut v = replication_prefix(r, rep);
-                v.push((dr.domain + 1).to_string());
-                v.push(
-                    r.run.config.topology.upgrade_domains[dr.domain]
-                        .iter()
-                        .map(|s| (s + 1).to_string())
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                );
-                v.push(secs(dr.first_poll));
-                v.push(dr.busy_polls.to_string());
-                v.push(dr.ready_at.map(secs).unwrap_or_default());
-                v.push(dr.paused_at.map(secs).unwrap_or_default());
-                v.push(dr.restarted_at.map(secs).unwrap_or_default());
-                v.push(dr.drained.to_string());
-                v.push(dr.up_at.map(secs).unwrap_or_default());
-                v.push(dr.outcome.name().to_string());
-                rows.push(v);
+    csv_stream(out, header, |row| {
+        for r in d.results {
+            for rep in r.replications.iter() {
+                for dr in &rep.metrics.domains {
+                    let mut v = replication_prefix(r, &rep);
+                    v.push((dr.domain + 1).to_string());
+                    v.push(
+                        r.run.config.topology.upgrade_domains[dr.domain]
+                            .iter()
+                            .map(|s| (s + 1).to_string())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    );
+                    v.push(secs(dr.first_poll));
+                    v.push(dr.busy_polls.to_string());
+                    v.push(dr.ready_at.map(secs).unwrap_or_default());
+                    v.push(dr.paused_at.map(secs).unwrap_or_default());
+                    v.push(dr.restarted_at.map(secs).unwrap_or_default());
+                    v.push(dr.drained.to_string());
+                    v.push(dr.up_at.map(secs).unwrap_or_default());
+                    v.push(dr.outcome.name().to_string());
+                    row(v)?;
+                }
             }
         }
-    }
-    csv_bytes(header, rows.into_iter())
+        Ok(())
+    })
 }

@@ -25,6 +25,7 @@ const REPORT_FILES: &[&str] = &[
     "compare.csv",
     "feature-sets.csv",
     "domains.csv",
+    "rg_quorum.csv",
     "scenario.toml",
     "report.md",
 ];
@@ -38,6 +39,24 @@ const REPORT_CHARTS: &[&str] = &[
     "cut_by_feature_set",
     "day_load",
 ];
+
+/// A kind of folder drainsim writes: its marker file and the names of the files it holds.
+#[derive(Debug, Clone, Copy)]
+pub struct Kind {
+    /// The file that marks a complete folder of this kind (written last).
+    pub marker: &'static str,
+    /// Whether a file name is one drainsim writes into such a folder.
+    pub is_ours: fn(&str) -> bool,
+    /// "report", "shard": for messages.
+    pub what: &'static str,
+}
+
+/// A report folder.
+pub const REPORT: Kind = Kind {
+    marker: MARKER,
+    is_ours: is_report_file,
+    what: "report",
+};
 
 /// Whether `name` is the name of a file drainsim writes into a report folder.
 pub fn is_report_file(name: &str) -> bool {
@@ -59,19 +78,24 @@ pub enum FolderError {
     NotOurs(PathBuf),
     /// The target is a drainsim report folder, but also holds entries drainsim did not write.
     #[error(
-        "{dir} is a drainsim report folder but also holds {} drainsim did not write; drainsim \
+        "{dir} is a drainsim {what} folder but also holds {} drainsim did not write; drainsim \
          never deletes them, not even with --force: move them out or choose another --out",
         list(.entries)
     )]
     HasUserFiles {
-        /// The report folder.
+        /// The folder.
         dir: PathBuf,
+        /// Its kind ("report", "shard").
+        what: &'static str,
         /// The entries drainsim did not write, sorted.
         entries: Vec<String>,
     },
     /// The target is a file.
     #[error("{0} exists and is not a folder")]
     NotAFolder(PathBuf),
+    /// Interrupted (Ctrl-C) before the folder was complete: nothing was replaced.
+    #[error("interrupted")]
+    Interrupted,
     /// An I/O error, with the path involved.
     #[error("{path}: {source}")]
     Io {
@@ -108,6 +132,11 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> FolderError + '_ {
 /// replacing a folder drainsim did not write (and deleted the user's files in it).
 pub fn check_target(dir: &Path, force: bool) -> Result<(), FolderError> {
     let _ = force;
+    check_target_of(dir, REPORT)
+}
+
+/// [`check_target`] for a folder of kind `kind`.
+pub fn check_target_of(dir: &Path, kind: Kind) -> Result<(), FolderError> {
     if !dir.exists() {
         return Ok(());
     }
@@ -122,8 +151,8 @@ pub fn check_target(dir: &Path, force: bool) -> Result<(), FolderError> {
         // is the user's.
         let file = entry.file_type().map_err(io_err(dir))?.is_file();
         entries += 1;
-        marked |= file && name == MARKER;
-        if !(file && is_report_file(&name)) {
+        marked |= file && name == kind.marker;
+        if !(file && (name == kind.marker || (kind.is_ours)(&name))) {
             foreign.push(name);
         }
     }
@@ -133,6 +162,7 @@ pub fn check_target(dir: &Path, force: bool) -> Result<(), FolderError> {
         foreign.sort();
         Err(FolderError::HasUserFiles {
             dir: dir.to_path_buf(),
+            what: kind.what,
             entries: foreign,
         })
     } else {
@@ -149,7 +179,18 @@ pub fn write_atomically(
     force: bool,
     write: impl FnOnce(&Path) -> Result<(), FolderError>,
 ) -> Result<(), FolderError> {
-    check_target(dir, force)?;
+    let _ = force;
+    write_atomically_of(dir, REPORT, write)
+}
+
+/// [`write_atomically`] for a folder of kind `kind`: its marker is written last, after
+/// `write` succeeded, and the folder is renamed into place only then.
+pub fn write_atomically_of(
+    dir: &Path,
+    kind: Kind,
+    write: impl FnOnce(&Path) -> Result<(), FolderError>,
+) -> Result<(), FolderError> {
+    check_target_of(dir, kind)?;
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -166,10 +207,13 @@ pub fn write_atomically(
     fs::create_dir(&tmp).map_err(io_err(&tmp))?;
     let result = write(&tmp)
         .and_then(|()| {
-            fs::write(tmp.join(MARKER), "written by drainsim; safe to replace\n")
-                .map_err(io_err(&tmp))
+            fs::write(
+                tmp.join(kind.marker),
+                "written by drainsim; safe to replace\n",
+            )
+            .map_err(io_err(&tmp))
         })
-        .and_then(|()| check_target(dir, force));
+        .and_then(|()| check_target_of(dir, kind));
     if let Err(e) = result {
         let _ = fs::remove_dir_all(&tmp);
         return Err(e);

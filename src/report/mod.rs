@@ -71,29 +71,101 @@ pub fn label_columns(results: &[RunResult]) -> Vec<String> {
         .unwrap_or_else(|| vec!["load_balancing".into()])
 }
 
-/// Every report file, name → bytes, in a fixed order.
+/// How a report file is made: bytes in memory, or a table written row by row (the tables with
+/// a row per replication, or per event of a replication, which grow with the replications).
+pub enum Content {
+    /// The file's bytes.
+    Bytes(Vec<u8>),
+    /// Writes the file into the writer it is given.
+    Table(TableWriter),
+}
+
+/// Writes one streamed table.
+pub type TableWriter = fn(&ReportData<'_>, &mut dyn std::io::Write) -> std::io::Result<()>;
+
+/// Every report file, name → bytes, in a fixed order (in memory: for tests and small runs;
+/// [`write_report`] streams the large tables instead).
 pub fn render(d: &ReportData<'_>) -> Vec<(String, Vec<u8>)> {
+    render_files(d)
+        .into_iter()
+        .map(|(name, c)| match c {
+            Content::Bytes(b) => (name, b),
+            Content::Table(write) => {
+                let mut b = Vec::new();
+                // Writing into memory cannot fail.
+                let _ = write(d, &mut b);
+                (name, b)
+            }
+        })
+        .collect()
+}
+
+/// Every report file, name → content, in a fixed order.
+pub fn render_files(d: &ReportData<'_>) -> Vec<(String, Content)> {
     let mut files = csv_tables(d);
-    let drawn = draw_charts(d, &mut files);
-    files.push(("scenario.toml".into(), d.source.as_bytes().to_vec()));
-    files.push(("report.md".into(), render_markdown(d, &drawn).into_bytes()));
+    let mut drawn_files = Vec::new();
+    let drawn = draw_charts(d, &mut drawn_files);
+    files.extend(drawn_files.into_iter().map(|(n, b)| (n, Content::Bytes(b))));
+    files.push((
+        "scenario.toml".into(),
+        Content::Bytes(d.source.as_bytes().to_vec()),
+    ));
+    files.push((
+        "report.md".into(),
+        Content::Bytes(render_markdown(d, &drawn).into_bytes()),
+    ));
     files
 }
 
+/// Renders the report of `d` into `dir` atomically, streaming its large tables into the
+/// temporary folder as their rows are produced. `interrupted` is asked once everything is
+/// written: when it says so, nothing replaces `dir`.
+pub fn write_report(
+    dir: &Path,
+    force: bool,
+    d: &ReportData<'_>,
+    interrupted: &dyn Fn() -> bool,
+) -> Result<(), FolderError> {
+    folder::write_atomically(dir, force, |tmp| {
+        for (name, content) in render_files(d) {
+            let p = tmp.join(&name);
+            let io = |source| FolderError::Io {
+                path: p.clone(),
+                source,
+            };
+            match content {
+                Content::Bytes(bytes) => std::fs::write(&p, bytes).map_err(io)?,
+                Content::Table(write) => {
+                    let file = std::fs::File::create(&p).map_err(io)?;
+                    let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
+                    write(d, &mut w).map_err(io)?;
+                    std::io::Write::flush(&mut w).map_err(io)?;
+                }
+            }
+        }
+        if interrupted() {
+            return Err(FolderError::Interrupted);
+        }
+        Ok(())
+    })
+}
+
 /// The CSV files that apply to these results.
-fn csv_tables(d: &ReportData<'_>) -> Vec<(String, Vec<u8>)> {
+fn csv_tables(d: &ReportData<'_>) -> Vec<(String, Content)> {
+    let bytes = |name: &str, b: Vec<u8>| (name.to_string(), Content::Bytes(b));
+    let table = |name: &str, w: TableWriter| (name.to_string(), Content::Table(w));
     let mut files = vec![
-        ("summary.csv".to_string(), summary_csv(d)),
-        ("replications.csv".into(), replications_csv(d)),
-        ("restarts.csv".into(), restarts_csv(d)),
-        ("drains.csv".into(), drains_csv(d)),
-        ("timeseries.csv".into(), timeseries_csv(d)),
+        bytes("summary.csv", summary_csv(d)),
+        table("replications.csv", csv_files::write_replications_csv),
+        table("restarts.csv", csv_files::write_restarts_csv),
+        table("drains.csv", csv_files::write_drains_csv),
+        bytes("timeseries.csv", timeseries_csv(d)),
     ];
     if !d.comparisons.is_empty() {
-        files.push(("compare.csv".into(), compare_csv(d)));
+        files.push(bytes("compare.csv", compare_csv(d)));
     }
     if !d.results.is_empty() && label_columns(d.results).iter().any(|c| c == "feature_set") {
-        files.push(("feature-sets.csv".into(), feature_sets_csv(d)));
+        files.push(bytes("feature-sets.csv", feature_sets_csv(d)));
     }
     if d.results
         .iter()
@@ -102,10 +174,10 @@ fn csv_tables(d: &ReportData<'_>) -> Vec<(String, Vec<u8>)> {
             .iter()
             .any(|r| r.replications.iter().any(|o| !o.metrics.domains.is_empty()))
     {
-        files.push(("domains.csv".into(), domains_csv(d)));
+        files.push(table("domains.csv", csv_files::write_domains_csv));
     }
     if rg_quorum::any(d) {
-        files.push(("rg_quorum.csv".into(), rg_quorum::rg_quorum_csv(d)));
+        files.push(table("rg_quorum.csv", rg_quorum::write_rg_quorum_csv));
     }
     files
 }

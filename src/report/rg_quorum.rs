@@ -17,13 +17,24 @@ pub fn any(d: &ReportData<'_>) -> bool {
 /// `rg_quorum.csv`: one row per loss: run, its axis values, replication, group (1-based),
 /// its replica servers, when it lost and regained quorum (s; empty: still lost at the end).
 pub fn rg_quorum_csv(d: &ReportData<'_>) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = write_rg_quorum_csv(d, &mut out);
+    out
+}
+
+/// [`rg_quorum_csv`], streamed into `out` a replication at a time.
+pub fn write_rg_quorum_csv(
+    d: &ReportData<'_>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let mut o = String::from("run");
     for c in label_columns(d.results) {
         let _ = write!(o, ",{c}");
     }
     o.push_str(",replication,group,servers,lost_at_s,regained_at_s\n");
     for r in d.results {
-        for rep in &r.replications {
+        for rep in r.replications.iter() {
             for l in &rep.metrics.rg_quorum_losses {
                 let _ = write!(o, "{}", r.run.index);
                 for (_, v) in &r.run.labels {
@@ -43,9 +54,11 @@ pub fn rg_quorum_csv(d: &ReportData<'_>) -> Vec<u8> {
                     l.to.map_or(String::new(), |t| fixed(t.as_secs_f64(), 3))
                 );
             }
+            out.write_all(o.as_bytes())?;
+            o.clear();
         }
     }
-    o.into_bytes()
+    out.write_all(o.as_bytes())
 }
 
 /// "Routing-group quorum lost": per run, the groups of its first replication that lost it,

@@ -18,6 +18,7 @@ mod pool_maintenance;
 mod properties;
 mod report_files;
 mod scenarios;
+mod shards;
 mod state_machine;
 mod tidy;
 mod trace_replay;

@@ -75,7 +75,7 @@ fn assert_conserved(file: &str, results: &[RunResult]) {
             .iter()
             .map(|f| f.name.as_str())
             .collect();
-        for rep in &r.replications {
+        for rep in r.replications.iter() {
             let m = &rep.metrics;
             let rows = m.features.iter().zip(&names).map(|(c, n)| (*n, c.clone()));
             for (name, c) in rows.chain([("all", m.total())]) {

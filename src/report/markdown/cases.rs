@@ -9,7 +9,7 @@ use super::super::{ReportData, mean_ci};
 use super::words::num;
 use crate::model::FeatureCounts;
 use crate::runner::RunResult;
-use crate::stats::{Estimate, estimate};
+use crate::stats::Estimate;
 use crate::summary::{case_of, case_reference};
 
 /// A configuration drains a feature safely when, with 95 % confidence, it loses fewer than
@@ -44,14 +44,12 @@ fn paired(reference: &RunResult, r: &RunResult, name: &str) -> Option<Estimate> 
         .iter()
         .position(|f| f.name == name)?;
     let fc = r.run.config.features.iter().position(|f| f.name == name)?;
-    let n = reference.replications.len().min(r.replications.len());
-    let diffs: Vec<f64> = (0..n)
-        .map(|k| {
-            lost(&r.replications[k].metrics.features[fc])
-                - lost(&reference.replications[k].metrics.features[fr])
-        })
-        .collect();
-    Some(estimate(&diffs))
+    let diffs = || {
+        (r.replications.iter())
+            .zip(reference.replications.iter())
+            .map(|(c, x)| lost(&c.metrics.features[fc]) - lost(&x.metrics.features[fr]))
+    };
+    Some(crate::stats::estimate_iter(diffs))
 }
 
 /// Mean per replication of `what` over the features that need DNS load balancing.
@@ -60,11 +58,12 @@ fn ucas_mean(r: &RunResult, what: impl Fn(&FeatureCounts) -> u64) -> f64 {
     let total: u64 = r
         .replications
         .iter()
-        .flat_map(|o| {
+        .map(|o| {
             (o.metrics.features.iter())
                 .zip(&r.run.config.features)
                 .filter(|(_, f)| f.needs_dns_lb)
                 .map(|(c, _)| what(c))
+                .sum::<u64>()
         })
         .sum();
     total as f64 / n

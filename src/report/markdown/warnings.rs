@@ -221,11 +221,13 @@ fn commonest_failure<'r>(
     runs: impl Iterator<Item = &'r RunResult>,
 ) -> Option<(String, usize, usize)> {
     let mut counts: Vec<(String, usize)> = Vec::new();
-    for rep in runs.flat_map(|r| &r.replications) {
-        if let Some(reason) = &rep.metrics.plan_failure {
-            match counts.iter_mut().find(|(x, _)| x == reason) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((reason.clone(), 1)),
+    for r in runs {
+        for rep in r.replications.iter() {
+            if let Some(reason) = &rep.metrics.plan_failure {
+                match counts.iter_mut().find(|(x, _)| x == reason) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((reason.clone(), 1)),
+                }
             }
         }
     }

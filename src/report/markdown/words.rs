@@ -105,14 +105,14 @@ pub(super) fn context_text(labels: &[(String, String)]) -> String {
 /// "restarting FE 1 30 min after pausing it", from the run's restart records.
 pub(super) fn restart_phrase(r: &RunResult) -> Option<String> {
     let mut servers: Vec<usize> = Vec::new();
-    let mut since: Vec<f64> = Vec::new();
-    for rep in &r.replications {
+    let mut since = Since::default();
+    for rep in r.replications.iter() {
         for rs in &rep.metrics.restarts {
             if !servers.contains(&rs.server) {
                 servers.push(rs.server);
             }
             if let Some(p) = rs.paused_at {
-                since.push(rs.at.since(p).as_secs_f64());
+                since.add(rs.at.since(p).as_secs_f64());
             }
         }
     }
@@ -126,22 +126,50 @@ pub(super) fn restart_phrase(r: &RunResult) -> Option<String> {
     ))
 }
 
+/// Times from pause to restart, s: how many, their sum (in order, from -0.0 as
+/// `Iterator::sum`), the shortest and the longest.
+struct Since {
+    n: usize,
+    sum: f64,
+    lo: f64,
+    hi: f64,
+}
+
+impl Default for Since {
+    fn default() -> Self {
+        Since {
+            n: 0,
+            sum: -0.0,
+            lo: f64::INFINITY,
+            hi: 0.0,
+        }
+    }
+}
+
+impl Since {
+    fn add(&mut self, s: f64) {
+        self.n += 1;
+        self.sum += s;
+        self.lo = f64::min(self.lo, s);
+        self.hi = f64::max(self.hi, s);
+    }
+}
+
 /// " 30 min after pausing it", " on average … (… to …)", or " without pausing them first":
-/// the time from pause to restart of `servers` servers, `since` seconds each.
-fn since_pause_words(since: &[f64], servers: usize) -> String {
+/// the time from pause to restart of `servers` servers.
+fn since_pause_words(since: &Since, servers: usize) -> String {
     let it = if servers == 1 { "it" } else { "each" };
-    if since.is_empty() {
+    if since.n == 0 {
         return format!(
             " without pausing {} first",
             if servers == 1 { "it" } else { "them" }
         );
     }
-    let lo = since.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = since.iter().copied().fold(0.0, f64::max);
+    let (lo, hi) = (since.lo, since.hi);
     if hi - lo < 1.0 {
         format!(" {} after pausing {it}", human(lo))
     } else {
-        let mean = since.iter().sum::<f64>() / since.len() as f64;
+        let mean = since.sum / since.n as f64;
         format!(
             " on average {} after pausing {it} ({} to {})",
             human(mean),
@@ -156,9 +184,11 @@ pub(super) fn drained_words(r: Option<&RunResult>, restarted: bool) -> String {
     let servers = r
         .map(|r| {
             let mut v: Vec<usize> = Vec::new();
-            for dr in r.replications.iter().flat_map(|rep| &rep.metrics.drains) {
-                if !v.contains(&dr.server) {
-                    v.push(dr.server);
+            for rep in r.replications.iter() {
+                for dr in &rep.metrics.drains {
+                    if !v.contains(&dr.server) {
+                        v.push(dr.server);
+                    }
                 }
             }
             v.len()

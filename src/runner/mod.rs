@@ -1,8 +1,18 @@
 //! Runs every (run, replication) pair, in parallel with rayon, in a deterministic order.
+//!
+//! Cells are simulated a chunk at a time and handed to each run's [`Replications`] in
+//! replication order; with [`RunOptions::spill`] those keep only replication 0 in memory and
+//! append the others to a file, so that memory does not grow with the replication count.
+
+pub mod cells;
+mod store;
 
 use rayon::prelude::*;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+
+pub use store::{Replications, SpillDir};
 
 use crate::model::sim::Seeds;
 use crate::model::{ReplicationMetrics, SimError, Simulation};
@@ -17,6 +27,9 @@ pub struct RunOptions {
     pub cancel: Option<Arc<AtomicBool>>,
     /// Called once per finished replication (from worker threads).
     pub on_replication: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// A folder for the replications of each run (`None`: kept in memory). It must exist;
+    /// the files in it are removed when the results are dropped.
+    pub spill: Option<PathBuf>,
 }
 
 /// One finished replication.
@@ -36,7 +49,7 @@ pub struct RunResult {
     /// The run.
     pub run: Run,
     /// Its replications.
-    pub replications: Vec<ReplicationOutcome>,
+    pub replications: Replications,
 }
 
 /// Why a scenario could not be run.
@@ -60,6 +73,9 @@ pub enum RunError {
     /// The worker pool could not start.
     #[error("cannot start worker threads: {0}")]
     Threads(String),
+    /// Replications could not be written to or read from their spill file.
+    #[error("{0}")]
+    Spill(String),
 }
 
 /// Simulates one replication of one run.
@@ -84,16 +100,28 @@ pub fn run_all(
     runs: Vec<Run>,
     opts: &RunOptions,
 ) -> Result<Vec<RunResult>, RunError> {
-    let mut results: Vec<RunResult> = runs
-        .into_iter()
-        .map(|run| RunResult {
-            run,
-            replications: Vec::with_capacity(scenario.replications as usize),
-        })
-        .collect();
+    let mut results = empty_results(runs, opts);
     extend(scenario, &mut results, scenario.replications, opts)?;
     Ok(results)
 }
+
+/// Every run with no replication yet, stored as `opts` says.
+pub fn empty_results(runs: Vec<Run>, opts: &RunOptions) -> Vec<RunResult> {
+    runs.into_iter()
+        .enumerate()
+        .map(|(i, run)| RunResult {
+            run,
+            replications: match &opts.spill {
+                Some(dir) => Replications::on_disk(dir.join(format!("run-{i}.cells"))),
+                None => Replications::in_memory(),
+            },
+        })
+        .collect()
+}
+
+/// Cells simulated between two hand-overs to the runs' stores (at least this many, and at
+/// least 16 per worker thread so that the wait for a chunk's last cell stays small).
+const CHUNK: usize = 256;
 
 /// Adds replications to every run until each has `upto` (a later batch of a sequential
 /// decision). Replication `k` has the same seed whichever batch runs it, so a run extended
@@ -104,29 +132,95 @@ pub fn extend(
     upto: u32,
     opts: &RunOptions,
 ) -> Result<(), RunError> {
-    let runs: Vec<&Run> = results.iter().map(|r| &r.run).collect();
-    let same = identical_runs(&runs);
+    let same = identical_runs(&results.iter().map(|r| &r.run).collect::<Vec<_>>());
     // Only the first of identical runs is simulated; the others copy its replications.
-    let pairs: Vec<(usize, u32)> = (0..results.len())
-        .filter(|&r| same[r] == r)
-        .flat_map(|r| (results[r].replications.len() as u32..upto).map(move |k| (r, k)))
+    let have: Vec<u32> = results
+        .iter()
+        .map(|r| r.replications.len() as u32)
         .collect();
-    let outcomes = simulate_pairs(scenario, &runs, &pairs, opts)?;
-    for ((r, _), out) in pairs.into_iter().zip(outcomes) {
-        results[r].replications.push(out?);
+    let mut pairs = (0..results.len())
+        .filter(|&r| same[r] == r)
+        .flat_map(|r| (have[r]..upto).map(move |k| (r, k)));
+    let chunk = CHUNK.max(16 * opts.jobs.unwrap_or_else(rayon::current_num_threads));
+    let pool = thread_pool(opts)?;
+    loop {
+        let batch: Vec<(usize, u32)> = pairs.by_ref().take(chunk).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let outcomes = {
+            let runs: Vec<&Run> = results.iter().map(|r| &r.run).collect();
+            simulate_pairs(&pool, scenario, &runs, &batch, opts)?
+        };
+        let mut by_run: Vec<(usize, Vec<ReplicationOutcome>)> = Vec::new();
+        for ((r, _), out) in batch.into_iter().zip(outcomes) {
+            match by_run.last_mut() {
+                Some((last, v)) if *last == r => v.push(out?),
+                _ => by_run.push((r, vec![out?])),
+            }
+        }
+        for (r, outs) in by_run {
+            results[r]
+                .replications
+                .append(outs)
+                .map_err(RunError::Spill)?;
+        }
     }
+    copy_identical(results, opts);
+    Ok(())
+}
+
+/// Gives every run that is identical to an earlier one (the same configuration once settings
+/// no session reaches are set aside) the replications of that run (shared, not copied, when
+/// they are on disk).
+pub fn copy_identical(results: &mut [RunResult], opts: &RunOptions) {
+    let same = identical_runs(&results.iter().map(|r| &r.run).collect::<Vec<_>>());
     for r in 0..results.len() {
         let first = same[r];
         if first != r {
-            let have = results[r].replications.len();
-            let more = results[first].replications[have..].to_vec();
+            let added = results[first].replications.len() - results[r].replications.len();
             if let Some(f) = &opts.on_replication {
-                more.iter().for_each(|_| f());
+                (0..added).for_each(|_| f());
             }
-            results[r].replications.extend(more);
+            let copy = results[first].replications.clone();
+            results[r].replications = copy;
         }
     }
-    Ok(())
+}
+
+/// The cells `(run, replication)` that running `runs` with `upto` replications simulates, in
+/// their fixed order: each run not identical to an earlier one, in run order, its replications
+/// in order.
+pub fn cells(runs: &[Run], upto: u32) -> impl Iterator<Item = (usize, u32)> + use<> {
+    let same = identical_runs(&runs.iter().collect::<Vec<_>>());
+    (0..runs.len())
+        .filter(move |&r| same[r] == r)
+        .flat_map(move |r| (0..upto).map(move |k| (r, k)))
+}
+
+/// Simulates `cells` (in parallel, a chunk at a time) and hands each outcome to `sink` with
+/// its run, in the order of `cells`.
+pub fn simulate_cells(
+    scenario: &Scenario,
+    runs: &[Run],
+    cells: impl Iterator<Item = (usize, u32)>,
+    opts: &RunOptions,
+    mut sink: impl FnMut(usize, ReplicationOutcome) -> Result<(), RunError>,
+) -> Result<(), RunError> {
+    let mut cells = cells;
+    let chunk = CHUNK.max(16 * opts.jobs.unwrap_or_else(rayon::current_num_threads));
+    let pool = thread_pool(opts)?;
+    let refs: Vec<&Run> = runs.iter().collect();
+    loop {
+        let batch: Vec<(usize, u32)> = cells.by_ref().take(chunk).collect();
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let outcomes = simulate_pairs(&pool, scenario, &refs, &batch, opts)?;
+        for ((r, _), out) in batch.into_iter().zip(outcomes) {
+            sink(r, out?)?;
+        }
+    }
 }
 
 /// For each run, the first run that simulates exactly the same thing: runs of a sweep that
@@ -150,20 +244,25 @@ fn identical_runs(runs: &[&Run]) -> Vec<usize> {
         .collect()
 }
 
+/// The worker pool of `opts.jobs` threads.
+fn thread_pool(opts: &RunOptions) -> Result<rayon::ThreadPool, RunError> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(j) = opts.jobs {
+        builder = builder.num_threads(j.max(1));
+    }
+    builder
+        .build()
+        .map_err(|e| RunError::Threads(e.to_string()))
+}
+
 /// Simulates the (run, replication) pairs in parallel, in a fixed result order.
 fn simulate_pairs(
+    pool: &rayon::ThreadPool,
     scenario: &Scenario,
     runs: &[&Run],
     pairs: &[(usize, u32)],
     opts: &RunOptions,
 ) -> Result<Vec<Result<ReplicationOutcome, RunError>>, RunError> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(j) = opts.jobs {
-        builder = builder.num_threads(j.max(1));
-    }
-    let pool = builder
-        .build()
-        .map_err(|e| RunError::Threads(e.to_string()))?;
     let cancel = opts.cancel.clone();
     let outcomes = pool.install(|| {
         pairs
@@ -248,13 +347,61 @@ mod tests {
         for r in 1..3 {
             let (a, b) = (&results[0].replications, &results[r].replications);
             assert_eq!(a.len(), b.len());
-            for (x, y) in a.iter().zip(b) {
+            for (x, y) in a.iter().zip(b.iter()) {
                 assert_eq!(
                     x.metrics.features[0].accepted,
                     y.metrics.features[0].accepted
                 );
             }
         }
+    }
+
+    #[test]
+    fn spilled_replications_read_back_as_simulated() {
+        let (s, runs) = runs(
+            "load_balancing = [\"dns\", \"hardware\"]\n\
+             \"pool.hardware.algorithm\" = [\"round_robin\", \"random\"]",
+        );
+        let dir = std::env::temp_dir().join(format!("drainsim-spill-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp folder");
+        let spilled = RunOptions {
+            jobs: Some(2),
+            spill: Some(dir.clone()),
+            ..Default::default()
+        };
+        let mut a = run_all(&s, runs.clone(), &RunOptions::default()).expect("runs");
+        let mut b = run_all(&s, runs, &spilled).expect("runs");
+        // A later batch, as a sequential decision adds.
+        extend(&s, &mut a, 5, &RunOptions::default()).expect("extends");
+        extend(&s, &mut b, 5, &spilled).expect("extends");
+        // Runs 0 and 1 (DNS) share one file; 2 and 3 have their own.
+        assert_eq!(std::fs::read_dir(&dir).expect("lists").count(), 3);
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(x.replications.len(), 5);
+            assert_eq!(y.replications.len(), 5);
+            let ys: Vec<_> = y.replications.iter().collect();
+            for (p, q) in x.replications.iter().zip(&ys) {
+                assert_eq!(p.replication, q.replication);
+                assert_eq!(p.metrics, q.metrics);
+            }
+            assert!(
+                !y.replications
+                    .first()
+                    .expect("one")
+                    .metrics
+                    .timeseries
+                    .times
+                    .is_empty()
+            );
+        }
+        drop(b);
+        assert_eq!(
+            std::fs::read_dir(&dir).expect("lists").count(),
+            0,
+            "files removed"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -1,0 +1,149 @@
+//! Peak memory of `drainsim run` on the default scenario (embedded) against the number of
+//! replications: memory must be bounded by the runs, not the replications (100,000
+//! replications within 1.2× the peak of 1,000).
+//!
+//! Each measurement runs the whole command — simulation, summaries, expectations, the report
+//! folder — in a fresh child process (this binary re-executed), so that its peaks are its own:
+//! the peak of live heap bytes (a counting global allocator) and the peak resident set
+//! (`VmHWM`). `cargo bench --bench replications_memory` measures 1,000 and 100,000
+//! replications (100,000 take a while: 200,000 simulated replications);
+//! `DRAINSIM_MEMORY_REPLICATIONS=1000,10000` measures other counts.
+//! `DRAINSIM_MEMORY_LIGHT=1` divides the two busiest arrival rates of the default scenario (P2P
+//! IM and PSTN calls, 95 % of its sessions) by ten: the same runs, plan, report and charts at
+//! about a tenth of the simulation time, for measuring 100,000 replications on a busy machine.
+//! It prints a CSV and writes `target/criterion/replications_memory.csv`.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::Write;
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+use clap::Parser;
+
+struct Counting;
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(l) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(l.size(), Relaxed) + l.size();
+            PEAK.fetch_max(now, Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) };
+        LIVE.fetch_sub(l.size(), Relaxed);
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        let q = unsafe { System.realloc(p, l, new) };
+        if !q.is_null() {
+            if new > l.size() {
+                let now = LIVE.fetch_add(new - l.size(), Relaxed) + new - l.size();
+                PEAK.fetch_max(now, Relaxed);
+            } else {
+                LIVE.fetch_sub(l.size() - new, Relaxed);
+            }
+        }
+        q
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+fn status_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Child: `drainsim run --replications n` of the default scenario into a temporary folder;
+/// prints `peak heap bytes,peak rss kB,seconds`.
+fn child(n: &str) {
+    let out = std::env::temp_dir().join(format!("drainsim-memory-{}", std::process::id()));
+    let mut args: Vec<String> = ["drainsim", "run", "--quiet", "--replications", n, "--out"]
+        .map(String::from)
+        .to_vec();
+    args.push(out.display().to_string());
+    let light = std::env::temp_dir().join(format!("drainsim-memory-{}.toml", std::process::id()));
+    if std::env::var("DRAINSIM_MEMORY_LIGHT").is_ok_and(|v| v == "1") {
+        let text = drainsim::DEFAULT_SCENARIO
+            .replace("arrivals_per_hour = 21000", "arrivals_per_hour = 2100")
+            .replace("arrivals_per_hour = 14112", "arrivals_per_hour = 1411");
+        assert_ne!(
+            text,
+            drainsim::DEFAULT_SCENARIO,
+            "the rates to divide are in the scenario"
+        );
+        std::fs::write(&light, text).expect("temporary scenario");
+        args.insert(2, light.display().to_string());
+    }
+    let started = std::time::Instant::now();
+    let cli = drainsim::cli::Cli::try_parse_from(args).expect("arguments");
+    let outcome = drainsim::cli::execute(cli);
+    let seconds = started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_file(&light);
+    if let Err(e) = outcome {
+        panic!("run failed: {e}");
+    }
+    println!(
+        "{},{},{seconds:.1}",
+        PEAK.load(Relaxed),
+        status_kb("VmHWM:")
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--list") {
+        return;
+    }
+    if let Ok(n) = std::env::var("DRAINSIM_MEMORY_CHILD") {
+        child(&n);
+        return;
+    }
+    let counts = std::env::var("DRAINSIM_MEMORY_REPLICATIONS").unwrap_or("1000,100000".into());
+    let exe = std::env::current_exe().expect("own path");
+    let mut out = String::from(
+        "replications,peak_heap_bytes,peak_rss_kb,seconds,heap_ratio_to_first,rss_ratio_to_first\n",
+    );
+    print!("{out}");
+    let mut base = None;
+    for n in counts.split(',') {
+        let o = Command::new(&exe)
+            .env("DRAINSIM_MEMORY_CHILD", n)
+            .output()
+            .expect("child runs");
+        assert!(
+            o.status.success(),
+            "child failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let line = String::from_utf8_lossy(&o.stdout).trim().to_string();
+        let v: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+        let (heap, rss) = *base.get_or_insert((v[0], v[1]));
+        let row = format!(
+            "{n},{},{},{},{:.3},{:.3}\n",
+            v[0],
+            v[1],
+            v[2],
+            v[0] / heap,
+            v[1] / rss
+        );
+        print!("{row}");
+        out += &row;
+    }
+    let _ = std::fs::create_dir_all("target/criterion");
+    if let Ok(mut f) = std::fs::File::create("target/criterion/replications_memory.csv") {
+        let _ = f.write_all(out.as_bytes());
+    }
+}

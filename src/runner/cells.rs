@@ -1,0 +1,486 @@
+//! A compact, exact binary encoding of one replication's outcome (a *cell* record), for the
+//! replications a run spills to disk and for shard folders.
+//!
+//! Every number is an unsigned LEB128 varint; the metrics hold integers only (times in µs),
+//! so a record decodes to exactly the outcome that was encoded. A record is framed by its byte
+//! length (a varint) so that a truncated file is detected rather than misread.
+
+use std::io::{self, Read, Write};
+
+use crate::engine::SimTime;
+use crate::model::metrics::{
+    DomainOutcome, DomainRecord, DrainEnd, DrainRecord, FeatureCounts, ReplicationMetrics,
+    RestartRecord, RgQuorumLoss, StepOutcome, StepRecord, TimeSeries,
+};
+use crate::model::{ActionKind, Seeds};
+
+use super::ReplicationOutcome;
+
+const DRAIN_ENDS: [DrainEnd; 5] = [
+    DrainEnd::Drained,
+    DrainEnd::Restarted,
+    DrainEnd::Stopped,
+    DrainEnd::Resumed,
+    DrainEnd::Horizon,
+];
+const STEP_OUTCOMES: [StepOutcome; 5] = [
+    StepOutcome::Running,
+    StepOutcome::Done,
+    StepOutcome::Drained,
+    StepOutcome::Timeout,
+    StepOutcome::Failed,
+];
+const DOMAIN_OUTCOMES: [DomainOutcome; 4] = [
+    DomainOutcome::Running,
+    DomainOutcome::Done,
+    DomainOutcome::Busy,
+    DomainOutcome::Insufficient,
+];
+
+/// Appends varints to a buffer.
+struct Enc(Vec<u8>);
+
+impl Enc {
+    fn u(&mut self, mut x: u64) {
+        loop {
+            let b = (x & 0x7f) as u8;
+            x >>= 7;
+            if x == 0 {
+                self.0.push(b);
+                return;
+            }
+            self.0.push(b | 0x80);
+        }
+    }
+    fn t(&mut self, t: SimTime) {
+        self.u(t.0);
+    }
+    fn ot(&mut self, t: Option<SimTime>) {
+        match t {
+            None => self.u(0),
+            Some(t) => {
+                self.u(1);
+                self.t(t);
+            }
+        }
+    }
+    fn len(&mut self, n: usize) {
+        self.u(n as u64);
+    }
+    fn s(&mut self, s: &str) {
+        self.len(s.len());
+        self.0.extend_from_slice(s.as_bytes());
+    }
+    fn index_of<T: PartialEq>(&mut self, all: &[T], x: &T) {
+        self.len(all.iter().position(|a| a == x).unwrap_or(0));
+    }
+}
+
+/// Reads varints from a record.
+struct Dec<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+type R<T> = Result<T, String>;
+
+impl Dec<'_> {
+    fn u(&mut self) -> R<u64> {
+        let mut x = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = *self.b.get(self.at).ok_or("record ends early")?;
+            self.at += 1;
+            x |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(x);
+            }
+        }
+        Err("number too long".into())
+    }
+    fn u32(&mut self) -> R<u32> {
+        u32::try_from(self.u()?).map_err(|_| "number out of range".into())
+    }
+    fn t(&mut self) -> R<SimTime> {
+        Ok(SimTime(self.u()?))
+    }
+    fn ot(&mut self) -> R<Option<SimTime>> {
+        match self.u()? {
+            0 => Ok(None),
+            1 => Ok(Some(self.t()?)),
+            _ => Err("bad option tag".into()),
+        }
+    }
+    fn len(&mut self) -> R<usize> {
+        let n = self.u()? as usize;
+        // Every element takes at least one byte: a longer length is a corrupt record.
+        if n > self.b.len() - self.at {
+            return Err("length beyond the record".into());
+        }
+        Ok(n)
+    }
+    fn s(&mut self) -> R<String> {
+        let n = self.len()?;
+        let s = std::str::from_utf8(&self.b[self.at..self.at + n])
+            .map_err(|_| "text is not UTF-8")?
+            .to_string();
+        self.at += n;
+        Ok(s)
+    }
+    fn pick<T: Copy>(&mut self, all: &[T]) -> R<T> {
+        let i = self.u()? as usize;
+        all.get(i).copied().ok_or_else(|| "unknown value".into())
+    }
+    fn vec<T>(&mut self, mut f: impl FnMut(&mut Self) -> R<T>) -> R<Vec<T>> {
+        let n = self.len()?;
+        (0..n).map(|_| f(self)).collect()
+    }
+}
+
+/// Appends the framed record of `o` to `out`.
+pub fn encode(o: &ReplicationOutcome, out: &mut Vec<u8>) {
+    let mut e = Enc(Vec::with_capacity(512));
+    e.u(u64::from(o.replication));
+    e.u(o.seeds.sessions);
+    // Destructured, so that a new field cannot be forgotten here.
+    let ReplicationMetrics {
+        features,
+        restarts,
+        drains,
+        steps,
+        timeseries,
+        domains,
+        plan_started,
+        plan_ended,
+        plan_failure,
+        peak_active,
+        above_threshold,
+        events,
+        pool_quorum_losses,
+        rg_quorum_losses,
+    } = &o.metrics;
+    e.len(features.len());
+    for f in features {
+        encode_counts(&mut e, f);
+    }
+    e.len(restarts.len());
+    for r in restarts {
+        e.len(r.server);
+        e.t(r.at);
+        e.ot(r.paused_at);
+        e.len(r.cut.len());
+        r.cut.iter().for_each(|&x| e.u(x));
+        e.len(r.disrupted.len());
+        r.disrupted.iter().for_each(|&x| e.u(x));
+    }
+    e.len(drains.len());
+    for d in drains {
+        e.len(d.server);
+        e.t(d.paused_at);
+        e.t(d.ended_at);
+        e.index_of(&DRAIN_ENDS, &d.end);
+        e.u(d.left);
+    }
+    e.len(steps.len());
+    for s in steps {
+        e.len(s.index);
+        let names: Vec<&str> = ActionKind::ALL.iter().map(|k| k.name()).collect();
+        e.index_of(&names, &s.action);
+        e.t(s.started);
+        e.ot(s.ended);
+        e.index_of(&STEP_OUTCOMES, &s.outcome);
+    }
+    e.len(timeseries.times.len());
+    timeseries.times.iter().for_each(|&t| e.t(t));
+    e.len(timeseries.active.len());
+    timeseries.active.iter().for_each(|&a| e.u(u64::from(a)));
+    e.len(domains.len());
+    for d in domains {
+        e.len(d.domain);
+        e.t(d.first_poll);
+        e.u(u64::from(d.busy_polls));
+        e.ot(d.ready_at);
+        e.ot(d.paused_at);
+        e.ot(d.restarted_at);
+        e.u(u64::from(d.drained));
+        e.ot(d.up_at);
+        e.index_of(&DOMAIN_OUTCOMES, &d.outcome);
+    }
+    e.ot(*plan_started);
+    e.ot(*plan_ended);
+    match plan_failure {
+        None => e.u(0),
+        Some(s) => {
+            e.u(1);
+            e.s(s);
+        }
+    }
+    e.len(peak_active.len());
+    peak_active.iter().for_each(|&p| e.u(u64::from(p)));
+    e.len(above_threshold.len());
+    above_threshold.iter().for_each(|&t| e.t(t));
+    e.u(*events);
+    e.u(u64::from(*pool_quorum_losses));
+    e.len(rg_quorum_losses.len());
+    for l in rg_quorum_losses {
+        e.len(l.group);
+        e.t(l.from);
+        e.ot(l.to);
+    }
+    let mut frame = Enc(std::mem::take(out));
+    frame.len(e.0.len());
+    frame.0.extend_from_slice(&e.0);
+    *out = frame.0;
+}
+
+fn encode_counts(e: &mut Enc, f: &FeatureCounts) {
+    let FeatureCounts {
+        arrivals,
+        accepted,
+        redirected,
+        landed_on_paused,
+        blocked,
+        failed,
+        connecting,
+        arrivals_in_maintenance,
+        blocked_in_maintenance,
+        blocked_rg_quorum,
+        cut_by,
+        disrupted,
+        completed,
+        active_at_end,
+        setup_delay_sum_us,
+        setup_delays,
+    } = f;
+    for x in [
+        arrivals,
+        accepted,
+        redirected,
+        landed_on_paused,
+        blocked,
+        failed,
+        connecting,
+        arrivals_in_maintenance,
+        blocked_in_maintenance,
+        blocked_rg_quorum,
+        &cut_by[0],
+        &cut_by[1],
+        &cut_by[2],
+        disrupted,
+        completed,
+        active_at_end,
+        setup_delay_sum_us,
+    ] {
+        e.u(*x);
+    }
+    e.len(setup_delays.len());
+    for (k, v) in setup_delays {
+        e.u(*k);
+        e.u(*v);
+    }
+}
+
+fn decode_counts(d: &mut Dec<'_>) -> R<FeatureCounts> {
+    let mut x = [0u64; 17];
+    for v in &mut x {
+        *v = d.u()?;
+    }
+    let n = d.len()?;
+    let mut setup_delays = std::collections::BTreeMap::new();
+    for _ in 0..n {
+        let k = d.u()?;
+        setup_delays.insert(k, d.u()?);
+    }
+    Ok(FeatureCounts {
+        arrivals: x[0],
+        accepted: x[1],
+        redirected: x[2],
+        landed_on_paused: x[3],
+        blocked: x[4],
+        failed: x[5],
+        connecting: x[6],
+        arrivals_in_maintenance: x[7],
+        blocked_in_maintenance: x[8],
+        blocked_rg_quorum: x[9],
+        cut_by: [x[10], x[11], x[12]],
+        disrupted: x[13],
+        completed: x[14],
+        active_at_end: x[15],
+        setup_delay_sum_us: x[16],
+        setup_delays,
+    })
+}
+
+/// Decodes one record body (without its frame).
+pub fn decode(b: &[u8]) -> R<ReplicationOutcome> {
+    let d = &mut Dec { b, at: 0 };
+    let replication = d.u32()?;
+    let seeds = Seeds { sessions: d.u()? };
+    let features = d.vec(decode_counts)?;
+    let restarts = d.vec(|d| {
+        Ok(RestartRecord {
+            server: d.u()? as usize,
+            at: d.t()?,
+            paused_at: d.ot()?,
+            cut: d.vec(Dec::u)?,
+            disrupted: d.vec(Dec::u)?,
+        })
+    })?;
+    let drains = d.vec(|d| {
+        Ok(DrainRecord {
+            server: d.u()? as usize,
+            paused_at: d.t()?,
+            ended_at: d.t()?,
+            end: d.pick(&DRAIN_ENDS)?,
+            left: d.u()?,
+        })
+    })?;
+    let steps = d.vec(|d| {
+        Ok(StepRecord {
+            index: d.u()? as usize,
+            action: d.pick(ActionKind::ALL)?.name(),
+            started: d.t()?,
+            ended: d.ot()?,
+            outcome: d.pick(&STEP_OUTCOMES)?,
+        })
+    })?;
+    let timeseries = TimeSeries {
+        times: d.vec(Dec::t)?,
+        active: d.vec(Dec::u32)?,
+    };
+    let domains = d.vec(|d| {
+        Ok(DomainRecord {
+            domain: d.u()? as usize,
+            first_poll: d.t()?,
+            busy_polls: d.u32()?,
+            ready_at: d.ot()?,
+            paused_at: d.ot()?,
+            restarted_at: d.ot()?,
+            drained: d.u()? != 0,
+            up_at: d.ot()?,
+            outcome: d.pick(&DOMAIN_OUTCOMES)?,
+        })
+    })?;
+    let plan_started = d.ot()?;
+    let plan_ended = d.ot()?;
+    let plan_failure = match d.u()? {
+        0 => None,
+        1 => Some(d.s()?),
+        _ => return Err("bad option tag".into()),
+    };
+    let metrics = ReplicationMetrics {
+        features,
+        restarts,
+        drains,
+        steps,
+        timeseries,
+        domains,
+        plan_started,
+        plan_ended,
+        plan_failure,
+        peak_active: d.vec(Dec::u32)?,
+        above_threshold: d.vec(Dec::t)?,
+        events: d.u()?,
+        pool_quorum_losses: d.u32()?,
+        rg_quorum_losses: d.vec(|d| {
+            Ok(RgQuorumLoss {
+                group: d.u()? as usize,
+                from: d.t()?,
+                to: d.ot()?,
+            })
+        })?,
+    };
+    if d.at != b.len() {
+        return Err("trailing bytes in a record".into());
+    }
+    Ok(ReplicationOutcome {
+        replication,
+        seeds,
+        metrics,
+    })
+}
+
+/// Reads framed records one at a time.
+pub struct Reader<T: Read> {
+    inner: T,
+    buf: Vec<u8>,
+}
+
+impl<T: Read> Reader<T> {
+    /// Reads records from `inner`.
+    pub fn new(inner: T) -> Self {
+        Reader {
+            inner,
+            buf: Vec::new(),
+        }
+    }
+
+    /// The next record; `Ok(None)` at a clean end of the input.
+    pub fn next_record(&mut self) -> io::Result<Option<ReplicationOutcome>> {
+        let mut len = 0u64;
+        for (i, shift) in (0..64).step_by(7).enumerate() {
+            let mut b = [0u8];
+            if self.inner.read(&mut b)? == 0 {
+                if i == 0 {
+                    return Ok(None);
+                }
+                return Err(invalid("a record ends early"));
+            }
+            len |= u64::from(b[0] & 0x7f) << shift;
+            if b[0] & 0x80 == 0 {
+                break;
+            }
+        }
+        let len = usize::try_from(len).map_err(|_| invalid("a record is too long"))?;
+        if len > 1 << 30 {
+            return Err(invalid("a record is too long"));
+        }
+        self.buf.resize(len, 0);
+        self.inner
+            .read_exact(&mut self.buf)
+            .map_err(|_| invalid("a record ends early"))?;
+        decode(&self.buf).map(Some).map_err(|e| invalid(&e))
+    }
+}
+
+fn invalid(msg: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, msg.to_string())
+}
+
+/// Writes `o` as a framed record.
+pub fn write(w: &mut impl Write, o: &ReplicationOutcome, buf: &mut Vec<u8>) -> io::Result<()> {
+    buf.clear();
+    encode(o, buf);
+    w.write_all(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{self, NoFiles};
+
+    #[test]
+    fn records_round_trip_exactly() {
+        let text = crate::DEFAULT_SCENARIO.replace("horizon = \"3h\"", "horizon = \"2h40m\"");
+        let s = scenario::parse(&text, "default.toml", &NoFiles).expect("parses");
+        let runs = scenario::expand(&s).expect("expands");
+        let mut bytes = Vec::new();
+        let mut outs = Vec::new();
+        for (k, run) in runs.iter().enumerate() {
+            let o = super::super::simulate(&s, run, k as u32, None).expect("runs");
+            write(&mut bytes, &o, &mut Vec::new()).expect("in memory");
+            outs.push(o);
+        }
+        let mut r = Reader::new(&bytes[..]);
+        for o in &outs {
+            let back = r.next_record().expect("reads").expect("a record");
+            assert_eq!(back.replication, o.replication);
+            assert_eq!(back.seeds, o.seeds);
+            assert_eq!(back.metrics, o.metrics);
+        }
+        assert!(r.next_record().expect("clean end").is_none());
+        // A truncated file is an error, not a shorter run.
+        let mut r = Reader::new(&bytes[..bytes.len() - 3]);
+        assert!(r.next_record().is_ok());
+        assert!(r.next_record().is_err());
+    }
+}
