@@ -200,11 +200,7 @@ pub fn write_atomically_of(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "report".into());
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(io_err(&tmp))?;
-    }
-    fs::create_dir(&tmp).map_err(io_err(&tmp))?;
+    let tmp = create_unique_dir(&parent, &format!(".{name}.tmp")).map_err(io_err(&parent))?;
     let result = write(&tmp)
         .and_then(|()| {
             fs::write(
@@ -230,9 +226,47 @@ pub fn write_atomically_of(
     })
 }
 
+/// Creates a new, empty folder `<prefix>-<pid>-<nanoseconds>[-<n>]` in `parent` and returns
+/// its path. The name is claimed by `create_dir`, which fails if it exists, so two processes
+/// never share a folder — not even two attempts of one batch task that run at once on a shared
+/// volume with the same process id (PID 1 in containers) — and nothing is deleted to make room.
+pub fn create_unique_dir(parent: &Path, prefix: &str) -> std::io::Result<PathBuf> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let base = format!("{prefix}-{}-{nanos}", std::process::id());
+    for n in 0u32.. {
+        let path = if n == 0 {
+            parent.join(&base)
+        } else {
+            parent.join(format!("{base}-{n}"))
+        };
+        match fs::create_dir(&path) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    unreachable!("the loop returns")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unique_dirs_never_share_or_delete() {
+        let parent = std::env::temp_dir().join(format!("drainsim-unique-{}", std::process::id()));
+        fs::create_dir_all(&parent).unwrap();
+        let a = create_unique_dir(&parent, ".r.tmp").unwrap();
+        fs::write(a.join("x"), "kept").unwrap();
+        let b = create_unique_dir(&parent, ".r.tmp").unwrap();
+        assert_ne!(a, b);
+        assert_eq!(fs::read_to_string(a.join("x")).unwrap(), "kept");
+        assert!(fs::read_dir(&b).unwrap().next().is_none());
+        fs::remove_dir_all(&parent).unwrap();
+    }
 
     #[test]
     fn report_file_names() {

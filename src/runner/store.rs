@@ -158,7 +158,7 @@ pub struct SpillDir {
 }
 
 impl SpillDir {
-    /// Creates `.<name>.cells-<pid>` beside `dir`.
+    /// Creates a new `.<name>.cells-<pid>-<nanoseconds>` folder beside `dir`.
     pub fn beside(dir: &Path) -> std::io::Result<SpillDir> {
         let parent = match dir.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -169,11 +169,7 @@ impl SpillDir {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "report".into());
-        let path = parent.join(format!(".{name}.cells-{}", std::process::id()));
-        if path.exists() {
-            fs::remove_dir_all(&path)?;
-        }
-        fs::create_dir(&path)?;
+        let path = crate::report::folder::create_unique_dir(&parent, &format!(".{name}.cells"))?;
         Ok(SpillDir { path })
     }
 
