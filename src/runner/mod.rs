@@ -370,6 +370,7 @@ mod tests {
             spill: Some(dir.clone()),
             ..Default::default()
         };
+        let runs_again = runs.clone();
         let mut a = run_all(&s, runs.clone(), &RunOptions::default()).expect("runs");
         let mut b = run_all(&s, runs, &spilled).expect("runs");
         // A later batch, as a sequential decision adds.
@@ -401,6 +402,22 @@ mod tests {
             0,
             "files removed"
         );
+        // Read through the handle that wrote them: removing the files' names changes nothing,
+        // and two readers of one store keep their own positions.
+        let c = run_all(&s, runs_again, &spilled).expect("runs");
+        for entry in std::fs::read_dir(&dir).expect("lists") {
+            std::fs::remove_file(entry.expect("entry").path()).expect("removes");
+        }
+        for (x, y) in a.iter().zip(&c) {
+            let (mut one, mut two) = (y.replications.iter(), y.replications.iter());
+            assert!(y.replications.len() >= 2, "two replications to read past");
+            for p in x.replications.iter().take(y.replications.len()) {
+                let (q1, q2) = (one.next().expect("one"), two.next().expect("two"));
+                assert_eq!(p.metrics, q1.metrics);
+                assert_eq!(p.metrics, q2.metrics);
+            }
+        }
+        drop(c);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

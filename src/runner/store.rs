@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::ReplicationOutcome;
 use super::cells;
@@ -23,14 +23,43 @@ pub struct Replications {
     len: usize,
 }
 
-/// A spill file, removed when dropped.
+/// A spill file, removed when dropped. It is opened once, on the first append, and read
+/// through that handle at explicit offsets: each reader keeps its own position, and the
+/// replications stay readable even if the file's name is removed while the run is reported.
 #[derive(Debug)]
 struct Spill {
     path: PathBuf,
+    file: OnceLock<File>,
+}
+
+/// Reads `file` from `pos` on, at explicit offsets (never moving a shared file position).
+struct ReadAt<'a> {
+    file: &'a File,
+    pos: u64,
+}
+
+impl std::io::Read for ReadAt<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(self.file, buf, self.pos)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(self.file, buf, self.pos)?;
+        #[cfg(not(any(unix, windows)))]
+        let n = {
+            use std::io::{Seek, SeekFrom};
+            let mut f = self.file;
+            f.seek(SeekFrom::Start(self.pos))?;
+            f.read(buf)?
+        };
+        self.pos += n as u64;
+        Ok(n)
+    }
 }
 
 impl Drop for Spill {
     fn drop(&mut self) {
+        // Closed first: some systems do not remove an open file.
+        drop(self.file.take());
         let _ = fs::remove_file(&self.path);
     }
 }
@@ -56,7 +85,10 @@ impl Replications {
     pub fn on_disk(path: PathBuf) -> Replications {
         Replications {
             kept: Vec::new(),
-            spill: Some(Arc::new(Spill { path })),
+            spill: Some(Arc::new(Spill {
+                path,
+                file: OnceLock::new(),
+            })),
             len: 0,
         }
     }
@@ -94,11 +126,18 @@ impl Replications {
         };
         let path = &spill.path;
         let err = |e: std::io::Error| format!("{}: {e}", path.display());
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(err)?;
+        let file = match spill.file.get() {
+            Some(f) => f,
+            None => {
+                let f = OpenOptions::new()
+                    .create(true)
+                    .read(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(err)?;
+                spill.file.get_or_init(|| f)
+            }
+        };
         let mut w = BufWriter::new(file);
         let mut buf = Vec::new();
         for o in outs {
@@ -114,8 +153,9 @@ impl Replications {
     /// Every replication, in order (read back from the spill file one at a time).
     ///
     /// # Panics
-    /// If the spill file cannot be read back (it was deleted or the disk failed while the
-    /// run was reported): the results cannot be reported then.
+    /// If the spill file cannot be read back (the disk failed while the run was reported):
+    /// the results cannot be reported then. Removing the file's name does not matter: it is
+    /// read through the handle that wrote it.
     pub fn iter(&self) -> Box<dyn Iterator<Item = Cow<'_, ReplicationOutcome>> + '_> {
         match &self.spill {
             None => Box::new(self.kept.iter().map(Cow::Borrowed)),
@@ -126,10 +166,12 @@ impl Replications {
                     panic!("cannot read back {}: {e}", path.display())
                 };
                 let first = self.kept.first().map(Cow::Borrowed);
-                let mut reader = cells::Reader::new(BufReader::with_capacity(
-                    1 << 16,
-                    File::open(path).unwrap_or_else(|e| fail(&e)),
-                ));
+                let file = spill
+                    .file
+                    .get()
+                    .unwrap_or_else(|| fail(&"it was never written"));
+                let mut reader =
+                    cells::Reader::new(BufReader::with_capacity(1 << 16, ReadAt { file, pos: 0 }));
                 // Replication 0 is in memory (with its time series): its record is skipped.
                 let mut skip_first = first.is_some();
                 let rest = (0..self.len).filter_map(move |_| {
