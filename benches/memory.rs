@@ -10,7 +10,6 @@
 //! `cargo bench --bench memory` prints a CSV and writes `target/criterion/memory.csv`.
 
 use std::io::Write;
-use std::process::Command;
 use std::sync::atomic::Ordering::Relaxed;
 
 use drainsim::model::{Seeds, Simulation};
@@ -19,7 +18,7 @@ use drainsim::scenario::{self, NoFiles};
 
 #[path = "common/counting.rs"]
 mod counting;
-use counting::{LIVE, PEAK, status_kb};
+use counting::{LIVE, PEAK, child_numbers, status_kb};
 
 /// Child: one replication of the default scenario's DNS run; prints its measures.
 fn child(horizon: &str, timeseries: bool) {
@@ -63,27 +62,13 @@ fn main() {
         child(h, ts == "1");
         return;
     }
-    let exe = std::env::current_exe().expect("own path");
     let mut out = String::from(
         "horizon,timeseries,sessions,events,samples,max_pending_events,peak_heap_bytes,peak_rss_kb,heap_ratio_to_x1,rss_ratio_to_x1\n",
     );
     for ts in [false, true] {
         let mut base = (0f64, 0f64);
         for horizon in ["3h", "30h"] {
-            let o = Command::new(&exe)
-                .env(
-                    "DRAINSIM_MEMORY_CHILD",
-                    format!("{horizon},{}", u8::from(ts)),
-                )
-                .output()
-                .expect("child runs");
-            assert!(
-                o.status.success(),
-                "child failed: {}",
-                String::from_utf8_lossy(&o.stderr)
-            );
-            let line = String::from_utf8_lossy(&o.stdout).trim().to_string();
-            let v: Vec<u64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+            let v: Vec<u64> = child_numbers(&format!("{horizon},{}", u8::from(ts)));
             let (sessions, events, heap, rss, samples, pending) =
                 (v[0], v[1], v[2], v[3], v[4], v[5]);
             if horizon == "3h" {

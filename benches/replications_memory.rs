@@ -14,14 +14,13 @@
 //! It prints a CSV and writes `target/criterion/replications_memory.csv`.
 
 use std::io::Write;
-use std::process::Command;
 use std::sync::atomic::Ordering::Relaxed;
 
 use clap::Parser;
 
 #[path = "common/counting.rs"]
 mod counting;
-use counting::{PEAK, status_kb};
+use counting::{PEAK, child_numbers, status_kb};
 
 /// Child: `drainsim run --replications n` of the default scenario into a temporary folder;
 /// prints `peak heap bytes,peak rss kB,seconds`.
@@ -70,24 +69,13 @@ fn main() {
         return;
     }
     let counts = std::env::var("DRAINSIM_MEMORY_REPLICATIONS").unwrap_or("1000,100000".into());
-    let exe = std::env::current_exe().expect("own path");
     let mut out = String::from(
         "replications,peak_heap_bytes,peak_rss_kb,seconds,heap_ratio_to_first,rss_ratio_to_first\n",
     );
     print!("{out}");
     let mut base = None;
     for n in counts.split(',') {
-        let o = Command::new(&exe)
-            .env("DRAINSIM_MEMORY_CHILD", n)
-            .output()
-            .expect("child runs");
-        assert!(
-            o.status.success(),
-            "child failed: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        let line = String::from_utf8_lossy(&o.stdout).trim().to_string();
-        let v: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+        let v: Vec<f64> = child_numbers(n);
         let (heap, rss) = *base.get_or_insert((v[0], v[1]));
         let row = format!(
             "{n},{},{},{},{:.3},{:.3}\n",

@@ -1,5 +1,6 @@
-//! A counting global allocator (live and peak heap bytes) and `/proc/self/status` readings,
-//! shared by the memory benches (`#[path]`-included; not a bench of its own).
+//! A counting global allocator (live and peak heap bytes), `/proc/self/status` readings, and
+//! the child process each measurement runs in; shared by the memory benches
+//! (`#[path]`-included; not a bench of its own).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -51,4 +52,24 @@ pub fn status_kb(field: &str) -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// Runs this bench binary again with `DRAINSIM_MEMORY_CHILD=arg` (a fresh process, so its peak
+/// resident set is its own) and returns the comma-separated numbers it prints.
+pub fn child_numbers<T: std::str::FromStr>(arg: &str) -> Vec<T> {
+    let exe = std::env::current_exe().expect("own path");
+    let o = std::process::Command::new(&exe)
+        .env("DRAINSIM_MEMORY_CHILD", arg)
+        .output()
+        .expect("child runs");
+    assert!(
+        o.status.success(),
+        "child failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout)
+        .trim()
+        .split(',')
+        .map(|x| x.parse().ok().expect("a number"))
+        .collect()
 }
