@@ -275,6 +275,16 @@ fn copy(dir: &TempDir, from: &str, to: &str) {
     }
 }
 
+/// Copies shard folder `from` into `to` with `was` replaced by `now` in its `shard.json`
+/// (which must hold `was`).
+fn copy_edited(dir: &TempDir, from: &str, to: &str, was: &str, now: &str) {
+    copy(dir, from, to);
+    let m = dir.path().join(to).join("shard.json");
+    let text = std::fs::read_to_string(&m).unwrap();
+    assert!(text.contains(was), "{text}");
+    std::fs::write(&m, text.replace(was, now)).unwrap();
+}
+
 #[test]
 fn faulty_shard_sets_are_refused_and_nothing_is_written() {
     let dir = TempDir::new("shards-faults");
@@ -304,21 +314,14 @@ fn faulty_shard_sets_are_refused_and_nothing_is_written() {
         "incomplete: not a complete shard folder",
     );
     // Another version.
-    copy(&dir, "s-2", "old");
-    let m = dir.path().join("old/shard.json");
-    let text = std::fs::read_to_string(&m).unwrap();
     let version = format!("\"drainsim\": \"{}\"", env!("CARGO_PKG_VERSION"));
-    assert!(text.contains(&version), "{text}");
-    std::fs::write(&m, text.replace(&version, "\"drainsim\": \"0.0.1\"")).unwrap();
+    copy_edited(&dir, "s-2", "old", &version, "\"drainsim\": \"0.0.1\"");
     bad(
         &merge(&["s-0", "s-1", "old"]),
         "old: written by drainsim 0.0.1",
     );
     // Out of range.
-    copy(&dir, "s-2", "range");
-    let m = dir.path().join("range/shard.json");
-    let text = std::fs::read_to_string(&m).unwrap();
-    std::fs::write(&m, text.replace("\"shard\": 2", "\"shard\": 7")).unwrap();
+    copy_edited(&dir, "s-2", "range", "\"shard\": 2", "\"shard\": 7");
     bad(
         &merge(&["s-0", "s-1", "range"]),
         "range: shard 7 of 3 is out of range",
