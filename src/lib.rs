@@ -65,6 +65,7 @@ pub mod fit;
 pub mod harness;
 pub mod model;
 pub mod planner;
+mod read_at;
 pub mod report;
 pub mod runner;
 pub mod scenario;

@@ -194,11 +194,6 @@ impl TwoPass {
         }
     }
 
-    /// The mean of sample `i` (after the first pass).
-    pub fn mean(&self, i: usize) -> f64 {
-        self.means[i]
-    }
-
     /// Second pass: value `x` of sample `i`.
     pub fn second(&mut self, i: usize, x: f64) {
         let m = self.means[i];

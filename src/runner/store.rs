@@ -32,41 +32,11 @@ struct Spill {
     file: OnceLock<File>,
 }
 
-/// Reads `file` from `pos` on, at explicit offsets (never moving a shared file position).
-struct ReadAt<'a> {
-    file: &'a File,
-    pos: u64,
-}
-
-impl std::io::Read for ReadAt<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        #[cfg(unix)]
-        let n = std::os::unix::fs::FileExt::read_at(self.file, buf, self.pos)?;
-        #[cfg(windows)]
-        let n = std::os::windows::fs::FileExt::seek_read(self.file, buf, self.pos)?;
-        #[cfg(not(any(unix, windows)))]
-        let n = {
-            use std::io::{Seek, SeekFrom};
-            let mut f = self.file;
-            f.seek(SeekFrom::Start(self.pos))?;
-            f.read(buf)?
-        };
-        self.pos += n as u64;
-        Ok(n)
-    }
-}
-
 impl Drop for Spill {
     fn drop(&mut self) {
         // Closed first: some systems do not remove an open file.
         drop(self.file.take());
         let _ = fs::remove_file(&self.path);
-    }
-}
-
-impl Default for Replications {
-    fn default() -> Self {
-        Replications::in_memory()
     }
 }
 
@@ -90,15 +60,6 @@ impl Replications {
                 file: OnceLock::new(),
             })),
             len: 0,
-        }
-    }
-
-    /// A store of the outcomes in `v` (in memory).
-    pub fn from_vec(v: Vec<ReplicationOutcome>) -> Replications {
-        Replications {
-            len: v.len(),
-            kept: v,
-            spill: None,
         }
     }
 
@@ -170,8 +131,10 @@ impl Replications {
                     .file
                     .get()
                     .unwrap_or_else(|| fail(&"it was never written"));
-                let mut reader =
-                    cells::Reader::new(BufReader::with_capacity(1 << 16, ReadAt { file, pos: 0 }));
+                let mut reader = cells::Reader::new(BufReader::with_capacity(
+                    1 << 16,
+                    crate::read_at::ReadAt::new(file, 0),
+                ));
                 // Replication 0 is in memory (with its time series): its record is skipped.
                 let mut skip_first = first.is_some();
                 let rest = (0..self.len).filter_map(move |_| {

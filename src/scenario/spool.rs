@@ -19,15 +19,14 @@
 //!   nothing is left behind however the process ends: normally, on an error, on Ctrl-C, or
 //!   killed.
 //! - **Memory**: each pass reads the file a batch at a time (as many records as the simulation
-//!   asks for, at most [`CHUNK_RECORDS`]) into a buffer of its own, seeking and reading under a
-//!   lock shared by the replications running in parallel. What a run holds is bounded by a
+//!   asks for, at most [`CHUNK_RECORDS`]) into a buffer of its own, at the pass's own offset (no
+//!   lock: the replications running in parallel share the open file, not a position). What a run holds is bounded by a
 //!   constant besides the sessions in progress, whatever the export's length.
 //! - **The export may change afterwards**: the runs read only the copy, so editing, replacing
 //!   or deleting the export while a run is going on affects nothing.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
-use std::sync::Mutex;
+use std::io::{self, BufWriter, Read, Write};
 
 use crate::model::trace::{TraceFeed, TracePass, TraceSession};
 
@@ -95,20 +94,10 @@ impl SpoolWriter {
         Ok(())
     }
 
-    /// Sessions appended so far.
-    pub fn len(&self) -> u64 {
-        self.records
-    }
-
-    /// Whether no session has been appended.
-    pub fn is_empty(&self) -> bool {
-        self.records == 0
-    }
-
     /// The finished copy.
     pub fn finish(self) -> io::Result<Spool> {
         let store = match self.file {
-            Some(f) => Store::File(Mutex::new(f.into_inner().map_err(|e| e.into_error())?)),
+            Some(f) => Store::File(f.into_inner().map_err(|e| e.into_error())?),
             None => Store::Memory(self.memory.into_boxed_slice()),
         };
         Ok(Spool {
@@ -120,7 +109,7 @@ impl SpoolWriter {
 
 enum Store {
     Memory(Box<[u8]>),
-    File(Mutex<File>),
+    File(File),
 }
 
 /// A finished copy: a [`TraceFeed`] whose every pass yields the same sessions.
@@ -190,7 +179,7 @@ impl TracePass for MemoryPass<'_> {
 
 /// A pass over a copy in a file.
 struct FilePass<'a> {
-    file: &'a Mutex<File>,
+    file: &'a File,
     /// The bytes of the last read.
     buf: Vec<u8>,
     /// Where the next read starts in the file.
@@ -206,10 +195,7 @@ impl TracePass for FilePass<'_> {
             return Ok(());
         }
         self.buf.resize(n * RECORD, 0);
-        let read = {
-            let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
-            (file.seek(SeekFrom::Start(self.offset))).and_then(|_| file.read_exact(&mut self.buf))
-        };
+        let read = crate::read_at::ReadAt::new(self.file, self.offset).read_exact(&mut self.buf);
         if let Err(e) = read {
             self.left = 0;
             return Err(format!("cannot read the temporary copy of the trace: {e}"));
@@ -301,6 +287,7 @@ mod tests {
             .unwrap();
         }
         let got = pass(&w.finish().unwrap(), 2);
+        assert_eq!(got.len(), odd.len());
         for (i, (g, &x)) in got.iter().zip(&odd).enumerate() {
             assert_eq!(g.start_s.to_bits(), x.to_bits());
             assert_eq!(g.end_s.to_bits(), (-x).to_bits());

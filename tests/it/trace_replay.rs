@@ -86,6 +86,12 @@ fn a_replay_runs_exactly_the_exports_sessions_from_memory_or_from_a_file() {
     // About 5,000 sessions in the window stay in memory; about 86,000 go to a temporary file.
     for (rows, horizon, horizon_s) in [(20_000, "20m", 1200), (120_000, "6h", 21_600)] {
         let (text, overlapping) = export(rows, horizon_s);
+        // 18 bytes a session: only the larger export's copy outgrows memory.
+        assert_eq!(
+            overlapping as usize * 18 > drainsim::scenario::spool::IN_MEMORY,
+            rows == 120_000,
+            "{rows} rows, {overlapping} sessions in the window"
+        );
         let files = Files(vec![("cdr.csv", text.clone())]);
         for mode in ["replay", "bootstrap"] {
             let s = scenario::parse(&scenario_text(horizon, mode), "t.toml", &files)
