@@ -228,6 +228,8 @@ pub struct Decided {
     pub results: Vec<RunResult>,
     /// Their summary.
     pub rows: Vec<SummaryRow>,
+    /// Their paired DNS/hardware comparisons.
+    pub comparisons: Vec<Comparison>,
     /// The expectations judged at the last look.
     pub judgements: Vec<Judgement>,
     /// Replications per run at the last look.
@@ -297,6 +299,7 @@ pub fn decide_from(
                 return Ok(Decided {
                     results,
                     rows,
+                    comparisons,
                     judgements,
                     replications: n,
                     precise,

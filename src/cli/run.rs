@@ -99,8 +99,7 @@ pub(super) fn finish(f: Finish<'_>) -> Result<Outcome, CliError> {
     } = f;
     // The report describes what ran: as many replications as the expectations took.
     scenario.replications = decided.replications;
-    let (results, rows) = (decided.results, decided.rows);
-    let comparisons = summary::compare(&results);
+    let (results, rows, comparisons) = (decided.results, decided.rows, decided.comparisons);
     let data = ReportData {
         scenario: &scenario,
         source,

@@ -133,13 +133,6 @@ fn auto_index(spec: &str) -> Result<u32, CliError> {
     })
 }
 
-fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> FolderError + '_ {
-    move |source| FolderError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
 /// `drainsim run SCENARIO --shard K/N`.
 pub fn run_shard(args: &RunArgs, spec: &str) -> Result<Outcome, CliError> {
     let (k, n) = parse_spec(spec)?;
@@ -176,7 +169,7 @@ pub fn run_shard(args: &RunArgs, spec: &str) -> Result<Outcome, CliError> {
     let mut run_error = None;
     let written = folder::write_atomically_of(&out_dir, SHARD, |tmp| {
         let path = tmp.join(CELLS);
-        let file = File::create(&path).map_err(io_error(&path))?;
+        let file = File::create(&path).map_err(crate::report::folder::io_err(&path))?;
         let mut w = BufWriter::with_capacity(1 << 16, file);
         let mut buf = Vec::new();
         let mine = cells(&runs, scenario.replications)
@@ -191,13 +184,13 @@ pub fn run_shard(args: &RunArgs, spec: &str) -> Result<Outcome, CliError> {
             run_error = Some(e);
             return Err(FolderError::Interrupted);
         }
-        w.flush().map_err(io_error(&path))?;
+        w.flush().map_err(crate::report::folder::io_err(&path))?;
         drop(w);
         let text = serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n";
         let m = tmp.join(MANIFEST);
-        std::fs::write(&m, text).map_err(io_error(&m))?;
+        std::fs::write(&m, text).map_err(crate::report::folder::io_err(&m))?;
         let s = tmp.join(SCENARIO);
-        std::fs::write(&s, &source.text).map_err(io_error(&s))?;
+        std::fs::write(&s, &source.text).map_err(crate::report::folder::io_err(&s))?;
         if pipeline.interrupted() {
             return Err(FolderError::Interrupted);
         }

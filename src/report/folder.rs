@@ -118,7 +118,8 @@ fn list(names: &[String]) -> String {
     }
 }
 
-fn io_err(path: &Path) -> impl FnOnce(io::Error) -> FolderError + '_ {
+/// Turns an I/O error on `path` into a [`FolderError`].
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(io::Error) -> FolderError + '_ {
     move |source| FolderError::Io {
         path: path.to_path_buf(),
         source,
