@@ -12,9 +12,11 @@ use std::path::{Path, PathBuf};
 /// The file that marks a folder as written by drainsim (so it may be replaced).
 pub const MARKER: &str = ".drainsim-report";
 
-/// The files a report folder can hold besides its charts: what `report::render` writes, and
-/// the marker. A name missing here makes drainsim refuse to replace a folder holding that
-/// file (never lose it): the report tests check that every rendered name is listed.
+/// The files a report or plan folder can hold besides its charts: what `report::render` and
+/// `planner::report::render` write, and the marker. This is the one list: before a written
+/// folder replaces anything, [`write_atomically_of`] refuses it if it holds a name missing
+/// here (an internal error, so the first test that writes such a file fails), and a folder
+/// holding only these names is one drainsim may replace.
 const REPORT_FILES: &[&str] = &[
     MARKER,
     "summary.csv",
@@ -28,6 +30,10 @@ const REPORT_FILES: &[&str] = &[
     "rg_quorum.csv",
     "scenario.toml",
     "report.md",
+    // drainsim plan
+    "plan.md",
+    "candidates.csv",
+    "recommended.toml",
 ];
 
 /// The charts a report can hold, each as `<name>.svg` and `<name>.png`.
@@ -38,6 +44,8 @@ const REPORT_CHARTS: &[&str] = &[
     "drain_time_cdf",
     "cut_by_feature_set",
     "day_load",
+    // drainsim plan
+    "plan_tradeoff",
 ];
 
 /// A kind of folder drainsim writes: its marker file and the names of the files it holds.
@@ -93,6 +101,18 @@ pub enum FolderError {
     /// The target is a file.
     #[error("{0} exists and is not a folder")]
     NotAFolder(PathBuf),
+    /// drainsim wrote a file its folder rule does not list: a bug, refused before anything is
+    /// replaced, since the next run could not replace that folder.
+    #[error(
+        "internal error: drainsim wrote {name:?} into a {what} folder but does not list it among \
+         the files such a folder holds (src/report/folder.rs); nothing was replaced"
+    )]
+    Unlisted {
+        /// The file's name.
+        name: String,
+        /// The folder's kind.
+        what: &'static str,
+    },
     /// Interrupted (Ctrl-C) before the folder was complete: nothing was replaced.
     #[error("interrupted")]
     Interrupted,
@@ -210,6 +230,7 @@ pub fn write_atomically_of(
             )
             .map_err(io_err(&tmp))
         })
+        .and_then(|()| check_written(&tmp, kind))
         .and_then(|()| check_target_of(dir, kind));
     if let Err(e) = result {
         let _ = fs::remove_dir_all(&tmp);
@@ -225,6 +246,23 @@ pub fn write_atomically_of(
             source: e,
         }
     })
+}
+
+/// Checks that every entry of a freshly written folder is a plain file of `kind`: what
+/// drainsim writes, it must be able to replace later.
+fn check_written(tmp: &Path, kind: Kind) -> Result<(), FolderError> {
+    for entry in fs::read_dir(tmp).map_err(io_err(tmp))? {
+        let entry = entry.map_err(io_err(tmp))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let file = entry.file_type().map_err(io_err(tmp))?.is_file();
+        if !(file && (name == kind.marker || (kind.is_ours)(&name))) {
+            return Err(FolderError::Unlisted {
+                name,
+                what: kind.what,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Creates a new, empty folder `<prefix>-<pid>-<nanoseconds>[-<n>]` in `parent` and returns
@@ -271,7 +309,14 @@ mod tests {
 
     #[test]
     fn report_file_names() {
-        for name in [MARKER, "summary.csv", "occupancy.svg", "cut_vs_wait.png"] {
+        for name in [
+            MARKER,
+            "summary.csv",
+            "occupancy.svg",
+            "cut_vs_wait.png",
+            "plan.md",
+            "plan_tradeoff.png",
+        ] {
             assert!(is_report_file(name), "{name}");
         }
         for name in [

@@ -156,6 +156,20 @@ fn recommended_toml_passes_drainsim_test_as_written() {
     ] {
         assert!(dir.path().join("out").join(f).is_file(), "{f}");
     }
+    // A second plan into its own folder replaces it, as a run does.
+    let again = drainsim(
+        dir.path(),
+        &[
+            "plan",
+            "night.toml",
+            "--out",
+            "out",
+            "--jobs",
+            "2",
+            "--quiet",
+        ],
+    );
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
     let csv = std::fs::read_to_string(dir.path().join("out/candidates.csv")).unwrap();
     assert_eq!(csv.lines().count(), 7, "{csv}");
     assert_eq!(csv.lines().filter(|l| l.ends_with(",true")).count(), 1);
