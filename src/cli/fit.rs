@@ -14,7 +14,7 @@ use super::args::FitArgs;
 use super::{CliError, Outcome};
 use crate::fit::{self, FeatureInput, MARKER, ScenarioInput, Sessions, Window};
 use crate::model::catalogue_entry;
-use crate::scenario::trace::{FeatureMap, TraceColumns, TraceReader};
+use crate::scenario::trace::{BadRows, FeatureMap, TraceColumns, TraceReader};
 
 /// Values of the documented SQL's `Media` column and the features they become unless
 /// `--map` says otherwise. A value that is itself a feature name maps to that feature.
@@ -148,8 +148,16 @@ fn gather(path: &Path, export: &str, columns: &TraceColumns) -> Result<Gathered,
     let mut sessions: Vec<Sessions> = Vec::new();
     let mut window = Window::default();
     let mut rows = 0;
+    // Every bad row is reported, one per line (the first ones, then a count).
+    let mut bad = BadRows::default();
     for row in reader.by_ref() {
-        let row = row.map_err(at)?;
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                bad.push(e);
+                continue;
+            }
+        };
         let i = usize::from(row.feature);
         if i >= sessions.len() {
             sessions.resize_with(i + 1, Sessions::default);
@@ -157,6 +165,14 @@ fn gather(path: &Path, export: &str, columns: &TraceColumns) -> Result<Gathered,
         sessions[i].add(row.start_s, row.end_s);
         window.add(row.start_s);
         rows += 1;
+    }
+    if !bad.is_empty() {
+        let more = bad.more_message().map(|m| format!("{export}: {m}"));
+        let lines: Vec<String> = (bad.shown.into_iter())
+            .map(|e| at(e).to_string())
+            .chain(more)
+            .collect();
+        return Err(CliError::Fit(lines.join("\n")));
     }
     Ok(Gathered {
         values: reader.values().to_vec(),

@@ -75,6 +75,14 @@ pub fn is_report_file(name: &str) -> bool {
         })
 }
 
+/// Every name [`is_report_file`] accepts: the files, then each chart as `.svg` and `.png`
+/// (docs/formats.md documents each; a test checks it).
+pub fn report_file_names() -> impl Iterator<Item = String> {
+    let files = REPORT_FILES.iter().map(|f| f.to_string());
+    let charts = (REPORT_CHARTS.iter()).flat_map(|c| [format!("{c}.svg"), format!("{c}.png")]);
+    files.chain(charts)
+}
+
 /// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum FolderError {

@@ -202,3 +202,100 @@ fn the_export_changing_or_vanishing_after_the_check_changes_nothing() {
         assert_eq!(common::sim(&run.config, 9, 1).run().unwrap(), before);
     }
 }
+
+/// `drainsim check` of [`scenario_text`] over `cdr.csv` holding `export`: its exit code and
+/// the lines of its stderr.
+fn check_export(tag: &str, export: &[u8]) -> (Option<i32>, Vec<String>) {
+    let dir = TempDir::new(tag);
+    std::fs::write(dir.path().join("cdr.csv"), export).unwrap();
+    dir.write("t.toml", &scenario_text("20m", "replay"));
+    let o = common::drainsim(dir.path(), &["check", "t.toml"]);
+    let lines = stderr(&o).lines().map(str::to_string).collect();
+    (o.status.code(), lines)
+}
+
+#[test]
+fn every_bad_row_of_a_trace_is_reported_up_to_a_limit_then_counted() {
+    let (text, _) = export(400, 1200);
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    // Rows on lines 11, 21, …, 251 of the file: 25 bad ones, of three kinds.
+    let mut bad_lines = Vec::new();
+    for k in 0..25 {
+        let at = 10 + 10 * k; // index in `lines`: file line at + 1
+        lines[at] = match k % 3 {
+            0 => lines[at]
+                .replace(",IM", ",Vidoe")
+                .replace(",Audio", ",Vidoe"),
+            1 => lines[at].replacen("2026-11-03 ", "2026-11-03 x", 2),
+            _ => lines[at].split(',').take(2).collect::<Vec<_>>().join(","),
+        };
+        bad_lines.push(at as u64 + 1);
+    }
+    let (code, err) = check_export("trace-bad-rows", lines.join("\n").as_bytes());
+    assert_eq!(code, Some(2), "{err:?}");
+    let reported: Vec<u64> = (err.iter())
+        .filter_map(|l| l.strip_prefix("cdr.csv:"))
+        .filter_map(|rest| rest.split(':').next()?.parse().ok())
+        .collect();
+    assert_eq!(reported, bad_lines[..20], "{err:#?}");
+    assert!(
+        err.iter()
+            .any(|l| l.ends_with("cdr.csv: and 5 more bad rows (the first 20 are shown)")),
+        "{err:#?}"
+    );
+    for (line, kind) in [
+        (11, "Media value \"Vidoe\" is not mapped to a feature"),
+        (21, "is not a time"),
+        (31, "the row has 2 fields, but column Media is field 3"),
+    ] {
+        assert!(
+            err.iter()
+                .any(|l| l.contains(&format!("cdr.csv:{line}: ")) && l.contains(kind)),
+            "line {line}: {err:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_quote_left_open_in_a_large_export_is_one_short_error() {
+    // About 6 MB of export, with a quote opened on line 11 that nothing closes.
+    let (text, _) = export(100_000, 1200);
+    let mut lines: Vec<&str> = text.lines().collect();
+    let opened = lines[10]
+        .replacen(",IM", ",\"IM", 1)
+        .replacen(",Audio", ",\"Audio", 1);
+    lines[10] = &opened;
+    let (code, err) = check_export("trace-open-quote", lines.join("\n").as_bytes());
+    assert_eq!(code, Some(2), "{err:?}");
+    assert_eq!(err.len(), 1, "{err:#?}");
+    assert!(
+        err[0].contains(
+            "cdr.csv:11: this row runs on for more than 1048576 bytes (a quote \
+                         opened in it is never closed)"
+        ),
+        "{}",
+        err[0]
+    );
+    assert!(err[0].len() < 400, "{} bytes of message", err[0].len());
+}
+
+#[test]
+fn an_export_without_line_ends_stops_at_the_record_limit() {
+    // Zeros, as `/dev/zero` gives: the header itself never ends.
+    let (code, err) = check_export("trace-zeros", &vec![0u8; 3 << 20]);
+    assert_eq!(code, Some(2), "{err:?}");
+    assert_eq!(err.len(), 1, "{err:#?}");
+    assert!(
+        err[0].contains("cdr.csv:1: this row runs on for more than 1048576 bytes (no line end)"),
+        "{}",
+        err[0]
+    );
+    // `/dev/zero` itself, read directly: an error after 1 MiB, not an allocation of the
+    // whole input.
+    let zero = std::fs::File::open("/dev/zero").unwrap();
+    let e = TraceReader::new(zero, &TraceColumns::default(), FeatureMap::Learn)
+        .err()
+        .expect("an error");
+    assert_eq!(e.line, 1);
+    assert!(e.message.contains("(no line end)"), "{e}");
+}

@@ -9,7 +9,9 @@ use super::super::ctx::{Ctx, Diagnostic, FileSource, Opener, did_you_mean, one_o
 use super::super::raw::RawTrace;
 use super::super::span::FieldPath;
 use super::super::spool::{Spool, SpoolWriter};
-use super::super::trace::{FeatureMap, TraceColumns, TraceReader, parse_instant};
+use super::super::trace::{
+    BadRows, FeatureMap, TraceColumns, TraceError, TraceReader, parse_instant,
+};
 use crate::engine::SimTime;
 use crate::model::profile::DAY_S;
 use crate::model::trace::{Trace, TraceMode, TraceSession};
@@ -88,13 +90,15 @@ pub(super) fn validate_trace(
         .collect();
     let scan = match scan(&opener, &columns, fixed, start, horizon) {
         Ok(s) => s,
-        Err((line, message)) => {
-            ctx.diags.push(Diagnostic {
-                file: shown,
-                position: line.map(|l| (l as usize, 0)),
-                path: String::new(),
-                message,
-            });
+        Err(errors) => {
+            for (line, message) in errors {
+                ctx.diags.push(Diagnostic {
+                    file: shown.clone(),
+                    position: line.map(|l| (l as usize, 0)),
+                    path: String::new(),
+                    message,
+                });
+            }
             return None;
         }
     };
@@ -178,19 +182,25 @@ struct Scan {
     sessions: Spool,
 }
 
-/// Reads the whole file once: the first bad row is an error (its line, if it has one). The
+/// Errors of a trace: (line, if there is one; message), in file order.
+type ScanErrors = Vec<(Option<u64>, String)>;
+
+/// Reads the whole file once: every bad row is an error (the first
+/// [`MAX_REPORTED_ERRORS`](super::super::trace::MAX_REPORTED_ERRORS), then a count). The
 /// sessions that end after the origin and start before the horizon are copied as they are
-/// read, in simulated seconds.
+/// read, in simulated seconds, until a bad row is found.
 fn scan(
     opener: &Opener,
     columns: &TraceColumns,
     map: Vec<(String, u16)>,
     mut start: Option<f64>,
     horizon: Option<SimTime>,
-) -> Result<Scan, (Option<u64>, String)> {
-    let input = opener().map_err(|e| (None, e))?;
-    let reader = TraceReader::new(input, columns, FeatureMap::Fixed(map))
-        .map_err(|e| (Some(e.line), e.message))?;
+) -> Result<Scan, ScanErrors> {
+    let at = |e: TraceError| ((e.line > 0).then_some(e.line), e.message);
+    let input = opener().map_err(|e| vec![(None, e)])?;
+    let reader =
+        TraceReader::new(input, columns, FeatureMap::Fixed(map)).map_err(|e| vec![at(e)])?;
+    let mut bad = BadRows::default();
     let h = horizon.map_or(f64::INFINITY, |h| h.as_secs_f64());
     let mut first_start = None;
     let mut last_end: Option<f64> = None;
@@ -199,7 +209,15 @@ fn scan(
     // Rows are sorted by start: once one starts at the horizon, no later row is copied.
     let mut copying = true;
     for row in reader {
-        let row = row.map_err(|e| (Some(e.line), e.message))?;
+        let row = match row {
+            Ok(row) if bad.is_empty() => row,
+            // Once a row is bad the trace is refused: the rest is read for its errors only.
+            Ok(_) => continue,
+            Err(e) => {
+                bad.push(e);
+                continue;
+            }
+        };
         let origin = *start.get_or_insert(row.start_s);
         first_start.get_or_insert(row.start_s);
         last_end = Some(last_end.map_or(row.end_s, |e| e.max(row.end_s)));
@@ -213,10 +231,17 @@ fn scan(
         };
         copying &= session.start_s < h;
         if copying && session.end_s > 0.0 {
-            copy.push(&session).map_err(|e| (None, spool_error(&e)))?;
+            copy.push(&session)
+                .map_err(|e| vec![(None, spool_error(&e))])?;
         }
     }
-    let sessions = copy.finish().map_err(|e| (None, spool_error(&e)))?;
+    if !bad.is_empty() {
+        let more = bad.more_message();
+        let mut errors: ScanErrors = bad.shown.into_iter().map(at).collect();
+        errors.extend(more.map(|m| (None, m)));
+        return Err(errors);
+    }
+    let sessions = copy.finish().map_err(|e| vec![(None, spool_error(&e))])?;
     Ok(Scan {
         first_start,
         last_end,
