@@ -61,10 +61,12 @@
 pub mod cli;
 pub mod engine;
 pub mod expect;
+pub mod files;
 pub mod fit;
 pub mod harness;
 pub mod model;
 pub mod planner;
+pub mod quote;
 mod read_at;
 pub mod report;
 pub mod runner;

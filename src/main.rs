@@ -38,7 +38,7 @@ fn exit_code(result: &Result<Outcome, CliError>) -> u8 {
             | CliError::Scenario(_)
             | CliError::Scenarios(_)
             | CliError::Replications { .. }
-            | CliError::Jobs
+            | CliError::Jobs { .. }
             | CliError::Sweep { .. }
             | CliError::TooManyReplications { .. }
             | CliError::Run { .. }

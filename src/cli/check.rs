@@ -17,7 +17,7 @@ pub fn check(paths: &[PathBuf]) -> Result<Outcome, CliError> {
                     eprintln!("{}", w.as_warning());
                 }
                 let runs = scenario::expand(&s).map(|r| r.len()).unwrap_or(0);
-                println!(
+                outln!(
                     "{}: ok ({} run{}, {} replications each)",
                     p.display(),
                     runs,

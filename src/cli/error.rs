@@ -37,9 +37,14 @@ pub enum CliError {
         /// Asked for.
         got: u32,
     },
-    /// `--jobs 0`.
-    #[error("--jobs must be at least 1")]
-    Jobs,
+    /// `--jobs 0`, or more worker threads than [`MAX_JOBS`](super::pipeline::MAX_JOBS).
+    #[error("--jobs must be at least 1 and at most {max}, got {got}")]
+    Jobs {
+        /// Most worker threads allowed.
+        max: usize,
+        /// Asked for.
+        got: usize,
+    },
     /// A sweep that cannot be expanded.
     #[error("{}", Lines(&.messages.iter().map(|m| format!("{file}: sweep: {m}")).collect::<Vec<_>>()))]
     Sweep {

@@ -5,12 +5,12 @@ use crate::model::CATALOGUE;
 
 /// Prints the catalogue, one feature a line.
 pub fn features() -> Outcome {
-    println!(
+    outln!(
         "{:<27} {:<11} {:<13} {:<15} description",
         "feature", "service", "needs DNS LB", "on server loss"
     );
     for e in CATALOGUE {
-        println!(
+        outln!(
             "{:<27} {:<11} {:<13} {:<15} {}",
             e.name,
             e.service,

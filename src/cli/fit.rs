@@ -67,6 +67,16 @@ pub fn fit(args: &FitArgs) -> Result<Outcome, CliError> {
             stem.as_deref(),
         ));
     }
+    // A scenario without a feature fails `check`: say so instead of writing one.
+    if !features.iter().any(|f| f.mapped && f.duration.is_some()) {
+        let zero: u64 = groups.iter().map(|g| g.3.zero_length).sum();
+        return Err(CliError::Fit(format!(
+            "{export}: nothing to fit: {zero} of {} sessions have zero length and no other \
+             session is of a value that maps to a feature (--map VALUE=FEATURE); a scenario \
+             without features would not run, so none is written",
+            gathered.rows
+        )));
+    }
     let input = ScenarioInput {
         export: &export,
         rows: gathered.rows,
@@ -78,7 +88,7 @@ pub fn fit(args: &FitArgs) -> Result<Outcome, CliError> {
     let text = fit::render_scenario(&input);
     match &args.out {
         None => {
-            print!("{text}");
+            out!("{text}");
             Ok(Outcome::Success)
         }
         Some(out) => {
@@ -312,18 +322,15 @@ fn write_all(
     Ok(())
 }
 
+/// Refuses `path` unless it is absent or a regular file `fit` wrote (its first bytes are
+/// [`MARKER`]); only those first bytes are read. A link is followed to the file it points to;
+/// a link to nothing, a device or a pipe is refused.
 fn refuse_foreign(path: &Path) -> Result<(), CliError> {
-    if !path.exists() {
+    if std::fs::symlink_metadata(path).is_err() {
         return Ok(());
     }
-    let mut head = String::new();
-    let ours = File::open(path)
-        .and_then(|f| {
-            use std::io::Read;
-            f.take(MARKER.len() as u64).read_to_string(&mut head)
-        })
-        .is_ok()
-        && head == MARKER;
+    let ours = crate::files::read_head(path, MARKER.len() as u64)
+        .is_ok_and(|head| head == MARKER.as_bytes());
     if ours {
         Ok(())
     } else {
@@ -335,15 +342,11 @@ fn refuse_foreign(path: &Path) -> Result<(), CliError> {
     }
 }
 
+/// Writes `body` to `path` through a temporary file created exclusively beside it (never
+/// through a link left under a temporary name), renamed over `path`; a link given as `path`
+/// is followed (checked by [`refuse_foreign`] to lead to a file `fit` wrote).
 fn write_atomically(path: &Path, body: &str) -> Result<(), CliError> {
-    let name = path
-        .file_name()
-        .map_or_else(Default::default, |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, body)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            CliError::Fit(format!("cannot write {}: {e}", path.display()))
-        })
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    crate::files::replace_file(&target, body.as_bytes())
+        .map_err(|e| CliError::Fit(format!("cannot write {}: {e}", path.display())))
 }

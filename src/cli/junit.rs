@@ -135,26 +135,41 @@ pub fn render(suite: &Suite) -> String {
     o
 }
 
-/// Writes `suite` to `path` atomically (a temporary sibling, renamed). A file drainsim did not
-/// write (one that does not start as its JUnit files do) is never replaced.
+/// Writes `suite` to `path` atomically: into a temporary file created exclusively in `path`'s
+/// folder (never through a link left under its name), renamed over `path`. A file drainsim did
+/// not write (one that does not start as its JUnit files do) is never replaced; only its first
+/// bytes are read. A link given as `path` is followed: the file it points to is the one
+/// replaced. A device or pipe (`--junit /dev/stdout`) is written into directly, never read.
 pub fn write(path: &Path, suite: &Suite) -> Result<(), String> {
-    if path.exists() {
-        let head = std::fs::read_to_string(path).unwrap_or_default();
-        let ours = head.lines().nth(1).is_some_and(|l| l.starts_with(MARK));
-        if !ours {
-            return Err(format!(
-                "{}: exists and is not a JUnit file drainsim wrote; choose another --junit path",
-                path.display()
-            ));
+    let cannot = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", path.display());
+    let target = match std::fs::metadata(path) {
+        Err(_) => path.to_path_buf(),
+        Ok(m) if m.is_dir() => return Err(format!("{}: is a folder", path.display())),
+        Ok(m) if !m.is_file() => {
+            // A terminal, pipe or device: written as a stream, never read or renamed over.
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| cannot(&e))?;
+            return std::io::Write::write_all(&mut f, render(suite).as_bytes())
+                .map_err(|e| cannot(&e));
         }
-    }
-    let tmp = path.with_extension("drainsim-tmp");
-    std::fs::write(&tmp, render(suite))
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            format!("cannot write {}: {e}", path.display())
-        })
+        Ok(_) => {
+            let target = std::fs::canonicalize(path).map_err(|e| cannot(&e))?;
+            let head = crate::files::read_head(&target, 512).unwrap_or_default();
+            let head = String::from_utf8_lossy(&head);
+            let ours = head.lines().nth(1).is_some_and(|l| l.starts_with(MARK));
+            if !ours {
+                return Err(format!(
+                    "{}: exists and is not a JUnit file drainsim wrote; choose another --junit \
+                     path",
+                    path.display()
+                ));
+            }
+            target
+        }
+    };
+    crate::files::replace_file(&target, render(suite).as_bytes()).map_err(|e| cannot(&e))
 }
 
 fn first_line(s: &str) -> &str {

@@ -30,10 +30,36 @@
 //! never deletes or overwrites a file it did not write, `--force` or not
 //! ([`report::folder`](crate::report::folder)).
 
+/// Like `print!`, but a closed or full standard output (`| head -c10`, `> /dev/full`) is not
+/// a panic: what cannot be written is dropped and the command ends with the status it earned.
+macro_rules! out {
+    ($($t:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($t)*))
+    };
+}
+
+/// Like `println!`, as [`out!`] is like `print!`.
+macro_rules! outln {
+    () => {
+        $crate::cli::write_stdout(format_args!("\n"))
+    };
+    ($($t:tt)*) => {{
+        $crate::cli::write_stdout(format_args!($($t)*));
+        $crate::cli::write_stdout(format_args!("\n"));
+    }};
+}
+
+/// Writes to standard output, ignoring a closed or full one (see [`out!`]).
+pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_fmt(args);
+}
+
 mod args;
 mod check;
 mod error;
 mod features;
+mod finish;
 mod fit;
 mod junit;
 mod load;

@@ -9,6 +9,10 @@ use crate::expect::{self, Decided};
 use crate::runner::RunOptions;
 use crate::scenario::{self, Limits, Run, Scenario};
 
+/// Most worker threads `--jobs` may ask for: far above any machine's cores (a thread per
+/// core is all a simulation uses), low enough that starting them cannot exhaust the system.
+pub const MAX_JOBS: usize = 1024;
+
 /// Called once per finished replication (from worker threads), e.g. to advance a progress bar.
 pub type Progress = Arc<dyn Fn() + Send + Sync>;
 
@@ -141,8 +145,10 @@ fn check(overrides: &Overrides, limits: &Limits) -> Result<(), CliError> {
             got: m,
         });
     }
-    if overrides.jobs == Some(0) {
-        return Err(CliError::Jobs);
+    if let Some(got) = overrides.jobs
+        && !(1..=MAX_JOBS).contains(&got)
+    {
+        return Err(CliError::Jobs { max: MAX_JOBS, got });
     }
     Ok(())
 }

@@ -59,12 +59,17 @@ pub fn plan(args: &PlanArgs) -> Result<Outcome, CliError> {
     })?;
     let command = format!(
         "drainsim plan {} --seed {} --replications {} --max-replications {}",
-        args.scenario.display(),
+        crate::quote::shell_word(&args.scenario.display().to_string()),
         scenario.seed,
         result.first_stage,
         result.cap
     );
-    let rendered = planner::report::render(&result, &scenario.name, &text, &command);
+    let rendered = planner::report::render(
+        &result,
+        &crate::quote::printable(&scenario.name),
+        &text,
+        &command,
+    );
     if pipeline.interrupted() {
         return Err(CliError::Interrupted);
     }
@@ -95,9 +100,9 @@ fn print_summary(
             .take_while(|l| !l.starts_with("## "))
             .filter(|l| !l.trim().is_empty())
             .collect();
-        println!("{}", lead.join("\n"));
+        outln!("{}", lead.join("\n"));
     }
-    println!(
+    outln!(
         "\nplan: {}  ({} candidates, {} replications in {secs:.1} s)",
         out_dir.display(),
         result.candidates.len(),

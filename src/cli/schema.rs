@@ -5,6 +5,6 @@ use super::Outcome;
 
 /// Prints the schema.
 pub fn schema() -> Outcome {
-    println!("{}", crate::scenario::json_schema());
+    outln!("{}", crate::scenario::json_schema());
     Outcome::Success
 }

@@ -18,9 +18,10 @@ use serde::{Deserialize, Serialize};
 
 use super::load::{Source, parse_hashed};
 use super::pipeline::Pipeline;
-use super::run::{Finish, finish};
+use super::finish::{Finish, finish};
 use super::{CliError, MergeArgs, Outcome, Overrides, RunArgs};
 use crate::report::folder::{self, FolderError, Kind};
+use crate::model::Seeds;
 use crate::runner::{self, RunOptions, SpillDir, cells};
 
 /// The marker of a complete shard folder, written last.
@@ -31,8 +32,8 @@ const MANIFEST: &str = "shard.json";
 const CELLS: &str = "cells.bin";
 /// The scenario's text.
 const SCENARIO: &str = "scenario.toml";
-/// Version of the shard folder format.
-const FORMAT: u32 = 1;
+/// Version of the shard folder format (2: checksummed cell records that name their run).
+const FORMAT: u32 = 2;
 
 /// A shard folder.
 const SHARD: Kind = Kind {
@@ -170,22 +171,28 @@ pub fn run_shard(args: &RunArgs, spec: &str) -> Result<Outcome, CliError> {
     let written = folder::write_atomically_of(&out_dir, SHARD, |tmp| {
         let path = tmp.join(CELLS);
         let file = File::create(&path).map_err(crate::report::folder::io_err(&path))?;
-        let mut w = BufWriter::with_capacity(1 << 16, file);
-        let mut buf = Vec::new();
+        let header = cells::ShardHeader {
+            shard: k,
+            shards: n,
+            seed: scenario.seed,
+        };
+        let mut w = cells::ShardWriter::new(BufWriter::with_capacity(1 << 16, file), header)
+            .map_err(crate::report::folder::io_err(&path))?;
         let mine = cells(&runs, scenario.replications)
             .enumerate()
             .filter(mine)
             .map(|(_, c)| c);
-        let simulated = runner::simulate_cells(&scenario, &runs, mine, &opts, |_, o| {
-            runner::cells::write(&mut w, &o, &mut buf)
+        let simulated = runner::simulate_cells(&scenario, &runs, mine, &opts, |r, o| {
+            w.write(r, &o)
                 .map_err(|e| runner::RunError::Spill(format!("{}: {e}", path.display())))
         });
         if let Err(e) = simulated {
             run_error = Some(e);
             return Err(FolderError::Interrupted);
         }
-        w.flush().map_err(crate::report::folder::io_err(&path))?;
-        drop(w);
+        w.finish()
+            .and_then(|mut w| w.flush())
+            .map_err(crate::report::folder::io_err(&path))?;
         let text = serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n";
         let m = tmp.join(MANIFEST);
         std::fs::write(&m, text).map_err(crate::report::folder::io_err(&m))?;
@@ -259,6 +266,20 @@ fn read_shard(dir: &Path) -> Result<Shard, CliError> {
             manifest.shard,
             manifest.shards,
             manifest.shards.saturating_sub(1)
+        )));
+    }
+    // The stem names the report folder merge writes under reports/ without --out: a name, not
+    // a path that leads elsewhere.
+    let stem = &manifest.stem;
+    if stem.is_empty()
+        || stem.contains(['/', '\\', '\0'])
+        || stem == ".."
+        || stem == "."
+        || Path::new(stem).is_absolute()
+    {
+        return Err(bad(format!(
+            "{MANIFEST}: the stem {stem:?} is not a folder name (it names the report folder \
+             under reports/)"
         )));
     }
     let text = read(SCENARIO)?;
@@ -386,7 +407,7 @@ pub fn merge(args: &MergeArgs) -> Result<Outcome, CliError> {
         ..pipeline.options(None)
     };
     let mut results = runner::empty_results(runs, &opts);
-    read_cells(&shards, &mut results, scenario.replications)?;
+    read_cells(&shards, &mut results, scenario.replications, m.seed)?;
     runner::copy_identical(&mut results, &opts);
     let (quiet, held) = (args.quiet, m.replications);
     let decided = crate::expect::decide_from(&scenario, results, &opts, &|n, next| {
@@ -421,6 +442,7 @@ fn read_cells(
     shards: &[Shard],
     results: &mut [runner::RunResult],
     replications: u32,
+    seed: u64,
 ) -> Result<(), CliError> {
     let n = shards.len();
     let mut readers = Vec::with_capacity(n);
@@ -428,10 +450,20 @@ fn read_cells(
         let p = s.dir.join(CELLS);
         let f = File::open(&p)
             .map_err(|e| CliError::Shard(format!("{}: cannot read: {e}", p.display())))?;
-        readers.push(runner::cells::Reader::new(BufReader::with_capacity(
-            1 << 16,
-            f,
-        )));
+        let header = cells::ShardHeader {
+            shard: s.manifest.shard,
+            shards: s.manifest.shards,
+            seed: s.manifest.seed,
+        };
+        let reader = cells::ShardReader::new(BufReader::with_capacity(1 << 16, f), header)
+            .map_err(|e| {
+                CliError::Shard(format!(
+                    "{}: {e}; the shard folder is damaged: compute shard {} again",
+                    p.display(),
+                    s.manifest.shard
+                ))
+            })?;
+        readers.push(reader);
     }
     let runs: Vec<crate::scenario::Run> = results.iter().map(|r| r.run.clone()).collect();
     let corrupt = |k: usize, why: String| {
@@ -456,18 +488,31 @@ fn read_cells(
     };
     for (i, (r, k)) in cells(&runs, replications).enumerate() {
         let from = i % n;
-        let o = match readers[from].next_record() {
-            Ok(Some(o)) => o,
+        let (run, o) = match readers[from].next_record() {
+            Ok(Some(x)) => x,
             Ok(None) => return Err(corrupt(from, "ends early".into())),
             Err(e) => return Err(corrupt(from, e.to_string())),
         };
-        if o.replication != k {
+        if (run, o.replication) != (r, k) {
             return Err(corrupt(
                 from,
                 format!(
-                    "holds replication {} where replication {k} of run {r} belongs",
+                    "holds replication {} of run {run} where replication {k} of run {r} \
+                     belongs",
                     o.replication
                 ),
+            ));
+        }
+        if o.seeds != Seeds::derive(seed, u64::from(k)) {
+            return Err(corrupt(
+                from,
+                format!("replication {k} of run {r} was not simulated with seed {seed}"),
+            ));
+        }
+        if let Some(why) = broken(&o, results[r].run.config.features.len()) {
+            return Err(corrupt(
+                from,
+                format!("replication {k} of run {r} {why}"),
             ));
         }
         if batch_run != Some(r) || batch.len() >= 256 {
@@ -485,4 +530,33 @@ fn read_cells(
         }
     }
     Ok(())
+}
+
+/// What is wrong with a record that decoded (its checksum matched) but cannot be a replication
+/// of a run with `features` features: counts that break conservation (R10), a session still
+/// connecting after the horizon.
+fn broken(o: &runner::ReplicationOutcome, features: usize) -> Option<String> {
+    let counts = &o.metrics.features;
+    if counts.len() != features {
+        return Some(format!(
+            "holds {} features where the run has {features}",
+            counts.len()
+        ));
+    }
+    counts.iter().enumerate().find_map(|(i, c)| {
+        (!c.conserved() || c.connecting != 0).then(|| {
+            format!(
+                "breaks conservation for feature {i}: arrivals {} = accepted {} + blocked {} + \
+                 failed {}, accepted = completed {} + cut {} + disrupted {} + active at end {}",
+                c.arrivals,
+                c.accepted,
+                c.blocked,
+                c.failed,
+                c.completed,
+                c.cut(),
+                c.disrupted,
+                c.active_at_end
+            )
+        })
+    })
 }

@@ -45,7 +45,7 @@ pub fn test(args: &TestArgs) -> Result<Outcome, CliError> {
             }
         }
     }
-    println!("{passed} passed, {failed} failed, {skipped} skipped");
+    outln!("{passed} passed, {failed} failed, {skipped} skipped");
     if let Some(path) = &args.junit {
         junit::write(path, &suite).map_err(CliError::Junit)?;
     }
@@ -66,7 +66,7 @@ fn test_file(pipeline: &Pipeline, file: &Path, suite: &mut Suite) -> Result<Verd
         eprintln!("{w}");
     }
     if scenario.expects.is_empty() {
-        println!("{}: skipped (no [[expect]] entries)", file.display());
+        outln!("{}: skipped (no [[expect]] entries)", file.display());
         suite.cases.push(Case::skipped(file));
         return Ok(Verdict::Skipped);
     }
@@ -74,7 +74,7 @@ fn test_file(pipeline: &Pipeline, file: &Path, suite: &mut Suite) -> Result<Verd
     let started = Instant::now();
     // Replications go to spill files in the system's temporary folder, so that memory does
     // not grow with the replications the expectations take.
-    let spill = crate::runner::SpillDir::beside(&std::env::temp_dir().join("drainsim-test"))
+    let spill = crate::runner::SpillDir::inside(&std::env::temp_dir(), "drainsim-test")
         .map_err(|source| {
             CliError::Write(crate::report::FolderError::Io {
                 path: std::env::temp_dir(),
@@ -99,13 +99,13 @@ fn test_file(pipeline: &Pipeline, file: &Path, suite: &mut Suite) -> Result<Verd
     } else {
         format!("{} replications", decided.replications)
     };
-    println!(
+    outln!(
         "{}: {verdict} ({} of {n} expectations held; {took}, {seconds:.1} s)",
         file.display(),
         n - failed_expects.min(n),
     );
     for fl in &failures {
-        println!("  {fl}");
+        outln!("  {fl}");
     }
     suite
         .cases

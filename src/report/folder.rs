@@ -9,6 +9,9 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+pub use crate::files::create_unique_dir;
+use crate::files::{parent_of, unused_name};
+
 /// The file that marks a folder as written by drainsim (so it may be replaced).
 pub const MARKER: &str = ".drainsim-report";
 
@@ -166,6 +169,7 @@ pub fn check_target(dir: &Path, force: bool) -> Result<(), FolderError> {
 
 /// [`check_target`] for a folder of kind `kind`.
 pub fn check_target_of(dir: &Path, kind: Kind) -> Result<(), FolderError> {
+    let dir = &resolve(dir)?;
     if !dir.exists() {
         return Ok(());
     }
@@ -199,6 +203,18 @@ pub fn check_target_of(dir: &Path, kind: Kind) -> Result<(), FolderError> {
     }
 }
 
+/// The folder a report given as `dir` goes into: `dir` itself, or, when `dir` is a symbolic
+/// link, the folder it points to (the link is followed and kept, never replaced by a folder).
+/// A link that points nowhere is refused: the name is the user's.
+fn resolve(dir: &Path) -> Result<PathBuf, FolderError> {
+    match fs::symlink_metadata(dir) {
+        Ok(m) if m.file_type().is_symlink() => {
+            fs::canonicalize(dir).map_err(|_| FolderError::NotOurs(dir.to_path_buf()))
+        }
+        _ => Ok(dir.to_path_buf()),
+    }
+}
+
 /// Writes a report into `dir`: `write` fills a temporary sibling folder; only when it succeeds
 /// does the sibling replace `dir`. On any error the temporary folder is removed and `dir` is
 /// left as it was. `dir` is checked with [`check_target`] before anything is written and again
@@ -212,25 +228,50 @@ pub fn write_atomically(
     write_atomically_of(dir, REPORT, write)
 }
 
+/// A folder drainsim created, removed with everything in it when dropped (on an error, a
+/// panic or an early return) unless it was [`kept`](Self::keep).
+struct Removed(Option<PathBuf>);
+
+impl Removed {
+    fn keep(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Removed {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = fs::remove_dir_all(p);
+        }
+    }
+}
+
 /// [`write_atomically`] for a folder of kind `kind`: its marker is written last, after
-/// `write` succeeded, and the folder is renamed into place only then.
+/// `write` succeeded, and the folder is put into place only then.
+///
+/// Putting it in place never leaves neither the old report nor the new one: the old folder
+/// is renamed aside, the new one renamed in, and only then is the old one deleted (if the new
+/// one cannot be renamed in, the old one is renamed back). Where the old folder cannot be
+/// renamed (a mount point, `--out rep/.`, a folder whose permissions forbid it), its files are
+/// replaced inside it one by one, each by a rename over the old file, the marker last; the old
+/// files the new report does not hold are deleted after that. A symbolic link given as `dir`
+/// is followed ([`resolve`]).
 pub fn write_atomically_of(
     dir: &Path,
     kind: Kind,
     write: impl FnOnce(&Path) -> Result<(), FolderError>,
 ) -> Result<(), FolderError> {
     check_target_of(dir, kind)?;
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let dir = &resolve(dir)?;
+    let parent = parent_of(dir);
     fs::create_dir_all(&parent).map_err(io_err(&parent))?;
     let name = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "report".into());
     let tmp = create_unique_dir(&parent, &format!(".{name}.tmp")).map_err(io_err(&parent))?;
-    let result = write(&tmp)
+    let mut guard = Removed(Some(tmp.clone()));
+    write(&tmp)
         .and_then(|()| {
             fs::write(
                 tmp.join(kind.marker),
@@ -239,21 +280,78 @@ pub fn write_atomically_of(
             .map_err(io_err(&tmp))
         })
         .and_then(|()| check_written(&tmp, kind))
-        .and_then(|()| check_target_of(dir, kind));
-    if let Err(e) = result {
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(e);
+        .and_then(|()| check_target_of(dir, kind))?;
+    if fs::symlink_metadata(dir).is_err() {
+        return fs::rename(&tmp, dir).map_err(io_err(dir)).map(|()| guard.keep());
     }
-    if dir.exists() {
-        fs::remove_dir_all(dir).map_err(io_err(dir))?;
+    let aside = unused_name(&parent, &format!(".{name}.old"));
+    if fs::rename(dir, &aside).is_err() {
+        return replace_inside(&tmp, dir, kind);
     }
-    fs::rename(&tmp, dir).map_err(|e| {
-        let _ = fs::remove_dir_all(&tmp);
-        FolderError::Io {
-            path: dir.to_path_buf(),
-            source: e,
+    if let Err(e) = fs::rename(&tmp, dir) {
+        // Put the old report back; if even that fails, say where it is.
+        return Err(match fs::rename(&aside, dir) {
+            Ok(()) => FolderError::Io {
+                path: dir.to_path_buf(),
+                source: e,
+            },
+            Err(back) => FolderError::Io {
+                path: dir.to_path_buf(),
+                source: io::Error::new(
+                    e.kind(),
+                    format!(
+                        "{e}; the old {} is kept at {} ({back})",
+                        kind.what,
+                        aside.display()
+                    ),
+                ),
+            },
+        });
+    }
+    guard.keep();
+    if let Err(e) = fs::remove_dir_all(&aside) {
+        eprintln!(
+            "warning: the {} was replaced, but the old one set aside at {} could not be \
+             removed: {e}",
+            kind.what,
+            aside.display()
+        );
+    }
+    Ok(())
+}
+
+/// Moves the files of the complete folder `tmp` into the existing folder `dir` (checked to
+/// hold only files of `kind`), each by a rename over the old file of its name (a copy into
+/// a temporary file of `dir` first when `tmp` is on another file system), the marker last;
+/// then deletes the old files the new folder does not hold. At every moment each file is
+/// the old one or the new one. `tmp` is removed in every case.
+fn replace_inside(tmp: &Path, dir: &Path, kind: Kind) -> Result<(), FolderError> {
+    let _guard = Removed(Some(tmp.to_path_buf()));
+    let names = |d: &Path| -> Result<Vec<String>, FolderError> {
+        let mut v = Vec::new();
+        for e in fs::read_dir(d).map_err(io_err(d))? {
+            v.push(e.map_err(io_err(d))?.file_name().to_string_lossy().into_owned());
         }
-    })
+        v.sort();
+        Ok(v)
+    };
+    let mut new = names(tmp)?;
+    // The marker last: until it is replaced, the folder is still the old complete one's.
+    new.sort_by_key(|n| n == kind.marker);
+    for n in &new {
+        let (from, to) = (tmp.join(n), dir.join(n));
+        if fs::rename(&from, &to).is_err() {
+            let body = fs::read(&from).map_err(io_err(&from))?;
+            crate::files::replace_file(&to, &body).map_err(io_err(&to))?;
+        }
+    }
+    for old in names(dir)? {
+        if !new.contains(&old) && (kind.is_ours)(&old) {
+            let p = dir.join(&old);
+            fs::remove_file(&p).map_err(io_err(&p))?;
+        }
+    }
+    Ok(())
 }
 
 /// Checks that every entry of a freshly written folder is a plain file of `kind`: what
@@ -273,47 +371,9 @@ fn check_written(tmp: &Path, kind: Kind) -> Result<(), FolderError> {
     Ok(())
 }
 
-/// Creates a new, empty folder `<prefix>-<pid>-<nanoseconds>[-<n>]` in `parent` and returns
-/// its path. The name is claimed by `create_dir`, which fails if it exists, so two processes
-/// never share a folder — not even two attempts of one batch task that run at once on a shared
-/// volume with the same process id (PID 1 in containers) — and nothing is deleted to make room.
-pub fn create_unique_dir(parent: &Path, prefix: &str) -> std::io::Result<PathBuf> {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let base = format!("{prefix}-{}-{nanos}", std::process::id());
-    for n in 0u32.. {
-        let path = if n == 0 {
-            parent.join(&base)
-        } else {
-            parent.join(format!("{base}-{n}"))
-        };
-        match fs::create_dir(&path) {
-            Ok(()) => return Ok(path),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    unreachable!("the loop returns")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn unique_dirs_never_share_or_delete() {
-        let parent = std::env::temp_dir().join(format!("drainsim-unique-{}", std::process::id()));
-        fs::create_dir_all(&parent).unwrap();
-        let a = create_unique_dir(&parent, ".r.tmp").unwrap();
-        fs::write(a.join("x"), "kept").unwrap();
-        let b = create_unique_dir(&parent, ".r.tmp").unwrap();
-        assert_ne!(a, b);
-        assert_eq!(fs::read_to_string(a.join("x")).unwrap(), "kept");
-        assert!(fs::read_dir(&b).unwrap().next().is_none());
-        fs::remove_dir_all(&parent).unwrap();
-    }
 
     #[test]
     fn report_file_names() {

@@ -3,7 +3,15 @@
 //!
 //! Every number is an unsigned LEB128 varint; the metrics hold integers only (times in µs),
 //! so a record decodes to exactly the outcome that was encoded. A record is framed by its byte
-//! length (a varint) so that a truncated file is detected rather than misread.
+//! length (a varint) and followed by the CRC-32 of its body, so that a truncated or damaged
+//! file is detected rather than misread: a CRC-32 detects every single-bit error and every
+//! burst of up to 32 bits.
+//!
+//! A shard's `cells.bin` ([`ShardWriter`], [`ShardReader`]) adds what merge must not take on
+//! trust: a header naming the shard, the shard count and the seed; the run of each record
+//! beside its replication; and a trailer holding the number of records and the CRC-32 of every
+//! byte before it, so that a file cut at a record boundary, or records moved between files,
+//! are refused too.
 
 use std::io::{self, Read, Write};
 
@@ -136,9 +144,25 @@ impl Dec<'_> {
     }
 }
 
-/// Appends the framed record of `o` to `out`.
+/// Appends the framed record of `o` to `out`: its length, its body, the CRC-32 of the body.
 pub fn encode(o: &ReplicationOutcome, out: &mut Vec<u8>) {
     let mut e = Enc(Vec::with_capacity(512));
+    encode_body(o, &mut e);
+    frame(&e.0, out);
+}
+
+/// Appends `body` framed: its length (a varint), the body, the CRC-32 of the body (4 bytes,
+/// little-endian).
+fn frame(body: &[u8], out: &mut Vec<u8>) {
+    let mut f = Enc(std::mem::take(out));
+    f.len(body.len());
+    f.0.extend_from_slice(body);
+    f.0.extend_from_slice(&crc32fast::hash(body).to_le_bytes());
+    *out = f.0;
+}
+
+/// Appends the body of `o`'s record to `e`.
+fn encode_body(o: &ReplicationOutcome, e: &mut Enc) {
     e.u(u64::from(o.replication));
     e.u(o.seeds.sessions);
     // Destructured, so that a new field cannot be forgotten here.
@@ -160,7 +184,7 @@ pub fn encode(o: &ReplicationOutcome, out: &mut Vec<u8>) {
     } = &o.metrics;
     e.len(features.len());
     for f in features {
-        encode_counts(&mut e, f);
+        encode_counts(e, f);
     }
     e.len(restarts.len());
     for r in restarts {
@@ -226,10 +250,6 @@ pub fn encode(o: &ReplicationOutcome, out: &mut Vec<u8>) {
         e.t(l.from);
         e.ot(l.to);
     }
-    let mut frame = Enc(std::mem::take(out));
-    frame.len(e.0.len());
-    frame.0.extend_from_slice(&e.0);
-    *out = frame.0;
 }
 
 fn encode_counts(e: &mut Enc, f: &FeatureCounts) {
@@ -313,6 +333,15 @@ fn decode_counts(d: &mut Dec<'_>) -> R<FeatureCounts> {
 /// Decodes one record body (without its frame).
 pub fn decode(b: &[u8]) -> R<ReplicationOutcome> {
     let d = &mut Dec { b, at: 0 };
+    let o = decode_body(d)?;
+    if d.at != b.len() {
+        return Err("trailing bytes in a record".into());
+    }
+    Ok(o)
+}
+
+/// Decodes the body of a record from `d`.
+fn decode_body(d: &mut Dec<'_>) -> R<ReplicationOutcome> {
     let replication = d.u32()?;
     let seeds = Seeds { sessions: d.u()? };
     let features = d.vec(decode_counts)?;
@@ -389,9 +418,6 @@ pub fn decode(b: &[u8]) -> R<ReplicationOutcome> {
             })
         })?,
     };
-    if d.at != b.len() {
-        return Err("trailing bytes in a record".into());
-    }
     Ok(ReplicationOutcome {
         replication,
         seeds,
@@ -405,6 +431,46 @@ pub struct Reader<T: Read> {
     buf: Vec<u8>,
 }
 
+/// Reads one frame's body into `buf` and checks its CRC-32; `Ok(false)` at a clean end of the
+/// input. Every byte read is also handed to `seen` (for a file's checksum).
+fn read_frame(inner: &mut impl Read, buf: &mut Vec<u8>, seen: &mut impl FnMut(&[u8])) -> io::Result<bool> {
+    let mut len = 0u64;
+    for (i, shift) in (0..64).step_by(7).enumerate() {
+        let mut b = [0u8];
+        if inner.read(&mut b)? == 0 {
+            if i == 0 {
+                return Ok(false);
+            }
+            return Err(invalid("a record ends early"));
+        }
+        seen(&b);
+        len |= u64::from(b[0] & 0x7f) << shift;
+        if b[0] & 0x80 == 0 {
+            break;
+        }
+    }
+    let len = usize::try_from(len).map_err(|_| invalid("a record is too long"))?;
+    if len > MAX_RECORD {
+        return Err(invalid("a record is too long"));
+    }
+    buf.resize(len + 4, 0);
+    inner
+        .read_exact(buf)
+        .map_err(|_| invalid("a record ends early"))?;
+    seen(buf);
+    let crc = u32::from_le_bytes([buf[len], buf[len + 1], buf[len + 2], buf[len + 3]]);
+    buf.truncate(len);
+    if crc32fast::hash(buf) != crc {
+        return Err(invalid("a record's checksum does not match its bytes"));
+    }
+    Ok(true)
+}
+
+/// The longest record body read: far beyond any record drainsim writes (a replication's
+/// counts and events, its time series only in replication 0), short of an allocation a
+/// damaged length could make fail.
+const MAX_RECORD: usize = 1 << 30;
+
 impl<T: Read> Reader<T> {
     /// Reads records from `inner`.
     pub fn new(inner: T) -> Self {
@@ -416,29 +482,197 @@ impl<T: Read> Reader<T> {
 
     /// The next record; `Ok(None)` at a clean end of the input.
     pub fn next_record(&mut self) -> io::Result<Option<ReplicationOutcome>> {
-        let mut len = 0u64;
-        for (i, shift) in (0..64).step_by(7).enumerate() {
-            let mut b = [0u8];
-            if self.inner.read(&mut b)? == 0 {
-                if i == 0 {
-                    return Ok(None);
-                }
-                return Err(invalid("a record ends early"));
-            }
-            len |= u64::from(b[0] & 0x7f) << shift;
-            if b[0] & 0x80 == 0 {
-                break;
-            }
+        if !read_frame(&mut self.inner, &mut self.buf, &mut |_| {})? {
+            return Ok(None);
         }
-        let len = usize::try_from(len).map_err(|_| invalid("a record is too long"))?;
-        if len > 1 << 30 {
-            return Err(invalid("a record is too long"));
-        }
-        self.buf.resize(len, 0);
-        self.inner
-            .read_exact(&mut self.buf)
-            .map_err(|_| invalid("a record ends early"))?;
         decode(&self.buf).map(Some).map_err(|e| invalid(&e))
+    }
+}
+
+/// The first bytes of a shard's `cells.bin`.
+const SHARD_MAGIC: &[u8] = b"drainsim cells\n";
+/// Version of a shard's `cells.bin` layout.
+const SHARD_LAYOUT: u64 = 2;
+
+/// What a shard's `cells.bin` says it is, in its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardHeader {
+    /// The shard's index, 0-based.
+    pub shard: u32,
+    /// Shards in all.
+    pub shards: u32,
+    /// The seed its replications were simulated with.
+    pub seed: u64,
+}
+
+/// Writes a shard's `cells.bin`: the header, one record per cell (its run, then the record),
+/// and a trailer with the number of records and the CRC-32 of every byte before it.
+pub struct ShardWriter<W: Write> {
+    inner: W,
+    crc: crc32fast::Hasher,
+    count: u64,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> ShardWriter<W> {
+    /// Writes the header of `header` to `inner`.
+    pub fn new(mut inner: W, header: ShardHeader) -> io::Result<Self> {
+        let mut e = Enc(SHARD_MAGIC.to_vec());
+        e.u(SHARD_LAYOUT);
+        e.u(u64::from(header.shard));
+        e.u(u64::from(header.shards));
+        e.u(header.seed);
+        inner.write_all(&e.0)?;
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&e.0);
+        Ok(ShardWriter {
+            inner,
+            crc,
+            count: 0,
+            buf: Vec::new(),
+        })
+    }
+
+    /// Appends the record of replication `o` of run `run`.
+    pub fn write(&mut self, run: usize, o: &ReplicationOutcome) -> io::Result<()> {
+        let mut e = Enc(Vec::with_capacity(512));
+        e.len(run);
+        encode_body(o, &mut e);
+        self.buf.clear();
+        frame(&e.0, &mut self.buf);
+        self.crc.update(&self.buf);
+        self.count += 1;
+        self.inner.write_all(&self.buf)
+    }
+
+    /// Writes the trailer; returns the inner writer (to flush).
+    pub fn finish(mut self) -> io::Result<W> {
+        // A frame of length 0 (no record is empty) starts the trailer.
+        let mut e = Enc(Vec::new());
+        frame(&[], &mut e.0);
+        e.u(self.count);
+        self.crc.update(&e.0);
+        e.0.extend_from_slice(&self.crc.finalize().to_le_bytes());
+        self.inner.write_all(&e.0)?;
+        Ok(self.inner)
+    }
+}
+
+/// Reads a shard's `cells.bin` written by [`ShardWriter`], checking every record's and the
+/// file's checksum.
+pub struct ShardReader<T: Read> {
+    inner: T,
+    crc: crc32fast::Hasher,
+    count: u64,
+    buf: Vec<u8>,
+    ended: bool,
+}
+
+impl<T: Read> ShardReader<T> {
+    /// Reads the header from `inner` and checks that it is `expected`.
+    pub fn new(mut inner: T, expected: ShardHeader) -> io::Result<Self> {
+        let mut magic = vec![0u8; SHARD_MAGIC.len()];
+        inner
+            .read_exact(&mut magic)
+            .map_err(|_| invalid("not a drainsim cells file (too short)"))?;
+        if magic != SHARD_MAGIC {
+            return Err(invalid("not a drainsim cells file of this version"));
+        }
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&magic);
+        let mut field = |inner: &mut T| -> io::Result<u64> {
+            let mut x = 0u64;
+            for shift in (0..64).step_by(7) {
+                let mut b = [0u8];
+                inner
+                    .read_exact(&mut b)
+                    .map_err(|_| invalid("the header ends early"))?;
+                crc.update(&b);
+                x |= u64::from(b[0] & 0x7f) << shift;
+                if b[0] & 0x80 == 0 {
+                    return Ok(x);
+                }
+            }
+            Err(invalid("a number in the header is too long"))
+        };
+        let layout = field(&mut inner)?;
+        if layout != SHARD_LAYOUT {
+            return Err(invalid(&format!(
+                "cells layout {layout} (this drainsim reads layout {SHARD_LAYOUT})"
+            )));
+        }
+        let (shard, shards, seed) = (field(&mut inner)?, field(&mut inner)?, field(&mut inner)?);
+        let got = (shard, shards, seed);
+        let want = (
+            u64::from(expected.shard),
+            u64::from(expected.shards),
+            expected.seed,
+        );
+        if got != want {
+            return Err(invalid(&format!(
+                "its header says shard {shard} of {shards}, seed {seed}; shard.json says shard                  {} of {}, seed {}",
+                expected.shard, expected.shards, expected.seed
+            )));
+        }
+        Ok(ShardReader {
+            inner,
+            crc,
+            count: 0,
+            buf: Vec::new(),
+            ended: false,
+        })
+    }
+
+    /// The next record and its run; `Ok(None)` after the trailer, once it has been checked
+    /// (and nothing follows it).
+    pub fn next_record(&mut self) -> io::Result<Option<(usize, ReplicationOutcome)>> {
+        if self.ended {
+            return Ok(None);
+        }
+        let crc = &mut self.crc;
+        if !read_frame(&mut self.inner, &mut self.buf, &mut |b| crc.update(b))? {
+            return Err(invalid("the file ends early (no trailer)"));
+        }
+        if self.buf.is_empty() {
+            return self.trailer().map(|()| None);
+        }
+        let d = &mut Dec { b: &self.buf, at: 0 };
+        let run = d.len().map_err(|e| invalid(&e))?;
+        let o = decode_body(d).map_err(|e| invalid(&e))?;
+        if d.at != self.buf.len() {
+            return Err(invalid("trailing bytes in a record"));
+        }
+        self.count += 1;
+        Ok(Some((run, o)))
+    }
+
+    /// Checks the trailer, whose zero-length frame (with its CRC) was just read.
+    fn trailer(&mut self) -> io::Result<()> {
+        self.ended = true;
+        let mut rest = Vec::new();
+        (&mut self.inner)
+            .take(32)
+            .read_to_end(&mut rest)?;
+        let d = &mut Dec { b: &rest, at: 0 };
+        let count = d.u().map_err(|_| invalid("the trailer ends early"))?;
+        self.crc.update(&rest[..d.at]);
+        let sum = rest
+            .get(d.at..d.at + 4)
+            .ok_or_else(|| invalid("the trailer ends early"))?;
+        if rest.len() != d.at + 4 {
+            return Err(invalid("bytes after the trailer"));
+        }
+        if count != self.count {
+            return Err(invalid(&format!(
+                "the trailer counts {count} records, the file holds {}",
+                self.count
+            )));
+        }
+        let crc = std::mem::take(&mut self.crc).finalize();
+        if u32::from_le_bytes([sum[0], sum[1], sum[2], sum[3]]) != crc {
+            return Err(invalid("the file's checksum does not match its bytes"));
+        }
+        Ok(())
     }
 }
 
@@ -482,5 +716,79 @@ mod tests {
         let mut r = Reader::new(&bytes[..bytes.len() - 3]);
         assert!(r.next_record().is_ok());
         assert!(r.next_record().is_err());
+    }
+
+    /// A shard file of the first replications of the default scenario's runs.
+    fn shard_file(header: ShardHeader) -> (Vec<u8>, Vec<(usize, ReplicationOutcome)>) {
+        let text = crate::DEFAULT_SCENARIO.replace("horizon = \"3h\"", "horizon = \"1h\"");
+        let s = scenario::parse(&text, "default.toml", &NoFiles).expect("parses");
+        let runs = scenario::expand(&s).expect("expands");
+        let mut w = ShardWriter::new(Vec::new(), header).expect("in memory");
+        let mut outs = Vec::new();
+        for (r, run) in runs.iter().enumerate().take(2) {
+            for k in 0..2 {
+                let o = super::super::simulate(&s, run, k, None).expect("runs");
+                w.write(r, &o).expect("in memory");
+                outs.push((r, o));
+            }
+        }
+        (w.finish().expect("in memory"), outs)
+    }
+
+    fn read_all(bytes: &[u8], header: ShardHeader) -> io::Result<Vec<(usize, ReplicationOutcome)>> {
+        let mut r = ShardReader::new(bytes, header)?;
+        let mut all = Vec::new();
+        while let Some(x) = r.next_record()? {
+            all.push(x);
+        }
+        Ok(all)
+    }
+
+    const HEADER: ShardHeader = ShardHeader {
+        shard: 1,
+        shards: 3,
+        seed: 42,
+    };
+
+    #[test]
+    fn shard_files_round_trip_with_their_runs() {
+        let (bytes, outs) = shard_file(HEADER);
+        let back = read_all(&bytes, HEADER).expect("reads");
+        assert_eq!(back.len(), outs.len());
+        for ((r, o), (br, b)) in outs.iter().zip(&back) {
+            assert_eq!((r, o.replication, &o.seeds), (br, b.replication, &b.seeds));
+            assert_eq!(o.metrics, b.metrics);
+        }
+        // Another shard's header, index or seed is refused.
+        for other in [
+            ShardHeader { shard: 2, ..HEADER },
+            ShardHeader { shards: 4, ..HEADER },
+            ShardHeader { seed: 43, ..HEADER },
+        ] {
+            let e = read_all(&bytes, other).expect_err("another shard");
+            assert!(e.to_string().contains("header says shard 1 of 3, seed 42"), "{e}");
+        }
+    }
+
+    #[test]
+    fn every_single_bit_flip_and_every_cut_of_a_shard_file_is_refused() {
+        let (bytes, _) = shard_file(HEADER);
+        for at in 0..bytes.len() {
+            for bit in 0..8 {
+                let mut b = bytes.clone();
+                b[at] ^= 1 << bit;
+                assert!(
+                    read_all(&b, HEADER).is_err(),
+                    "a flip of bit {bit} of byte {at} (of {}) was read",
+                    bytes.len()
+                );
+            }
+        }
+        for len in 0..bytes.len() {
+            assert!(read_all(&bytes[..len], HEADER).is_err(), "cut at {len}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(read_all(&longer, HEADER).is_err());
     }
 }

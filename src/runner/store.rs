@@ -163,18 +163,28 @@ pub struct SpillDir {
 }
 
 impl SpillDir {
-    /// Creates a new `.<name>.cells-<pid>-<nanoseconds>` folder beside `dir`.
+    /// Creates a new `.<name>.cells-<pid>-<nanoseconds>` folder beside `dir` (creating the
+    /// folder `dir` goes in, as writing the report there will).
     pub fn beside(dir: &Path) -> std::io::Result<SpillDir> {
-        let parent = match dir.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let parent = crate::files::parent_of(dir);
         fs::create_dir_all(&parent)?;
         let name = dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "report".into());
-        let path = crate::report::folder::create_unique_dir(&parent, &format!(".{name}.cells"))?;
+        Self::inside(&parent, &name)
+    }
+
+    /// Creates a new `.<name>.cells-<pid>-<nanoseconds>` folder in `parent`, which must exist
+    /// (it is never created: a `TMPDIR` that does not exist is an error, not a new folder).
+    pub fn inside(parent: &Path, name: &str) -> std::io::Result<SpillDir> {
+        if !parent.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no such folder (drainsim does not create it)",
+            ));
+        }
+        let path = crate::files::create_unique_dir(parent, &format!(".{name}.cells"))?;
         Ok(SpillDir { path })
     }
 

@@ -513,3 +513,103 @@ fn merge_checks_the_files_the_scenario_reads() {
     bad(&o, "sweep.toml: the files the scenario reads have changed");
     assert!(!dir.path().join("again").exists());
 }
+
+/// Merge refuses a shard whose cells were damaged or whose `shard.json` was edited, naming the
+/// shard, and writes nothing: a flipped bit anywhere in `cells.bin` (each record and the file
+/// carry a CRC-32), records that break conservation although their checksums match, one
+/// shard's cells presented as another's, a seed edited in every manifest.
+#[test]
+fn damaged_or_edited_shards_are_refused_naming_the_shard() {
+    let dir = TempDir::new("shards-damage");
+    dir.write("sweep.toml", &sweep(7));
+    shards(&dir, "sweep.toml", 3, "s", &[]);
+    let refused = |given: &[&str], names: &str| {
+        let mut args = vec!["merge"];
+        args.extend(given);
+        args.extend(["--out", "out"]);
+        let e = bad(&drainsim(dir.path(), &args), names);
+        assert!(!dir.path().join("out").exists(), "nothing written: {e}");
+        e
+    };
+    // Single-bit flips: in the header, in records, in the trailer.
+    let cells = std::fs::read(dir.path().join("s-1/cells.bin")).unwrap();
+    let n = cells.len();
+    for at in [3, 16, n / 5, n / 3, n / 2, 2 * n / 3, n - 9, n - 2] {
+        let name = format!("flip{at}");
+        copy(&dir, "s-1", &name);
+        let mut b = cells.clone();
+        b[at] ^= 1 << 2;
+        std::fs::write(dir.path().join(&name).join("cells.bin"), b).unwrap();
+        let e = refused(&["s-0", &name, "s-2"], &format!("{name}/cells.bin"));
+        assert!(e.contains("compute shard 1 again"), "{e}");
+    }
+    // Counts that break conservation, with valid checksums.
+    use drainsim::runner::cells::{ShardHeader, ShardReader, ShardWriter};
+    let header = ShardHeader {
+        shard: 1,
+        shards: 3,
+        seed: 7,
+    };
+    let mut r = ShardReader::new(&cells[..], header).expect("a shard file");
+    let mut w = ShardWriter::new(Vec::new(), header).unwrap();
+    let mut first = true;
+    while let Some((run, mut o)) = r.next_record().expect("reads") {
+        if std::mem::take(&mut first) {
+            o.metrics.features[0].completed += 1;
+        }
+        w.write(run, &o).unwrap();
+    }
+    copy(&dir, "s-1", "unconserved");
+    std::fs::write(
+        dir.path().join("unconserved/cells.bin"),
+        w.finish().unwrap(),
+    )
+    .unwrap();
+    let e = refused(&["s-0", "unconserved", "s-2"], "unconserved/cells.bin");
+    assert!(e.contains("breaks conservation for feature 0"), "{e}");
+    // A seed edited in every manifest: the records were simulated with another.
+    for k in 0..3 {
+        copy_edited(
+            &dir,
+            &format!("s-{k}"),
+            &format!("seed-{k}"),
+            "\"seed\": 7,",
+            "\"seed\": 8,",
+        );
+    }
+    refused(&["seed-0", "seed-1", "seed-2"], "seed-");
+    // One replication per run, one run per shard: every shard holds replication 0 of one run,
+    // so a copy of shard 0 presented as shard 1 holds the right replication of the wrong run.
+    shards(&dir, "sweep.toml", 3, "one", &["--replications", "1"]);
+    copy_edited(&dir, "one-0", "copied", "\"shard\": 0", "\"shard\": 1");
+    refused(&["one-0", "copied", "one-2"], "copied/cells.bin");
+}
+
+/// A `stem` in `shard.json` names a folder under `reports/`: one with a path separator, `..`
+/// or an absolute path is refused, and nothing is written where it points.
+#[test]
+fn a_stem_that_leads_out_of_reports_is_refused() {
+    let dir = TempDir::new("shards-stem");
+    dir.write("sweep.toml", &sweep(7));
+    shards(&dir, "sweep.toml", 2, "s", &[]);
+    let inner = dir.path().join("a/b");
+    std::fs::create_dir_all(&inner).unwrap();
+    let abs = dir.path().join("abs").display().to_string();
+    for (tag, stem) in [("up", "../../x"), ("dots", ".."), ("abs", abs.as_str())] {
+        for k in 0..2 {
+            copy_edited(
+                &dir,
+                &format!("s-{k}"),
+                &format!("{tag}-{k}"),
+                "\"stem\": \"sweep\"",
+                &format!("\"stem\": {}", serde_json::to_string(stem).unwrap()),
+            );
+        }
+        let (a, b) = (format!("../../{tag}-0"), format!("../../{tag}-1"));
+        let o = drainsim(&inner, &["merge", &a, &b, "-q"]);
+        bad(&o, "is not a folder name");
+        assert!(!dir.path().join("a/x").exists(), "{tag}");
+        assert!(!dir.path().join("abs").exists(), "{tag}");
+        assert!(!inner.join("reports").exists(), "{tag}");
+    }
+}

@@ -41,7 +41,7 @@ pub fn render_markdown(d: &ReportData<'_>, charts: &[Drawn]) -> String {
 
 /// The scenario's name and description.
 fn title(o: &mut String, d: &ReportData<'_>) {
-    let _ = writeln!(o, "# {}\n", d.scenario.name);
+    let _ = writeln!(o, "# {}\n", crate::quote::printable(&d.scenario.name));
     if let Some(desc) = &d.scenario.description {
         let _ = writeln!(o, "{}\n", desc.trim());
     }
