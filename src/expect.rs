@@ -204,7 +204,11 @@ fn run_result(results: &[RunResult], index: usize) -> Option<&RunResult> {
 }
 
 /// Sessions cut of `feature` (`all`: every feature) in one replication.
-fn cut_of(m: &crate::model::ReplicationMetrics, cfg: &crate::model::RunConfig, feature: &str) -> f64 {
+fn cut_of(
+    m: &crate::model::ReplicationMetrics,
+    cfg: &crate::model::RunConfig,
+    feature: &str,
+) -> f64 {
     match cfg.features.iter().position(|f| f.name == feature) {
         Some(i) => m.features[i].cut() as f64,
         None => m.total().cut() as f64,
@@ -246,7 +250,10 @@ fn judge_paired(e: &Expectation, b: &Bound, c: &Comparison, ev: &Evidence<'_>) -
     };
     let p = p_value_greater(&c.diff).map_or(String::new(), |p| format!(", p = {p:.2e}"));
     let v = judge_values(s.kind, b, &s.values, ev.looks.sizes.len());
-    let msg = format!("{}{p} ({place})", v.describe("diff_mean", b, &s, ev.seed, file_of(e)));
+    let msg = format!(
+        "{}{p} ({place})",
+        v.describe("diff_mean", b, &s, ev.seed, file_of(e))
+    );
     judgement(e, v.decision, msg, v.needs.map(u64::from), ev.look)
 }
 
@@ -383,18 +390,23 @@ pub fn needs_of(scenario: &Scenario) -> Vec<u32> {
             let Some(kind) = kind_of(&b.column, e.paired) else {
                 continue;
             };
-            match never_of(kind, b) {
-                Some(_) => needs.push(bounds::never_needs(rarer_than(b), ALPHA)),
-                None if matches!(kind, Kind::NonNegative | Kind::Signed) => {
-                    needs.push(bounds::MIN_FOR_T as u32)
-                }
-                None => {}
-            }
+            needs.extend(need_of(kind, b));
         }
     }
     needs.sort_unstable();
     needs.dedup();
     needs
+}
+
+/// The replications bound `b` on a measure of kind `kind` needs before it can pass: the
+/// nights that prove a "never", or [`bounds::MIN_FOR_T`] for a bound that may use a
+/// Student-t end.
+pub fn need_of(kind: Kind, b: &Bound) -> Option<u32> {
+    match never_of(kind, b) {
+        Some(_) => Some(bounds::never_needs(rarer_than(b), ALPHA)),
+        None if matches!(kind, Kind::NonNegative | Kind::Signed) => Some(bounds::MIN_FOR_T as u32),
+        None => None,
+    }
 }
 
 /// The looks of `scenario`: from its `replications` to its `max_replications` with the
@@ -440,7 +452,11 @@ pub fn decide_from(
             kept.into_iter()
                 .zip(fresh)
                 .map(|(old, new)| {
-                    if old.decision == Decision::Undecided { new } else { old }
+                    if old.decision == Decision::Undecided {
+                        new
+                    } else {
+                        old
+                    }
                 })
                 .collect()
         } else {
@@ -536,7 +552,10 @@ fn judge_bound(e: &Expectation, b: &Bound, r: &SummaryRow, ev: &Evidence<'_>) ->
     let place = row_text(r);
     if let Some(s) = sample_of(&b.column, r, ev.results) {
         let v = judge_values(s.kind, b, &s.values, ev.looks.sizes.len());
-        let msg = format!("{} ({place})", v.describe(&b.column, b, &s, ev.seed, file_of(e)));
+        let msg = format!(
+            "{} ({place})",
+            v.describe(&b.column, b, &s, ev.seed, file_of(e))
+        );
         return judgement(e, v.decision, msg, v.needs.map(u64::from), ev.look);
     }
     let Some(x) = summary::column(&b.column).and_then(|c| c.value(r)) else {
@@ -645,7 +664,7 @@ pub fn judge_values(kind: Kind, b: &Bound, xs: &[f64], looks: usize) -> Verdict 
         breaking: None,
         never: None,
         needs: None,
-    n,
+        n,
     };
     if let Some(never) = never_of(kind, b) {
         let p = rarer_than(b);
@@ -914,7 +933,10 @@ mod tests {
             min: Some(186.0),
             ..max(186.0)
         };
-        assert_eq!(never_of(Kind::NonNegative, &exact), Some(Never::Other(186.0)));
+        assert_eq!(
+            never_of(Kind::NonNegative, &exact),
+            Some(Never::Other(186.0))
+        );
     }
 
     #[test]
@@ -928,8 +950,14 @@ mod tests {
     #[test]
     fn a_clear_excess_fails_from_few_nights_and_a_clear_minimum_passes() {
         let xs = [9.0, 12.0, 8.0, 11.0];
-        assert_eq!(judge_values(Kind::NonNegative, &max(1.0), &xs, 6).decision, Decision::Fail);
-        assert_eq!(judge_values(Kind::NonNegative, &min(1.0), &xs, 6).decision, Decision::Pass);
+        assert_eq!(
+            judge_values(Kind::NonNegative, &max(1.0), &xs, 6).decision,
+            Decision::Fail
+        );
+        assert_eq!(
+            judge_values(Kind::NonNegative, &min(1.0), &xs, 6).decision,
+            Decision::Pass
+        );
     }
 
     #[test]

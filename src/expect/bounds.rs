@@ -152,6 +152,21 @@ pub fn mean_sd(xs: &[f64]) -> (f64, f64) {
     (mean, (ss / (n - 1.0)).sqrt())
 }
 
+/// The centre and standard deviation of the Student-t ends: the mean moved by Johnson's
+/// correction for skewness, `μ̂₃ / (6 s² n)` (Johnson 1978, "Modified t tests and confidence
+/// intervals for asymmetrical populations", *JASA* 73(363)). A right-skewed measure (rare
+/// large nights) has a sample mean and deviation that are too small together; the plain t
+/// end then lies below the mean too often, and the correction moves it up.
+pub fn skew_corrected(xs: &[f64]) -> (f64, f64) {
+    let (mean, sd) = mean_sd(xs);
+    let n = xs.len() as f64;
+    if xs.len() < 3 || !(sd > 0.0) {
+        return (mean, sd);
+    }
+    let m3 = xs.iter().map(|x| (x - mean).powi(3)).sum::<f64>() / n;
+    (mean + m3 / (6.0 * sd * sd * n), sd)
+}
+
 /// The one-sided Student-t half-width at level `1 − alpha` (None below 2 values).
 fn t_half(n: usize, sd: f64, alpha: f64) -> Option<f64> {
     if n < 2 || !sd.is_finite() {
@@ -193,12 +208,10 @@ pub fn clopper_pearson(k: usize, n: usize, alpha: f64) -> Ends {
 pub fn ends(kind: Kind, xs: &[f64], alpha: f64, looks: usize) -> Ends {
     let n = xs.len();
     let per_look = alpha / looks.max(1) as f64;
-    let (mean, sd) = mean_sd(xs);
+    let (mean, sd) = skew_corrected(xs);
     let t_ok = n >= MIN_FOR_T;
     match kind {
-        Kind::Indicator => {
-            clopper_pearson(count_ones(xs), n, per_look)
-        }
+        Kind::Indicator => clopper_pearson(count_ones(xs), n, per_look),
         Kind::Unit => Ends {
             lower: (n > 0).then(|| betting_lower(xs, alpha)),
             upper: (n > 0).then(|| betting_upper_unit(xs, alpha)),
@@ -211,7 +224,10 @@ pub fn ends(kind: Kind, xs: &[f64], alpha: f64, looks: usize) -> Ends {
                 .map(|h| (mean - h).max(0.0));
             Ends {
                 lower: bet.into_iter().chain(t_lower).reduce(f64::max),
-                upper: t_ok.then(|| t_half(n, sd, per_look)).flatten().map(|h| mean + h),
+                upper: t_ok
+                    .then(|| t_half(n, sd, per_look / 2.0))
+                    .flatten()
+                    .map(|h| mean + h),
             }
         }
         Kind::Signed => {
@@ -229,7 +245,7 @@ pub fn ends(kind: Kind, xs: &[f64], alpha: f64, looks: usize) -> Ends {
 pub fn shown_above(kind: Kind, xs: &[f64], m: f64, alpha: f64, looks: usize) -> bool {
     let n = xs.len();
     let per_look = alpha / looks.max(1) as f64;
-    let (mean, sd) = mean_sd(xs);
+    let (mean, sd) = skew_corrected(xs);
     let t_lower = |a: f64| {
         (n >= MIN_FOR_T)
             .then(|| t_half(n, sd, a))
@@ -250,14 +266,24 @@ pub fn shown_above(kind: Kind, xs: &[f64], m: f64, alpha: f64, looks: usize) -> 
 pub fn shown_below(kind: Kind, xs: &[f64], m: f64, alpha: f64, looks: usize) -> bool {
     let n = xs.len();
     let per_look = alpha / looks.max(1) as f64;
-    let (mean, sd) = mean_sd(xs);
+    let (mean, sd) = skew_corrected(xs);
     match kind {
         Kind::Indicator => clopper_pearson(count_ones(xs), n, per_look)
             .upper
             .is_some_and(|u| u < m),
         Kind::Unit => below_unit(xs, m, alpha),
         Kind::NonNegative | Kind::Signed => (n >= MIN_FOR_T)
-            .then(|| t_half(n, sd, per_look))
+            .then(|| {
+                t_half(
+                    n,
+                    sd,
+                    if kind == Kind::Signed {
+                        per_look
+                    } else {
+                        per_look / 2.0
+                    },
+                )
+            })
             .flatten()
             .is_some_and(|h| mean + h < m),
     }
