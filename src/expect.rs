@@ -1,56 +1,84 @@
-//! Checking a scenario's `[[expect]]` entries against its summary, with three outcomes.
+//! Checking a scenario's `[[expect]]` entries, with three outcomes and a stated error rate.
 //!
-//! A bound on the mean of a measure (`cut_mean`, `blocked_mean`, …) is decided by the measure's
-//! confidence interval, not its point estimate: it **passes** when the whole interval lies
-//! within the bound, **fails** when the whole interval lies outside, and is **undecided**
-//! otherwise. Undecided expectations get more replications (see [`Looks`]): the interval of
-//! each look is a Student-t interval at level `1 − 0.05 / looks` (Bonferroni over the planned
-//! looks); when every replication gave the same value it is `ln(looks / 0.05) / n` wide on each
-//! side instead, so that a sample whose values all agree (two replications without a cut)
-//! decides nothing by itself. Other columns (fractions of drains, quantiles, maxima) have no
-//! interval here and are judged on their value.
+//! A bound on the mean of a measure (`cut_mean`, `plan_failed_fraction`, …) is decided on the
+//! replications' values, not on a point estimate: it **passes** when the mean is shown to lie
+//! within the bound, **fails** when it is shown to lie outside, and is **undecided** otherwise.
+//! "Shown" means by one-sided confidence ends at level `1 − α` (α = 5 %) that hold whatever
+//! the measure's shape: see [`bounds`] for which end each kind of measure gets (Clopper–Pearson
+//! for 0/1 nights, betting for fractions and for the lower end of counts, Student t for the
+//! upper end of counts only from [`bounds::MIN_FOR_T`] replications). Undecided expectations
+//! get more replications at looks planned before the first one ([`Looks`]); a bound decided at
+//! a look keeps that verdict.
+//!
+//! A bound that only "never" can meet — `max = 0` on a count, `min = 1` on a fraction,
+//! `min = max` — is a claim about every night: the first replication that breaks it fails it
+//! (named, with the seed that reruns it alone), and it passes only as "no such night in `n`;
+//! at 95 % confidence such nights are rarer than `p`" (`rarer_than`, 1 in 100 unless written),
+//! after the `n` that takes ([`bounds::never_needs`]).
+//!
+//! Other columns (quantiles, maxima, drain fractions) have no per-replication sample here and
+//! are judged on their value, without confidence.
 //!
 //! A bound names a numeric column of `summary.csv`; its value is read through the column table
 //! of [`crate::summary::columns`], the same one the CSV writer uses, so an expectation and the
 //! file it describes cannot disagree about a column.
 
-use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+pub mod bounds;
 
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+use crate::model::sim::{Seeds, mix64};
 use crate::runner::{RunError, RunOptions, RunResult, extend, run_all};
 use crate::scenario::{Bound, Expectation, Precision, Run, Scenario};
-use crate::stats::Estimate;
+use crate::stats::{Estimate, MEASURES};
 use crate::summary::{self, Comparison, SummaryRow};
+use bounds::Kind;
 
 /// The three outcomes of an expectation (or one of its bounds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Decision {
-    /// The interval lies within the bound.
+    /// The mean is shown to lie within the bound.
     Pass,
-    /// The interval straddles the bound: more replications are needed.
+    /// Neither is shown yet: more replications are needed.
     Undecided,
-    /// The interval lies outside the bound (or nothing could be checked).
+    /// The mean is shown to lie outside the bound (or nothing could be checked).
     Fail,
 }
 
 /// The planned looks of a sequential decision: the replication counts at which expectations
-/// are judged, doubling from the starting count up to the cap. Fixed before the first look,
-/// so the per-look confidence and the batches are the same whatever `--jobs`.
+/// are judged, doubling from the starting count up to the cap, with the counts some bounds
+/// need (e.g. [`bounds::MIN_FOR_T`], or the nights that prove a "never") as looks of their own.
+/// Fixed before the first look, so the per-look confidence and the batches are the same
+/// whatever `--jobs`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Looks {
     /// Replications per run at each look.
     pub sizes: Vec<u32>,
 }
 
-/// Family-wise error rate of a sequential decision (95 % confidence overall).
+/// Error rate of a verdict: a false claim passes, or a true one fails, with probability at
+/// most this (95 % confidence).
 pub const ALPHA: f64 = 0.05;
+
+/// How rare the nights that break a "never" claim are shown to be unless `rarer_than` says.
+pub const DEFAULT_RARER_THAN: f64 = 0.01;
 
 impl Looks {
     /// Looks from `start` replications, doubling, up to `max` (at least one look).
     pub fn new(start: u32, max: u32) -> Looks {
+        Looks::with_needs(start, max, &[])
+    }
+
+    /// [`Looks::new`] with a look at each count of `needs` between `start` and `max`: the next
+    /// look after `n` is the smaller of `2n` and the next such count.
+    pub fn with_needs(start: u32, max: u32, needs: &[u32]) -> Looks {
+        let start = start.max(1);
         let mut sizes = vec![start];
         let mut n = start;
         while n < max {
-            n = n.saturating_mul(2).min(max);
+            let need = needs.iter().copied().filter(|&k| k > n).min();
+            let doubled = n.saturating_mul(2);
+            n = need.map_or(doubled, |k| k.min(doubled)).min(max);
             sizes.push(n);
         }
         Looks { sizes }
@@ -67,17 +95,20 @@ impl Looks {
     }
 }
 
-/// One bound judged on one summary row.
+/// One bound judged on one summary row (or one paired comparison).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Judgement {
     /// `file:line:col` of the expectation.
     pub location: String,
     /// The outcome.
     pub decision: Decision,
-    /// What was expected and what was found (the interval, the bound, the row).
+    /// What was expected and what was found (the ends, the bound, the row).
     pub message: String,
-    /// For an undecided bound: about how many replications per run would decide it.
+    /// For an undecided bound: the replications per run it needs at least (printed only when
+    /// that count is exact: a "never" proof, or the replications before a Student-t end).
     pub replications_needed: Option<u64>,
+    /// The look (index into [`Looks::sizes`]) at which it was decided, or the last one.
+    pub look: usize,
 }
 
 /// One expectation that did not hold (failed, or still undecided at the cap: inconclusive).
@@ -95,25 +126,43 @@ impl std::fmt::Display for Failure {
     }
 }
 
+/// What a bound's sample is: its kind and, per replication used, (replication, value).
+struct Sample {
+    kind: Kind,
+    reps: Vec<u32>,
+    values: Vec<f64>,
+}
+
+/// What to judge with: the runs' replications, their summary and comparisons, where the looks
+/// stand, and the scenario (for naming a replication's seed and file).
+pub struct Evidence<'a> {
+    /// Every run with the replications so far.
+    pub results: &'a [RunResult],
+    /// Their summary.
+    pub rows: &'a [SummaryRow],
+    /// Their paired comparisons.
+    pub comparisons: &'a [Comparison],
+    /// The planned looks.
+    pub looks: &'a Looks,
+    /// The index of this look.
+    pub look: usize,
+    /// The scenario's seed (replication `k`'s seeds derive from it).
+    pub seed: u64,
+}
+
 /// Judges every bound of every expectation on the rows it selects (paired ones on the
-/// comparisons they select), at per-look error rate `alpha`; an expectation that selects
-/// nothing fails.
-pub fn judge(
-    expects: &[Expectation],
-    rows: &[SummaryRow],
-    comparisons: &[Comparison],
-    alpha: f64,
-) -> Vec<Judgement> {
+/// comparisons they select); an expectation that selects nothing fails.
+pub fn judge(expects: &[Expectation], ev: &Evidence<'_>) -> Vec<Judgement> {
     let mut out = Vec::new();
     for e in expects {
         let before = out.len();
         if e.paired {
-            for c in select_pairs(e, comparisons) {
-                out.extend(e.bounds.iter().map(|b| judge_paired(e, b, c, alpha)));
+            for c in select_pairs(e, ev.comparisons) {
+                out.extend(e.bounds.iter().map(|b| judge_paired(e, b, c, ev)));
             }
         } else {
-            for r in select(e, rows) {
-                out.extend(e.bounds.iter().map(|b| judge_bound(e, b, r, alpha)));
+            for r in select(e, ev.rows) {
+                out.extend(e.bounds.iter().map(|b| judge_bound(e, b, r, ev)));
             }
         }
         if out.len() == before {
@@ -122,6 +171,7 @@ pub fn judge(
                 decision: Decision::Fail,
                 message: format!("nothing matches [{}]", selector_text(e)),
                 replications_needed: None,
+                look: ev.look,
             });
         }
     }
@@ -148,9 +198,44 @@ fn select_pairs<'c>(e: &Expectation, comparisons: &'c [Comparison]) -> Vec<&'c C
         .collect()
 }
 
-/// A paired bound: the interval of the mean per-replication difference (hardware − DNS),
-/// not clipped at zero, with the one-sided p-value of "hardware cuts more".
-fn judge_paired(e: &Expectation, b: &Bound, c: &Comparison, alpha: f64) -> Judgement {
+/// The result of run `index`.
+fn run_result(results: &[RunResult], index: usize) -> Option<&RunResult> {
+    results.iter().find(|r| r.run.index == index)
+}
+
+/// Sessions cut of `feature` (`all`: every feature) in one replication.
+fn cut_of(
+    m: &crate::model::ReplicationMetrics,
+    cfg: &crate::model::RunConfig,
+    feature: &str,
+) -> f64 {
+    match cfg.features.iter().position(|f| f.name == feature) {
+        Some(i) => m.features[i].cut() as f64,
+        None => m.total().cut() as f64,
+    }
+}
+
+/// The per-replication differences hardware − DNS of a comparison.
+fn paired_sample(c: &Comparison, results: &[RunResult]) -> Option<Sample> {
+    let d = run_result(results, c.dns_run)?;
+    let h = run_result(results, c.hardware_run)?;
+    let mut s = Sample {
+        kind: Kind::Signed,
+        reps: Vec::new(),
+        values: Vec::new(),
+    };
+    for (rd, rh) in d.replications.iter().zip(h.replications.iter()) {
+        let x = cut_of(&rh.metrics, &h.run.config, &c.feature)
+            - cut_of(&rd.metrics, &d.run.config, &c.feature);
+        s.reps.push(rd.replication);
+        s.values.push(x);
+    }
+    Some(s)
+}
+
+/// A paired bound: the mean per-replication difference (hardware − DNS), with the one-sided
+/// p-value of "hardware cuts more".
+fn judge_paired(e: &Expectation, b: &Bound, c: &Comparison, ev: &Evidence<'_>) -> Judgement {
     let labels: Vec<String> = c.labels.iter().map(|(k, v)| format!("{k} = {v}")).collect();
     let place = format!(
         "runs {} (hardware) − {} (dns), {}feature {}",
@@ -159,29 +244,32 @@ fn judge_paired(e: &Expectation, b: &Bound, c: &Comparison, alpha: f64) -> Judge
         labels.iter().map(|l| format!("{l}, ")).collect::<String>(),
         c.feature
     );
-    let Some((lo, hi)) = signed_interval(&c.diff, alpha) else {
-        let msg = format!("diff_mean needs at least 2 replications ({place})");
-        return judgement(e, Decision::Undecided, msg, Some(2));
+    let Some(s) = paired_sample(c, ev.results) else {
+        let msg = format!("diff_mean: the paired runs are missing ({place})");
+        return judgement(e, Decision::Fail, msg, None, ev.look);
     };
-    let decision = decide(b, lo, hi);
     let p = p_value_greater(&c.diff).map_or(String::new(), |p| format!(", p = {p:.2e}"));
+    let v = judge_values(s.kind, b, &s.values, ev.looks.sizes.len());
     let msg = format!(
-        "diff_mean = {:.4}, {:.2} % CI {lo:.4}–{hi:.4} after {} replications{p}, {} ({place})",
-        c.diff.mean,
-        100.0 * (1.0 - alpha),
-        c.diff.n,
-        bound_text(b)
+        "{}{p} ({place})",
+        v.describe("diff_mean", b, &s, ev.seed, file_of(e))
     );
-    let needed = (decision == Decision::Undecided).then(|| needed(b, &c.diff, alpha));
-    judgement(e, decision, msg, needed.flatten())
+    judgement(e, v.decision, msg, v.needs.map(u64::from), ev.look)
 }
 
-fn judgement(e: &Expectation, decision: Decision, message: String, n: Option<u64>) -> Judgement {
+fn judgement(
+    e: &Expectation,
+    decision: Decision,
+    message: String,
+    n: Option<u64>,
+    look: usize,
+) -> Judgement {
     Judgement {
         location: e.location.clone(),
         decision,
         message,
         replications_needed: n,
+        look,
     }
 }
 
@@ -201,7 +289,7 @@ pub fn undecided(judgements: &[Judgement]) -> bool {
 }
 
 /// The expectations that did not hold once the looks are over: failed ones, and undecided
-/// ones reported as inconclusive (with the replications it would take).
+/// ones reported as inconclusive (with the replications they need, when that is known).
 pub fn failures(judgements: &[Judgement]) -> Vec<Failure> {
     judgements
         .iter()
@@ -210,11 +298,14 @@ pub fn failures(judgements: &[Judgement]) -> Vec<Failure> {
             location: j.location.clone(),
             message: match (j.decision, j.replications_needed) {
                 (Decision::Undecided, Some(n)) => format!(
-                    "inconclusive: {}; about {n} replications per run would decide it \
+                    "inconclusive: {}; it needs at least {n} replications per run \
                      (raise max_replications)",
                     j.message
                 ),
-                (Decision::Undecided, None) => format!("inconclusive: {}", j.message),
+                (Decision::Undecided, None) => format!(
+                    "inconclusive: {}; more replications may decide it (raise max_replications)",
+                    j.message
+                ),
                 _ => j.message.clone(),
             },
         })
@@ -230,12 +321,15 @@ pub struct Decided {
     pub rows: Vec<SummaryRow>,
     /// Their paired DNS/hardware comparisons.
     pub comparisons: Vec<Comparison>,
-    /// The expectations judged at the last look.
+    /// Every bound's verdict, from the look that decided it (or the last look).
     pub judgements: Vec<Judgement>,
     /// Replications per run at the last look.
     pub replications: u32,
     /// Whether the scenario's precision target (if any) was met.
     pub precise: bool,
+    /// When each look's verdicts were known (for the time of each test case; never written
+    /// to a report).
+    pub look_times: Vec<std::time::Instant>,
 }
 
 /// Whether every run's mean sessions cut (its `all` row) has a 95 % interval as narrow as
@@ -254,10 +348,10 @@ pub fn precision_met(p: &Precision, rows: &[SummaryRow]) -> bool {
 }
 
 /// Runs every run of `scenario` with its `replications`, judges its expectations and, while
-/// any is undecided, doubles the replications of every run, up to `max_replications`. The
-/// looks are planned up front ([`Looks`]) and replication `k` has the same seed whichever
-/// batch runs it, so the batches and the verdicts are the same whatever `--jobs`. Without
-/// expectations it is one look: the run as written.
+/// any is undecided, adds replications to every run at the planned looks, up to
+/// `max_replications`. The looks are planned up front ([`looks_for`]) and replication `k` has
+/// the same seed whichever batch runs it, so the batches and the verdicts are the same
+/// whatever `--jobs`. Without expectations it is one look: the run as written.
 pub fn run_until_decided(
     scenario: &Scenario,
     runs: Vec<Run>,
@@ -265,6 +359,65 @@ pub fn run_until_decided(
 ) -> Result<Decided, RunError> {
     let results = run_all(scenario, runs, opts)?;
     decide_from(scenario, results, opts, &|_, _| {})
+}
+
+/// The kind of values behind a column (`None`: no per-replication sample, judged on value).
+pub fn kind_of(column: &str, paired: bool) -> Option<Kind> {
+    if paired {
+        return Some(Kind::Signed);
+    }
+    match column {
+        "plan_failed_fraction" | "plan_finished_fraction" => Some(Kind::Indicator),
+        "maintenance_s_mean" => Some(Kind::NonNegative),
+        "blocked_in_maintenance_fraction_mean" => Some(Kind::Unit),
+        _ => {
+            let m = column.strip_suffix("_mean")?;
+            MEASURES
+                .iter()
+                .any(|(name, _)| *name == m)
+                .then_some(Kind::NonNegative)
+        }
+    }
+}
+
+/// The replication counts a scenario's bounds need before they can pass (see
+/// [`Looks::with_needs`]): the nights that prove each "never", and [`bounds::MIN_FOR_T`]
+/// when a bound may use a Student-t end.
+pub fn needs_of(scenario: &Scenario) -> Vec<u32> {
+    let mut needs = Vec::new();
+    for e in &scenario.expects {
+        for b in &e.bounds {
+            let Some(kind) = kind_of(&b.column, e.paired) else {
+                continue;
+            };
+            needs.extend(need_of(kind, b));
+        }
+    }
+    needs.sort_unstable();
+    needs.dedup();
+    needs
+}
+
+/// The replications bound `b` on a measure of kind `kind` needs before it can pass: the
+/// nights that prove a "never", or [`bounds::MIN_FOR_T`] for a bound that may use a
+/// Student-t end.
+pub fn need_of(kind: Kind, b: &Bound) -> Option<u32> {
+    match never_of(kind, b) {
+        Some(_) => Some(bounds::never_needs(rarer_than(b), ALPHA)),
+        None if matches!(kind, Kind::NonNegative | Kind::Signed) => Some(bounds::MIN_FOR_T as u32),
+        None => None,
+    }
+}
+
+/// The looks of `scenario`: from its `replications` to its `max_replications` with the
+/// counts its bounds need; one look when it has neither expectations nor a precision target.
+pub fn looks_for(scenario: &Scenario) -> Looks {
+    let start = scenario.replications;
+    if scenario.expects.is_empty() && scenario.precision.is_none() {
+        return Looks::new(start, start);
+    }
+    let cap = scenario.max_replications.max(start);
+    Looks::with_needs(start, cap, &needs_of(scenario))
 }
 
 /// [`run_until_decided`] from results that already hold the scenario's `replications` per
@@ -276,24 +429,47 @@ pub fn decide_from(
     opts: &RunOptions,
     before_batch: &dyn Fn(u32, u32),
 ) -> Result<Decided, RunError> {
-    let start = scenario.replications;
-    let cap = if scenario.expects.is_empty() && scenario.precision.is_none() {
-        start
-    } else {
-        scenario.max_replications.max(start)
-    };
-    let looks = Looks::new(start, cap);
-    let mut n = start;
+    let looks = looks_for(scenario);
+    let mut n = scenario.replications;
+    let mut kept: Vec<Judgement> = Vec::new();
+    let mut look_times = Vec::new();
     loop {
+        let look = looks.sizes.iter().position(|&k| k >= n).unwrap_or(0);
         let rows = summary::summarize(&results);
         let comparisons = summary::compare(&results);
-        let judgements = judge(&scenario.expects, &rows, &comparisons, looks.alpha());
+        let ev = Evidence {
+            results: &results,
+            rows: &rows,
+            comparisons: &comparisons,
+            looks: &looks,
+            look,
+            seed: scenario.seed,
+        };
+        let fresh = judge(&scenario.expects, &ev);
+        // A bound decided at an earlier look keeps that verdict: its error rate is that of
+        // the look that decided it.
+        let judgements: Vec<Judgement> = if kept.len() == fresh.len() {
+            kept.into_iter()
+                .zip(fresh)
+                .map(|(old, new)| {
+                    if old.decision == Decision::Undecided {
+                        new
+                    } else {
+                        old
+                    }
+                })
+                .collect()
+        } else {
+            fresh
+        };
+        look_times.push(std::time::Instant::now());
         let precise = scenario.precision.is_none_or(|p| precision_met(&p, &rows));
         match looks.after(n) {
             Some(next) if undecided(&judgements) || !precise => {
                 before_batch(n, next);
                 extend(scenario, &mut results, next, opts)?;
                 n = next;
+                kept = judgements;
             }
             _ => {
                 return Ok(Decided {
@@ -303,19 +479,11 @@ pub fn decide_from(
                     judgements,
                     replications: n,
                     precise,
+                    look_times,
                 });
             }
         }
     }
-}
-
-/// Checks every expectation once, at the 95 % level (a single look).
-pub fn check(
-    expects: &[Expectation],
-    rows: &[SummaryRow],
-    comparisons: &[Comparison],
-) -> Vec<Failure> {
-    failures(&judge(expects, rows, comparisons, ALPHA))
 }
 
 /// The rows an expectation applies to.
@@ -332,7 +500,7 @@ fn select<'r>(e: &Expectation, rows: &'r [SummaryRow]) -> Vec<&'r SummaryRow> {
 }
 
 /// "load_balancing = dns, feature = all": the selectors as written.
-fn selector_text(e: &Expectation) -> String {
+pub fn selector_text(e: &Expectation) -> String {
     e.selectors
         .iter()
         .map(|(k, v)| format!("{k} = {v}"))
@@ -340,159 +508,323 @@ fn selector_text(e: &Expectation) -> String {
         .join(", ")
 }
 
-/// The interval of a mean at error rate `alpha` (two-sided), clipped at zero (every measure
-/// is a count or a duration); `None` below two replications. When every replication gave the
-/// same value the Student-t interval has no width, so it is `ln(1/alpha)/n` wide on each side
-/// instead (the Poisson bound for no event in `n` replications): agreeing replications alone
-/// decide nothing. A sample that varies keeps its t interval, whatever the measure's unit.
-pub fn interval(e: &Estimate, alpha: f64) -> Option<(f64, f64)> {
-    signed_interval(e, alpha).map(|(lo, hi)| (lo.max(0.0), hi))
-}
-
-/// [`interval`] without the clip at zero (for differences).
-fn signed_interval(e: &Estimate, alpha: f64) -> Option<(f64, f64)> {
-    if e.n < 2 || !e.mean.is_finite() {
-        return None;
-    }
-    let n = e.n as f64;
-    let t = StudentsT::new(0.0, 1.0, n - 1.0)
-        .ok()?
-        .inverse_cdf(1.0 - alpha / 2.0);
-    let sd = if e.sd.is_finite() { e.sd } else { 0.0 };
-    let half = if sd > 0.0 {
-        t * sd / n.sqrt()
-    } else {
-        (1.0 / alpha).ln() / n
+/// The per-replication values behind bound column `column` on row `r`.
+fn sample_of(column: &str, r: &SummaryRow, results: &[RunResult]) -> Option<Sample> {
+    let kind = kind_of(column, false)?;
+    let run = run_result(results, r.run)?;
+    let cfg = &run.run.config;
+    let mut s = Sample {
+        kind,
+        reps: Vec::new(),
+        values: Vec::new(),
     };
-    Some((e.mean - half, e.mean + half))
+    let measure = column
+        .strip_suffix("_mean")
+        .and_then(|m| MEASURES.iter().find(|(name, _)| *name == m));
+    let feature = cfg.features.iter().position(|f| f.name == r.feature);
+    for o in run.replications.iter() {
+        let m = &o.metrics;
+        let x = match (column, measure) {
+            ("plan_failed_fraction", _) => Some(f64::from(u8::from(m.plan_failure.is_some()))),
+            ("plan_finished_fraction", _) => Some(f64::from(u8::from(
+                m.plan_started.is_some() && m.plan_ended.is_some(),
+            ))),
+            ("maintenance_s_mean", _) => match (m.plan_started, m.plan_ended) {
+                (Some(a), Some(b)) => Some(b.since(a).as_secs_f64()),
+                _ => None,
+            },
+            (_, Some((_, get))) => Some(match feature {
+                Some(i) => get(&m.features[i]),
+                None => get(&m.total()),
+            }),
+            _ => None,
+        };
+        if let Some(x) = x {
+            s.reps.push(o.replication);
+            s.values.push(x);
+        }
+    }
+    Some(s)
 }
 
 /// Bound `b` judged on row `r`.
-fn judge_bound(e: &Expectation, b: &Bound, r: &SummaryRow, alpha: f64) -> Judgement {
+fn judge_bound(e: &Expectation, b: &Bound, r: &SummaryRow, ev: &Evidence<'_>) -> Judgement {
     let place = row_text(r);
-    if let Some(est) = estimate_of(&b.column, r) {
-        if exact_edge(b, &est) {
-            let msg = format!(
-                "{} = {:.4} in every one of {} replications, {} ({place})",
-                b.column,
-                est.mean,
-                est.n,
-                bound_text(b)
-            );
-            return judgement(e, Decision::Pass, msg, None);
-        }
-        let Some((lo, hi)) = interval(&est, alpha) else {
-            let msg = format!("{} needs at least 2 replications ({place})", b.column);
-            return judgement(e, Decision::Undecided, msg, Some(2));
-        };
-        let decision = decide(b, lo, hi);
-        let level = 100.0 * (1.0 - alpha);
-        let mut msg = format!(
-            "{} = {:.4}, {level:.2} % CI {lo:.4}–{hi:.4} after {} replications, {} ({place})",
-            b.column,
-            est.mean,
-            est.n,
-            bound_text(b)
+    if let Some(s) = sample_of(&b.column, r, ev.results) {
+        let v = judge_values(s.kind, b, &s.values, ev.looks.sizes.len());
+        let msg = format!(
+            "{} ({place})",
+            v.describe(&b.column, b, &s, ev.seed, file_of(e))
         );
-        if decision == Decision::Fail {
-            msg = format!("{msg}: the whole interval is outside the bound");
-        }
-        let needed = (decision == Decision::Undecided).then(|| needed(b, &est, alpha));
-        return judgement(e, decision, msg, needed.flatten());
+        return judgement(e, v.decision, msg, v.needs.map(u64::from), ev.look);
     }
     let Some(x) = summary::column(&b.column).and_then(|c| c.value(r)) else {
         let msg = format!("{place}: column {} is empty", b.column);
-        return judgement(e, Decision::Fail, msg, None);
+        return judgement(e, Decision::Fail, msg, None, ev.look);
     };
     let problems = problems(b, x);
     if problems.is_empty() {
-        let msg = format!("{} = {x:.4}, {} ({place})", b.column, bound_text(b));
-        return judgement(e, Decision::Pass, msg, None);
+        let msg = format!(
+            "{} = {x:.4} (a value, judged without confidence), {} ({place})",
+            b.column,
+            bound_text(b)
+        );
+        return judgement(e, Decision::Pass, msg, None, ev.look);
     }
     let msg = format!("{} = {x:.4} {} ({place})", b.column, problems.join(" and "));
-    judgement(e, Decision::Fail, msg, None)
+    judgement(e, Decision::Fail, msg, None, ev.look)
 }
 
-/// The sample behind a column that has one: the mean of a measure over replications, or the
-/// fraction of replications whose plan finished (failed), as the mean of 0/1 values.
-fn estimate_of(column: &str, r: &SummaryRow) -> Option<Estimate> {
-    if let Some(e) = column.strip_suffix("_mean").and_then(|m| r.measure(m)) {
-        return Some(*e);
+/// A claim about every night: which nights break it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Never {
+    /// No night above this value (`max` at the measure's least value: `cut_mean max 0`).
+    Above(f64),
+    /// No night below this value (`min` at a fraction's greatest value: `min = 1`).
+    Below(f64),
+    /// Every night exactly this value (`min = max`, or `approx` with tolerance 0).
+    Other(f64),
+}
+
+impl Never {
+    fn breaks(self, x: f64) -> bool {
+        match self {
+            Never::Above(v) => x > v,
+            Never::Below(v) => x < v,
+            Never::Other(v) => x != v,
+        }
     }
-    let m = r.maintenance.as_ref()?;
-    let p = match column {
-        "plan_finished_fraction" => m.finished_fraction,
-        "plan_failed_fraction" => m.failed_fraction,
-        _ => return None,
-    };
-    let n = r.replications;
-    let sd = (n > 1).then(|| (p * (1.0 - p) * n as f64 / (n - 1) as f64).sqrt());
-    Some(Estimate {
+
+    fn text(self) -> String {
+        match self {
+            Never::Above(v) => format!("above {v}"),
+            Never::Below(v) => format!("below {v}"),
+            Never::Other(v) => format!("other than {v}"),
+        }
+    }
+}
+
+/// The lowest allowed mean and the highest (approx counts as both).
+fn limits(b: &Bound) -> (Option<f64>, Option<f64>) {
+    let lo = [b.min, b.approx.map(|(t, tol)| t - tol)]
+        .into_iter()
+        .flatten()
+        .reduce(f64::max);
+    let hi = [b.max, b.approx.map(|(t, tol)| t + tol)]
+        .into_iter()
+        .flatten()
+        .reduce(f64::min);
+    (lo, hi)
+}
+
+/// Whether bound `b` on a measure of kind `kind` can hold only if every night meets it.
+pub fn never_of(kind: Kind, b: &Bound) -> Option<Never> {
+    let (s_lo, s_hi) = kind.support();
+    match limits(b) {
+        (Some(lo), Some(hi)) if lo == hi => Some(Never::Other(lo)),
+        (_, Some(hi)) if hi == s_lo => Some(Never::Above(hi)),
+        (Some(lo), _) if lo == s_hi => Some(Never::Below(lo)),
+        _ => None,
+    }
+}
+
+/// How rare the nights that break a "never" bound must be shown to be.
+fn rarer_than(b: &Bound) -> f64 {
+    b.rarer_than.unwrap_or(DEFAULT_RARER_THAN)
+}
+
+/// A bound judged on one sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// The outcome.
+    pub decision: Decision,
+    /// The mean of the sample.
+    pub mean: f64,
+    /// The planned looks it was judged among.
+    pub looks: usize,
+    /// For a "never" bound: the index of the first value that breaks it.
+    pub breaking: Option<usize>,
+    /// For a "never" bound: what it claims; its rate `p` and the nights that prove it.
+    pub never: Option<(Never, f64, u32)>,
+    /// Replications needed at least, when undecided and that count is exact.
+    pub needs: Option<u32>,
+    /// Values in the sample.
+    pub n: usize,
+}
+
+/// Judges bound `b` on `xs` (one value per replication, in replication order) of a measure
+/// of kind `kind`, at a look among `looks` planned ones. Public for the error-rate study.
+pub fn judge_values(kind: Kind, b: &Bound, xs: &[f64], looks: usize) -> Verdict {
+    let (mean, _) = bounds::mean_sd(xs);
+    let n = xs.len();
+    let mut v = Verdict {
+        decision: Decision::Undecided,
+        mean,
+        looks,
+        breaking: None,
+        never: None,
+        needs: None,
         n,
-        mean: p,
-        sd: sd.unwrap_or(f64::NAN),
-        low: f64::NAN,
-        high: f64::NAN,
-    })
-}
-
-/// A bound at exactly the value every replication gave (`cut_mean = { max = 0 }` with no cut
-/// at all, `plan_finished_fraction = { min = 1 }` with every plan finished): no interval can
-/// prove an exact value, so such a claim is judged on the replications themselves.
-fn exact_edge(b: &Bound, e: &Estimate) -> bool {
-    let constant = e.n >= 2 && e.sd == 0.0;
-    let at = |x: Option<f64>| x == Some(e.mean);
-    constant && (at(b.min) || at(b.max)) && problems(b, e.mean).is_empty()
-}
-
-/// Pass when `[lo, hi]` lies within the bound, fail when it lies outside, else undecided.
-fn decide(b: &Bound, lo: f64, hi: f64) -> Decision {
-    let (mut inside, mut outside) = (true, false);
-    if let Some(m) = b.min {
-        inside &= lo >= m;
-        outside |= hi < m;
+    };
+    if let Some(never) = never_of(kind, b) {
+        let p = rarer_than(b);
+        let needs = bounds::never_needs(p, ALPHA);
+        v.never = Some((never, p, needs));
+        v.breaking = xs.iter().position(|&x| never.breaks(x));
+        v.decision = if v.breaking.is_some() {
+            Decision::Fail
+        } else if n >= needs as usize {
+            Decision::Pass
+        } else {
+            v.needs = Some(needs);
+            Decision::Undecided
+        };
+        return v;
     }
-    if let Some(m) = b.max {
-        inside &= hi <= m;
-        outside |= lo > m;
+    let (lo, hi) = limits(b);
+    let (s_lo, s_hi) = kind.support();
+    // Outside what the measure can be at all: decided without a sample.
+    if hi.is_some_and(|h| h < s_lo) || lo.is_some_and(|l| l > s_hi) {
+        v.decision = Decision::Fail;
+        return v;
     }
-    if let Some((t, tol)) = b.approx {
-        inside &= lo >= t - tol && hi <= t + tol;
-        outside |= hi < t - tol || lo > t + tol;
+    let lo = lo.filter(|&l| l > s_lo);
+    let hi = hi.filter(|&h| h < s_hi);
+    if n == 0 {
+        return v;
     }
-    if outside {
+    // Fails when the mean is shown outside; passes when shown inside on every side. The
+    // tests are made at the bound itself; the ends are found only for the message.
+    let above = |m: f64| bounds::shown_above(kind, xs, m, ALPHA, looks);
+    let below = |m: f64| bounds::shown_below(kind, xs, m, ALPHA, looks);
+    let outside = hi.is_some_and(above) || lo.is_some_and(below);
+    let inside = lo.is_none_or(|l| above(l) || l <= s_lo) && hi.is_none_or(|h| below(h));
+    v.decision = if outside {
         Decision::Fail
     } else if inside {
         Decision::Pass
     } else {
         Decision::Undecided
-    }
-}
-
-/// About how many replications would shrink the interval inside the gap between the mean and
-/// the nearest edge of the bound (`None` when the mean sits on the edge).
-fn needed(b: &Bound, e: &Estimate, alpha: f64) -> Option<u64> {
-    let edges = [b.min, b.max]
-        .into_iter()
-        .flatten()
-        .chain(b.approx.into_iter().flat_map(|(t, tol)| [t - tol, t + tol]));
-    let gap = edges
-        .map(|x| (e.mean - x).abs())
-        .fold(f64::INFINITY, f64::min);
-    if !(gap > 0.0 && gap.is_finite()) {
-        return None;
-    }
-    let z = Normal::new(0.0, 1.0).ok()?.inverse_cdf(1.0 - alpha / 2.0);
-    let n = if e.sd.is_finite() && e.sd > 0.0 {
-        (z * e.sd / gap).powi(2)
-    } else {
-        (1.0 / alpha).ln() / gap
     };
-    Some(n.ceil() as u64)
+    // The only exact count: a Student-t end that does not exist yet.
+    if v.decision == Decision::Undecided
+        && matches!(kind, Kind::NonNegative | Kind::Signed)
+        && n < bounds::MIN_FOR_T
+        && (hi.is_some() || kind == Kind::Signed)
+    {
+        v.needs = Some(bounds::MIN_FOR_T as u32);
+    }
+    v
 }
 
-/// "max 0.1", "min 1 and max 2", "within 0.5 of 3".
-fn bound_text(b: &Bound) -> String {
+/// The seed that reruns replication `k` of a scenario seeded `seed` as replication 0 of a
+/// one-replication run: replication `k`'s seeds are `mix64(mix64(seed) ^ k)`, and `mix64` is
+/// a bijection, so the seed `s` with `mix64(s) = mix64(seed) ^ k` gives them to replication 0.
+pub fn rerun_seed(seed: u64, k: u32) -> u64 {
+    unmix64(mix64(seed) ^ u64::from(k))
+}
+
+/// The inverse of [`mix64`].
+fn unmix64(mut z: u64) -> u64 {
+    // Each step of mix64 undone in reverse order: x ^ (x >> s) by repeated shifts, a
+    // multiplication by the odd constant's inverse modulo 2^64.
+    let unshift = |mut x: u64, s: u32| {
+        let mut y = x;
+        for _ in 0..(64 / s) {
+            y = x ^ (y >> s);
+        }
+        x = y;
+        x
+    };
+    z = unshift(z, 31);
+    z = z.wrapping_mul(inverse_odd(0x94D0_49BB_1331_11EB));
+    z = unshift(z, 27);
+    z = z.wrapping_mul(inverse_odd(0xBF58_476D_1CE4_E5B9));
+    z = unshift(z, 30);
+    z.wrapping_sub(0x9E37_79B9_7F4A_7C15)
+}
+
+/// The inverse of odd `a` modulo 2^64 (Newton's iteration).
+fn inverse_odd(a: u64) -> u64 {
+    let mut x = a;
+    for _ in 0..6 {
+        x = x.wrapping_mul(2u64.wrapping_sub(a.wrapping_mul(x)));
+    }
+    x
+}
+
+impl Verdict {
+    /// "cut_mean = 0.89 after 40 replications, mean ≥ 0.41 and ≤ 1.6 at 95 % (betting below,
+    /// Student t above), bound max 0.5".
+    fn describe(&self, column: &str, b: &Bound, s: &Sample, seed: u64, file: &str) -> String {
+        if let Some((never, p, needs)) = self.never {
+            return match self.breaking {
+                Some(i) => {
+                    let k = s.reps[i];
+                    let x = s.values[i];
+                    format!(
+                        "{column}: {} says no night {}, and replication {k} (of scenario seed \
+                         {seed}) has {x}; rerun that night alone with `drainsim run {file} \
+                         --seed {} --replications 1 --max-replications 1`",
+                        bound_text(b),
+                        never.text(),
+                        rerun_seed(seed, k)
+                    )
+                }
+                None if self.decision == Decision::Pass => format!(
+                    "{column}: no night {} in {} replications; at 95 % confidence such nights \
+                     are rarer than {} (1 in {:.0}), {}",
+                    never.text(),
+                    self.n,
+                    fmt_p(bounds::never_rate(self.n, ALPHA)),
+                    1.0 / p,
+                    bound_text(b)
+                ),
+                None => format!(
+                    "{column}: no night {} in {} replications yet; showing such nights rarer \
+                     than 1 in {:.0} takes {needs}, {}",
+                    never.text(),
+                    self.n,
+                    1.0 / p,
+                    bound_text(b)
+                ),
+            };
+        }
+        let ends = bounds::ends(s.kind, &s.values, ALPHA, self.looks);
+        let end = |x: Option<f64>| x.map_or("—".to_string(), |x| format!("{x:.4}"));
+        let mut msg = format!(
+            "{column} = {:.4} after {} replications; at 95 % confidence the mean is at least {} \
+             and at most {} ({}), {}",
+            self.mean,
+            self.n,
+            end(ends.lower),
+            end(ends.upper),
+            s.kind.method(),
+            bound_text(b)
+        );
+        if self.decision == Decision::Fail {
+            msg.push_str(": the mean is outside the bound");
+        }
+        msg
+    }
+}
+
+/// The file of an expectation (its location without `:line:col`).
+fn file_of(e: &Expectation) -> &str {
+    let mut it = e.location.rsplitn(3, ':');
+    match (it.next(), it.next(), it.next()) {
+        (Some(_), Some(_), Some(file)) => file,
+        _ => &e.location,
+    }
+}
+
+/// A rate as "0.0099".
+fn fmt_p(p: f64) -> String {
+    format!("{p:.4}")
+}
+
+/// "bound max 0.1", "bound min 1 and bound max 2", "bound 3 ± 0.5".
+pub fn bound_text(b: &Bound) -> String {
     let mut parts = Vec::new();
     if let Some(m) = b.min {
         parts.push(format!("bound min {m}"));
@@ -534,6 +866,11 @@ fn problems(b: &Bound, x: f64) -> Vec<String> {
     problems
 }
 
+/// The seeds replication `k` of a scenario seeded `seed` runs with.
+pub fn seeds_of(seed: u64, k: u32) -> Seeds {
+    Seeds::derive(seed, u64::from(k))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -544,32 +881,16 @@ mod tests {
             min: None,
             max: Some(m),
             approx: None,
+            rarer_than: None,
         }
     }
 
-    fn est(n: usize, mean: f64, sd: f64) -> Estimate {
-        Estimate {
-            n,
-            mean,
-            sd,
-            low: f64::NAN,
-            high: f64::NAN,
-        }
-    }
-
-    #[test]
-    fn three_outcomes_by_where_the_interval_lies() {
-        assert_eq!(decide(&max(1.0), 0.2, 0.8), Decision::Pass);
-        assert_eq!(decide(&max(1.0), 0.8, 1.2), Decision::Undecided);
-        assert_eq!(decide(&max(1.0), 1.1, 1.3), Decision::Fail);
-        let approx = Bound {
-            approx: Some((5.0, 1.0)),
+    fn min(m: f64) -> Bound {
+        Bound {
+            min: Some(m),
             max: None,
             ..max(0.0)
-        };
-        assert_eq!(decide(&approx, 4.5, 5.5), Decision::Pass);
-        assert_eq!(decide(&approx, 3.5, 4.5), Decision::Undecided);
-        assert_eq!(decide(&approx, 6.5, 7.0), Decision::Fail);
+        }
     }
 
     #[test]
@@ -580,29 +901,74 @@ mod tests {
         assert_eq!(l.after(20), Some(40));
         assert_eq!(l.after(100), None);
         assert_eq!(Looks::new(7, 7).sizes, [7]);
+        let l = Looks::with_needs(2, 1000, &[30, 299]);
+        assert_eq!(l.sizes, [2, 4, 8, 16, 30, 60, 120, 240, 299, 598, 1000]);
     }
 
     #[test]
-    fn agreeing_replications_alone_decide_nothing() {
-        // Two replications without a cut: the interval is still ln(1/α)/n wide.
-        let (lo, hi) = interval(&est(2, 0.0, 0.0), 0.05).unwrap();
-        assert_eq!(lo, 0.0);
-        assert!((hi - 20f64.ln() / 2.0).abs() < 1e-12);
-        assert_eq!(decide(&max(0.1), lo, hi), Decision::Undecided);
-        assert!(interval(&est(1, 0.0, f64::NAN), 0.05).is_none());
+    fn a_rerun_seed_gives_replication_0_the_seeds_of_replication_k() {
+        for (seed, k) in [(42u64, 17u32), (0, 1), (u64::MAX, 1234)] {
+            assert_eq!(seeds_of(rerun_seed(seed, k), 0), seeds_of(seed, k));
+        }
     }
 
     #[test]
-    fn a_bound_at_the_value_every_replication_gave_holds() {
-        assert!(exact_edge(&max(0.0), &est(2, 0.0, 0.0)));
-        assert!(!exact_edge(&max(0.0), &est(2, 0.5, 0.7)));
-        assert!(!exact_edge(&max(0.1), &est(2, 0.0, 0.0)));
+    fn one_night_disproves_never_and_none_proves_it_only_after_enough() {
+        let mut xs = vec![0.0; 400];
+        let v = judge_values(Kind::NonNegative, &max(0.0), &xs[..298], 5);
+        assert_eq!((v.decision, v.needs), (Decision::Undecided, Some(299)));
+        let v = judge_values(Kind::NonNegative, &max(0.0), &xs[..299], 5);
+        assert_eq!(v.decision, Decision::Pass);
+        xs[3] = 1.0;
+        let v = judge_values(Kind::NonNegative, &max(0.0), &xs[..4], 5);
+        assert_eq!((v.decision, v.breaking), (Decision::Fail, Some(3)));
+        // A fraction's min = 1 is a "never" too; min = max is one.
+        let finished = Bound {
+            column: "plan_finished_fraction".into(),
+            ..min(1.0)
+        };
+        assert!(never_of(Kind::Indicator, &finished).is_some());
+        assert!(never_of(Kind::NonNegative, &min(1.0)).is_none());
+        let exact = Bound {
+            min: Some(186.0),
+            ..max(186.0)
+        };
+        assert_eq!(
+            never_of(Kind::NonNegative, &exact),
+            Some(Never::Other(186.0))
+        );
     }
 
     #[test]
-    fn replications_needed_grow_as_the_gap_shrinks() {
-        let near = needed(&max(0.12), &est(100, 0.1, 0.3), 0.01).unwrap();
-        let far = needed(&max(0.2), &est(100, 0.1, 0.3), 0.01).unwrap();
-        assert!(near > far && far > 0, "{near} {far}");
+    fn zeros_alone_do_not_prove_a_small_mean_before_thirty_nights() {
+        let v = judge_values(Kind::NonNegative, &max(0.1), &[0.0; 16], 6);
+        assert_eq!((v.decision, v.needs), (Decision::Undecided, Some(30)));
+        let v = judge_values(Kind::NonNegative, &max(0.1), &[0.0; 30], 6);
+        assert_eq!(v.decision, Decision::Pass);
+    }
+
+    #[test]
+    fn a_clear_excess_fails_from_few_nights_and_a_clear_minimum_passes() {
+        let xs = [9.0, 12.0, 8.0, 11.0];
+        assert_eq!(
+            judge_values(Kind::NonNegative, &max(1.0), &xs, 6).decision,
+            Decision::Fail
+        );
+        assert_eq!(
+            judge_values(Kind::NonNegative, &min(1.0), &xs, 6).decision,
+            Decision::Pass
+        );
+    }
+
+    #[test]
+    fn fractions_get_exact_ends() {
+        let b = Bound {
+            column: "plan_failed_fraction".into(),
+            ..max(0.4)
+        };
+        let v = judge_values(Kind::Indicator, &b, &[0.0; 10], 1);
+        assert_eq!(v.decision, Decision::Pass, "0 of 10: upper end 0.26");
+        let v = judge_values(Kind::Indicator, &b, &[0.0; 5], 1);
+        assert_eq!(v.decision, Decision::Undecided, "0 of 5: upper end 0.45");
     }
 }

@@ -72,6 +72,9 @@ pub struct Bound {
     pub max: Option<f64>,
     /// Target value and absolute tolerance.
     pub approx: Option<(f64, f64)>,
+    /// For a bound only "never" meets (`max = 0` on a count, `min = 1` on a fraction): how
+    /// rare the nights that break it must be shown to be (default 1 in 100).
+    pub rarer_than: Option<f64>,
 }
 
 /// One `[[expect]]`: rows selected by axis values and feature, and bounds they must meet.

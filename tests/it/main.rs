@@ -7,6 +7,7 @@ mod cli;
 mod closed_form;
 mod drain_invariants;
 mod drain_records;
+mod expectation_study;
 mod expectations;
 mod fit;
 mod golden;

@@ -168,6 +168,7 @@ fn validate_bound(
         min: None,
         max: None,
         approx: None,
+        rarer_than: None,
     };
     let mut tol = None;
     for (bk, bv) in b {
@@ -185,14 +186,19 @@ fn validate_bound(
             "max" => bound.max = Some(x),
             "approx" => bound.approx = Some((x, 0.0)),
             "tolerance" => tol = Some(x),
+            "rarer_than" if x > 0.0 && x < 1.0 => bound.rarer_than = Some(x),
+            "rarer_than" => ctx.err(
+                &kp.key(bk),
+                "must be a rate between 0 and 1 (e.g. 0.01: such nights are rarer than 1 in 100)",
+            ),
             _ => {
-                let hint = suggest(bk, ["min", "max", "approx", "tolerance"])
+                let hint = suggest(bk, ["min", "max", "approx", "tolerance", "rarer_than"])
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
                 ctx.err(
                     &kp.key(bk),
                     format!(
-                        "unknown bound \"{bk}\"; expected min, max, approx (with tolerance){hint}"
+                        "unknown bound \"{bk}\"; expected min, max, approx (with tolerance), rarer_than{hint}"
                     ),
                 )
             }
