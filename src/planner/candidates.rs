@@ -6,13 +6,15 @@
 use std::fmt::Write as _;
 
 use crate::model::StartupType;
-use crate::scenario::{PlanSpec, PlanWait};
+use crate::scenario::{PlanProcedure, PlanSpec, PlanWait};
 
 /// One candidate runbook: a choice from each list of `[plan]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
     /// 0-based position in `candidates.csv`.
     pub index: usize,
+    /// Fixed batches, or Microsoft's `rolling_restart` (which ignores the batch choices).
+    pub procedure: PlanProcedure,
     /// Servers patched at once.
     pub parallel: u32,
     /// Wait before each restart.
@@ -28,6 +30,13 @@ pub struct Candidate {
 impl Candidate {
     /// "2 at a time, wait 30m, from 02:00" (and the HLB and startup choices when they vary).
     pub fn describe(&self, spec: &PlanSpec) -> String {
+        if self.procedure == PlanProcedure::RollingRestart {
+            return format!(
+                "rolling restart by upgrade domain (readiness-polled; each domain drained for at \
+                 most {}), from {}",
+                spec.drain_limit, self.start
+            );
+        }
         let mut s = format!(
             "{} at a time, {}, from {}",
             self.parallel,
@@ -59,16 +68,30 @@ impl Candidate {
     }
 }
 
-/// Every combination, in a fixed order: start, parallel, wait, lb_disable, startup.
+/// Every combination, in a fixed order: start, then the rolling restart, then the batches
+/// (parallel, wait, lb_disable, startup).
 pub fn expand(spec: &PlanSpec) -> Vec<Candidate> {
     let mut out = Vec::new();
+    let batches = spec.procedure.contains(&PlanProcedure::Batches);
     for (start, _) in &spec.start {
-        for &parallel in &spec.parallel {
+        if spec.procedure.contains(&PlanProcedure::RollingRestart) {
+            out.push(Candidate {
+                index: 0,
+                procedure: PlanProcedure::RollingRestart,
+                parallel: 0,
+                wait: PlanWait::Drained,
+                start: start.clone(),
+                lb_disable: false,
+                startup: StartupType::Automatic,
+            });
+        }
+        for &parallel in spec.parallel.iter().filter(|_| batches) {
             for wait in &spec.wait {
                 for &lb_disable in &spec.lb_disable {
                     for &startup in &spec.startup {
                         out.push(Candidate {
-                            index: out.len(),
+                            index: 0,
+                            procedure: PlanProcedure::Batches,
                             parallel,
                             wait: wait.clone(),
                             start: start.clone(),
@@ -79,6 +102,9 @@ pub fn expand(spec: &PlanSpec) -> Vec<Candidate> {
                 }
             }
         }
+    }
+    for (i, c) in out.iter_mut().enumerate() {
+        c.index = i;
     }
     out
 }
@@ -91,6 +117,14 @@ fn list(servers: &[u32]) -> String {
 /// The candidate's `[[step]]` entries.
 pub fn steps_toml(spec: &PlanSpec, c: &Candidate) -> String {
     let mut o = String::new();
+    if c.procedure == PlanProcedure::RollingRestart {
+        let _ = write!(
+            o,
+            "\n[[step]]\nat = \"{}\"\naction = \"rolling_restart\"\ndowntime = \"{}\"\ntimeout = \"{}\"\n",
+            c.start, spec.downtime, spec.drain_limit
+        );
+        return o;
+    }
     let mut first = true;
     let mut step = |o: &mut String, action: &str, servers: &[u32], extra: &str| {
         let at = if std::mem::take(&mut first) {

@@ -3,10 +3,11 @@
 
 use std::fmt::Write as _;
 
-use super::{Evaluated, PlanResult, mean};
+use super::{Evaluated, Feasibility, PlanResult, mean};
 use crate::engine::SimTime;
 use crate::report::charts::plan_tradeoff::{Tradeoff, TradeoffPoint, draw};
 use crate::report::fixed;
+use crate::scenario::Indifference;
 use crate::stats::{Estimate, estimate};
 
 /// Every file of the plan folder, name → bytes, in a fixed order.
@@ -59,13 +60,31 @@ pub fn hm(s: f64) -> String {
     }
 }
 
+/// The verdict word of `candidates.csv`'s `feasibility` column.
+fn feasibility_word(e: &Evaluated) -> &'static str {
+    match e.feasibility {
+        Feasibility::Feasible(_) => "feasible",
+        Feasibility::Infeasible(_) => "infeasible",
+        Feasibility::Undecided => "undecided",
+    }
+}
+
+/// Nights that broke a chance constraint, of those simulated.
+fn broken(p: &PlanResult, e: &Evaluated) -> usize {
+    e.obs
+        .iter()
+        .filter(|o| super::breaks_chance(&p.spec, o))
+        .count()
+}
+
 /// `candidates.csv`: one row per candidate.
 pub fn candidates_csv(p: &PlanResult) -> String {
     let mut o = String::from(
-        "candidate,parallel,wait,start,lb_disable,startup,replications,feasible,infeasible_because,\
-         cut_mean,cut_ci95_low,cut_ci95_high,objective_mean,objective_ci95_low,objective_ci95_high,\
-         maintenance_s_mean,maintenance_s_max,blocked_in_maintenance_fraction_mean,\
-         rg_quorum_losses_mean,blocked_rg_quorum_mean,eliminated_at,recommended\n",
+        "candidate,procedure,parallel,wait,start,lb_disable,startup,replications,feasibility,\
+         infeasible_because,nights_broken,cut_mean,cut_ci95_low,cut_ci95_high,objective_mean,\
+         objective_ci95_low,objective_ci95_high,maintenance_s_mean,maintenance_s_max,\
+         blocked_in_maintenance_fraction_mean,rg_quorum_losses_mean,blocked_rg_quorum_mean,\
+         eliminated_by,eliminated_at,equivalent,recommended\n",
     );
     for (i, e) in p.candidates.iter().enumerate() {
         let c = &e.candidate;
@@ -78,19 +97,25 @@ pub fn candidates_csv(p: &PlanResult) -> String {
                 .map(|o| o.blocked_rg_quorum as f64)
                 .collect::<Vec<_>>(),
         );
-        let reason = e.infeasible.as_deref().unwrap_or("").replace('"', "'");
+        let reason = e.infeasible().unwrap_or("").replace('"', "'");
         let _ = writeln!(
             o,
-            "{},{},{},{},{},{},{},{},\"{}\",{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},\"{}\",{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             c.index + 1,
-            c.parallel,
+            c.procedure.name(),
+            if c.parallel == 0 {
+                String::new()
+            } else {
+                c.parallel.to_string()
+            },
             c.wait.text(),
             c.start,
             c.lb_disable,
             c.startup.name(),
             e.obs.len(),
-            e.infeasible.is_none(),
+            feasibility_word(e),
             reason,
+            broken(p, e),
             fixed(ct.mean, 4),
             fixed(ct.low, 4),
             fixed(ct.high, 4),
@@ -102,7 +127,9 @@ pub fn candidates_csv(p: &PlanResult) -> String {
             fixed(blocked(e), 6),
             fixed(rg_losses(e), 4),
             fixed(rg_blocked, 4),
-            e.eliminated_at.map_or(String::new(), |r| r.to_string()),
+            e.eliminated.map_or(String::new(), |(by, _)| (by + 1).to_string()),
+            e.eliminated.map_or(String::new(), |(_, r)| r.to_string()),
+            p.equivalent.contains(&i),
             p.recommended == Some(i),
         );
     }
@@ -110,6 +137,9 @@ pub fn candidates_csv(p: &PlanResult) -> String {
 }
 
 fn short_label(e: &Evaluated) -> String {
+    if e.candidate.procedure == crate::scenario::PlanProcedure::RollingRestart {
+        return format!("rolling restart, {}", e.candidate.start);
+    }
     format!(
         "{} at once, {}, {}",
         e.candidate.parallel,
@@ -134,7 +164,7 @@ fn tradeoff(p: &PlanResult, name: &str) -> Tradeoff {
                 mean: o.mean,
                 low: o.low,
                 high: o.high,
-                feasible: e.infeasible.is_none(),
+                feasible: e.is_feasible(),
                 recommended: p.recommended == Some(i),
                 label: short_label(e),
             }
@@ -143,7 +173,7 @@ fn tradeoff(p: &PlanResult, name: &str) -> Tradeoff {
     Tradeoff {
         title: format!("Plan: {name}"),
         subtitle: format!(
-            "{} candidate runbooks: mean and 95 % interval; grey = breaks a constraint",
+            "{} candidate runbooks: mean and 95 % interval; grey = not shown feasible",
             p.candidates.len()
         ),
         y_desc: if weighted(p) {
@@ -151,14 +181,23 @@ fn tradeoff(p: &PlanResult, name: &str) -> Tradeoff {
         } else {
             "sessions cut per night".into()
         },
-        window_h: p.spec.window.map(|w| w.as_secs_f64() / 3600.0),
+        window_h: p
+            .spec
+            .window
+            .as_ref()
+            .map(|w| w.length().as_secs_f64() / 3600.0),
         points,
     }
 }
 
 /// Paired difference `b − a` over their common replications (same sessions).
 fn paired(a: &Evaluated, b: &Evaluated) -> Estimate {
-    let n = a.obs.len().min(b.obs.len());
+    paired_first(a, b, usize::MAX)
+}
+
+/// Paired difference `b − a` over their first `upto` common replications.
+fn paired_first(a: &Evaluated, b: &Evaluated, upto: usize) -> Estimate {
+    let n = a.obs.len().min(b.obs.len()).min(upto);
     let d: Vec<f64> = (0..n)
         .map(|k| b.obs[k].objective - a.obs[k].objective)
         .collect();
@@ -181,42 +220,15 @@ fn ci(e: &Estimate) -> String {
 fn plan_md(p: &PlanResult, name: &str, command: &str, chart_error: Option<String>) -> String {
     let mut o = format!("# Plan: {name}\n\n");
     recommendation(&mut o, p);
-    let feasible = p
-        .candidates
-        .iter()
-        .filter(|e| e.infeasible.is_none())
-        .count();
-    let _ = writeln!(
-        o,
-        "\n## How it was chosen\n\n{} candidate runbooks (every combination of `[plan]`'s \
-         choices), {feasible} feasible. Every candidate ran the same {} first replications (common \
-         random numbers: replication *k* replays the same sessions whatever the runbook). Among \
-         the feasible ones, Kim and Nelson's fully sequential procedure (2001) added \
-         replications, {} at a time, only to candidates not yet told apart, and eliminated a \
-         candidate once another beat it by more than its continuation region (indifference zone \
-         δ = {} {}, error α = {}, h² = {}); at most {} replications each. \
-         {} replications were simulated in all.\n",
-        p.candidates.len(),
-        p.first_stage,
-        super::CHUNK,
-        p.spec.indifference,
-        if weighted(p) {
-            "weighted sessions"
-        } else {
-            "sessions"
-        },
-        super::ALPHA,
-        fixed(p.h2, 3),
-        p.cap,
-        p.replications_spent,
-    );
+    equivalence(&mut o, p);
+    how_chosen(&mut o, p);
     match chart_error {
         None => o.push_str(
             "![Maintenance time against sessions cut](plan_tradeoff.svg)\n\nEach point is a \
              candidate: its mean maintenance time and mean sessions cut with the 95 % interval; \
-             grey points break a constraint (those that did not finish are drawn at the right \
-             edge); the ringed one is recommended; the line is the window, counted from the \
-             earliest start (PNG: [plan_tradeoff.png](plan_tradeoff.png)).\n\n",
+             grey points were not shown feasible (those that did not finish are drawn at the \
+             right edge); the ringed one is recommended; the line is the window's length \
+             (PNG: [plan_tradeoff.png](plan_tradeoff.png)).\n\n",
         ),
         Some(e) => {
             let _ = writeln!(o, "The chart could not be drawn: {e}\n");
@@ -227,50 +239,164 @@ fn plan_md(p: &PlanResult, name: &str, command: &str, chart_error: Option<String
     let _ = writeln!(
         o,
         "\n## Reproduce\n\n```sh\n{command}\n```\n\n`recommended.toml` is the recommended \
-         runbook as a complete scenario whose `[[expect]]` entries hold the figures above; \
-         check it with `drainsim test recommended.toml`."
+         runbook as a complete scenario whose `[[expect]]` entries hold the figures above (its \
+         header says what each bound is); check it with `drainsim test recommended.toml`."
     );
     o
 }
 
-fn recommendation(o: &mut String, p: &PlanResult) {
-    let Some(r) = p.recommended else {
+fn unit(p: &PlanResult) -> &'static str {
+    if weighted(p) {
+        "weighted sessions"
+    } else {
+        "sessions"
+    }
+}
+
+fn zone_words(p: &PlanResult) -> String {
+    match p.spec.indifference {
+        Indifference::Absolute(d) => format!("δ = {} {} (`indifference`)", fixed(d, 2), unit(p)),
+        Indifference::Relative { fraction, floor } => format!(
+            "δ = {} {}: {} % of the best feasible mean, at least {}",
+            fixed(p.delta, 2),
+            unit(p),
+            fixed(fraction * 100.0, 0),
+            fixed(floor, 2)
+        ),
+    }
+}
+
+fn how_chosen(o: &mut String, p: &PlanResult) {
+    let count = |f: fn(&Evaluated) -> bool| p.candidates.iter().filter(|e| f(e)).count();
+    let feasible = count(Evaluated::is_feasible);
+    let infeasible = count(|e| e.infeasible().is_some());
+    let undecided = p.candidates.len() - feasible - infeasible;
+    let eps = 100.0 * (1.0 - p.spec.nights);
+    let _ = writeln!(
+        o,
+        "\n## How it was chosen\n\n{} candidate runbooks (every combination of `[plan]`'s \
+         choices): {feasible} shown feasible, {infeasible} infeasible, {undecided} not decided \
+         (not needed, or still undecided at the cap). Every candidate ran the same {} first \
+         replications (common random numbers: replication *k* replays the same sessions \
+         whatever the runbook).\n\n\
+         - **Constraints.** The window and the blocking limit must hold in at least {} % of \
+         nights (`nights`): a candidate is feasible when the one-sided Clopper–Pearson bound on \
+         the fraction of nights that break them is below {} %, infeasible when its lower bound \
+         is above, decided at {} replications (Bonferroni over the candidates and these looks). \
+         Losing pool or routing-group quorum in any night is infeasible.\n\
+         - **Selection.** A constrained fully sequential procedure after Andradóttir and Kim \
+         (2010, *Naval Research Logistics* 57(5)) with Kim and Nelson's elimination rule (2001; \
+         error α = {} in all, h² = {}, {}): replications go, {} at a time, only to candidates \
+         not yet told apart; a candidate is eliminated only by one shown feasible — beaten by \
+         one not yet shown feasible, it waits, and comes back if that one fails. At most {} \
+         replications each.\n\
+         - **Spent:** {} replications in all.\n",
+        p.candidates.len(),
+        p.first_stage,
+        fixed(100.0 - eps, 1),
+        fixed(eps, 1),
+        super::looks(p.first_stage, p.cap)
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        super::ALPHA,
+        fixed(p.h2, 3),
+        zone_words(p),
+        super::CHUNK,
+        p.cap,
+        p.replications_spent,
+    );
+}
+
+/// The runbooks that cannot be told apart from the best within the zone.
+fn equivalence(o: &mut String, p: &PlanResult) {
+    let Some(best) = p.best else {
+        return;
+    };
+    let _ = writeln!(
+        o,
+        "\n## Within the zone of the best\n\nThe indifference zone is {}: differences smaller \
+         than this are not worth a longer night. These feasible runbooks are within it of the \
+         best one (the upper end of the one-sided confidence bound of their paired difference \
+         is at most δ); the recommendation is the one of them with the {} ({}).\n\n\
+         | # | runbook | sessions cut (95 % CI) | more than the best (paired, 95 % CI) | maintenance |\n\
+         |---|---|---|---|---|",
+        zone_words(p),
+        match p.spec.secondary {
+            crate::scenario::Secondary::Maintenance => "shortest mean maintenance",
+            crate::scenario::Secondary::Blocked => "smallest blocked fraction",
+            crate::scenario::Secondary::Objective => "smallest mean objective",
+        },
+        format_args!("`secondary = \"{}\"`", p.spec.secondary.name()),
+    );
+    for &i in &p.equivalent {
+        let e = &p.candidates[i];
+        let more = if i == best {
+            "— (the best)".to_string()
+        } else {
+            ci(&paired(&p.candidates[best], e))
+        };
+        let mark = if p.recommended == Some(i) { " **(recommended)**" } else { "" };
         let _ = writeln!(
             o,
-            "**No candidate meets every constraint.** The closest: {}; it breaks: {}.\n",
-            p.runner_up.map_or("none".into(), |i| p.candidates[i]
+            "| {} | {}{mark} | {} | {more} | {} |",
+            i + 1,
+            e.candidate.describe(&p.spec),
+            crate::report::mean_ci(&cut(e)),
+            hm(mean(&maintenance(e))),
+        );
+    }
+}
+
+fn recommendation(o: &mut String, p: &PlanResult) {
+    let Some(r) = p.recommended else {
+        let closest = p.runner_up;
+        let why = closest.map_or(String::new(), |i| match &p.candidates[i].feasibility {
+            Feasibility::Infeasible(w) => format!("it {w}"),
+            _ => "its feasibility could not be decided within `max_replications`".into(),
+        });
+        let _ = writeln!(
+            o,
+            "**No candidate was shown to meet every constraint.** The closest: {}; {why}.\n",
+            closest.map_or("none".into(), |i| p.candidates[i]
                 .candidate
                 .describe(&p.spec)),
-            p.runner_up
-                .and_then(|i| p.candidates[i].infeasible.clone())
-                .unwrap_or_default()
         );
         return;
     };
     let e = &p.candidates[r];
     let m = maintenance(e);
     let longest = m.iter().copied().fold(0.0, f64::max);
-    let batches = e.candidate.batches(&p.spec);
-    let order: Vec<String> = batches
-        .iter()
-        .map(|b| {
-            let s: Vec<String> = b.iter().map(|x| format!("FE {x}")).collect();
-            s.join(" + ")
-        })
-        .collect();
+    let order = if e.candidate.procedure == crate::scenario::PlanProcedure::RollingRestart {
+        "one upgrade domain at a time, each paused, drained, restarted and waited for as \
+         Microsoft's readiness checks say"
+            .to_string()
+    } else {
+        let batches = e.candidate.batches(&p.spec);
+        let order: Vec<String> = batches
+            .iter()
+            .map(|b| {
+                let s: Vec<String> = b.iter().map(|x| format!("FE {x}")).collect();
+                s.join(" + ")
+            })
+            .collect();
+        format!(
+            "in order: {}; each batch paused, {}, then restarted",
+            order.join(", then "),
+            match &e.candidate.wait {
+                crate::scenario::PlanWait::Fixed(_, t) => format!("left {t}"),
+                crate::scenario::PlanWait::Drained => format!(
+                    "left until it has no session (at most {})",
+                    p.spec.drain_limit
+                ),
+            }
+        )
+    };
     let _ = writeln!(
         o,
-        "**Recommendation: patch {}.** In order: {}; each batch paused, {}, then restarted \
-         ({} down).\n",
+        "**Recommendation: patch {}.** {order} ({} down).\n",
         e.candidate.describe(&p.spec),
-        order.join(", then "),
-        match &e.candidate.wait {
-            crate::scenario::PlanWait::Fixed(_, t) => format!("left {t}"),
-            crate::scenario::PlanWait::Drained => format!(
-                "left until it has no session (at most {})",
-                p.spec.drain_limit
-            ),
-        },
         p.spec.downtime
     );
     let _ = writeln!(
@@ -283,76 +409,145 @@ fn recommendation(o: &mut String, p: &PlanResult) {
             String::new()
         }
     );
+    let window = p.spec.window.as_ref().map_or(String::new(), |w| {
+        format!(
+            "; it broke the window \"{}\" in {} of {} nights",
+            w.text,
+            broken(p, e),
+            e.obs.len()
+        )
+    });
     let _ = writeln!(
         o,
         "- It takes **{}** on average from the first pause to the last server back (longest \
-         {}){}.",
+         {}){window}.",
         hm(mean(&m)),
         hm(longest),
-        p.spec
-            .window
-            .map_or(String::new(), |w| format!(", within the {w} window"))
     );
     let _ = writeln!(
         o,
         "- New sessions blocked meanwhile: {} %; pool quorum and every routing group's quorum \
-         kept in all {} replications.",
+         kept in all {} nights.",
         fixed(blocked(e) * 100.0, 3),
         e.obs.len()
     );
+    if p.best != Some(r)
+        && let Some(b) = p.best
+    {
+        let d = paired(&p.candidates[b], e);
+        let _ = writeln!(
+            o,
+            "- The smallest mean is {}'s; this one {} on the same nights, within the \
+             indifference zone ({}), and takes {} instead of {}.",
+            p.candidates[b].candidate.describe(&p.spec),
+            more_or_fewer(&d),
+            fixed(p.delta, 2),
+            hm(mean(&m)),
+            hm(mean(&maintenance(&p.candidates[b])))
+        );
+    }
     if let Some(u) = p.runner_up {
         let ru = &p.candidates[u];
-        let why = match &ru.infeasible {
-            Some(reason) => format!("it breaks a constraint: {reason}"),
-            None => {
-                let d = paired(e, ru);
-                let beaten = if d.low > 0.0 {
-                    "more on the same sessions"
-                } else {
-                    "more on the same sessions, a difference within the indifference zone: the \
-                     selection could not tell them apart by more than that, and prefers the \
-                     smaller mean (then the shorter maintenance)"
-                };
-                format!(
-                    "it cuts {} {beaten}; it takes {}",
-                    ci(&d),
-                    hm(mean(&maintenance(ru)))
-                )
-            }
+        let d = paired(e, ru);
+        let why = match &ru.feasibility {
+            Feasibility::Infeasible(reason) => format!("it {reason}"),
+            Feasibility::Undecided => "its feasibility was not shown".to_string(),
+            Feasibility::Feasible(_) if p.equivalent.contains(&u) => format!(
+                "it {}: within the zone, and its maintenance takes {}",
+                more_or_fewer(&d),
+                hm(mean(&maintenance(ru)))
+            ),
+            Feasibility::Feasible(_) => format!(
+                "it {} on the same nights (beyond the zone); it takes {}",
+                more_or_fewer(&d),
+                hm(mean(&maintenance(ru)))
+            ),
         };
         let _ = writeln!(
             o,
-            "- Runner-up: {} — it lost because {why}.",
+            "- Next best: {} — not chosen because {why}.",
             ru.candidate.describe(&p.spec)
         );
     }
 }
 
+/// "cuts 2.28 (95 % CI 1.06–3.49) more" or "cuts 0.10 (…) fewer": a difference never shown
+/// negative.
+fn more_or_fewer(d: &Estimate) -> String {
+    if d.mean >= 0.0 {
+        format!("cuts {} more", ci(d))
+    } else {
+        let neg = Estimate {
+            mean: -d.mean,
+            low: -d.high,
+            high: -d.low,
+            ..*d
+        };
+        format!("cuts {} fewer", ci(&neg))
+    }
+}
+
+fn verdict(p: &PlanResult, i: usize) -> String {
+    let e = &p.candidates[i];
+    if p.recommended == Some(i) {
+        return "**recommended**".into();
+    }
+    if p.equivalent.contains(&i) {
+        return if p.best == Some(i) {
+            "smallest mean; within its zone the recommended one is preferred".into()
+        } else {
+            "within the zone of the best".into()
+        };
+    }
+    if let Some(why) = e.infeasible() {
+        return format!("infeasible: {why}");
+    }
+    if let Some((by, r)) = e.eliminated {
+        let d = paired_first(&p.candidates[by], e, r as usize);
+        return format!(
+            "beaten by #{} (shown feasible): cuts {} more on the same {r} nights",
+            by + 1,
+            ci(&d)
+        );
+    }
+    if e.is_feasible() {
+        return "feasible; not within the zone of the best at the cap".into();
+    }
+    "feasibility undecided at the cap".into()
+}
+
 fn candidates_table(o: &mut String, p: &PlanResult) {
     let mut idx: Vec<usize> = (0..p.candidates.len()).collect();
+    let rank = |i: usize| -> u8 {
+        let e = &p.candidates[i];
+        if p.recommended == Some(i) {
+            0
+        } else if p.equivalent.contains(&i) {
+            1
+        } else if e.is_feasible() {
+            2
+        } else if e.infeasible().is_none() {
+            3
+        } else {
+            4
+        }
+    };
     idx.sort_by(|&a, &b| {
         let (ea, eb) = (&p.candidates[a], &p.candidates[b]);
-        (ea.infeasible.is_some(), objective(ea).mean, a)
-            .partial_cmp(&(eb.infeasible.is_some(), objective(eb).mean, b))
-            .unwrap_or(std::cmp::Ordering::Equal)
+        rank(a)
+            .cmp(&rank(b))
+            .then(objective(ea).mean.total_cmp(&objective(eb).mean))
+            .then(a.cmp(&b))
     });
     let _ = writeln!(
         o,
-        "## Candidates\n\nFeasible first, by mean sessions cut (every candidate is in \
+        "## Candidates\n\nThe recommended one, those within the zone, the other feasible ones, \
+         the undecided, then the infeasible; each by mean sessions cut (every candidate is in \
          `candidates.csv`).\n\n| # | runbook | sessions cut (95 % CI) | maintenance | blocked | \
          replications | verdict |\n|---|---|---|---|---|---|---|"
     );
     for i in idx {
         let e = &p.candidates[i];
-        let verdict = if p.recommended == Some(i) {
-            "**recommended**".to_string()
-        } else if let Some(r) = &e.infeasible {
-            format!("infeasible: {r}")
-        } else if let Some(r) = e.eliminated_at {
-            format!("beaten at {r} replications")
-        } else {
-            "not told apart at the cap".into()
-        };
         let _ = writeln!(
             o,
             "| {} | {} | {} | {} | {} % | {} | {} |",
@@ -362,7 +557,7 @@ fn candidates_table(o: &mut String, p: &PlanResult) {
             hm(mean(&maintenance(e))),
             fixed(blocked(e) * 100.0, 3),
             e.obs.len(),
-            verdict
+            verdict(p, i)
         );
     }
 }
@@ -414,65 +609,148 @@ fn round_up(x: f64) -> f64 {
     (x / mag).ceil() * mag
 }
 
-/// `recommended.toml`: the recommended runbook with expectations that hold its figures.
+/// The scenario text with its top-level `max_replications` set to `m` (replaced, or added after
+/// `name`).
+fn with_max_replications(text: &str, m: u64) -> String {
+    let mut out = Vec::new();
+    let mut top = true;
+    let mut done = false;
+    for line in text.lines() {
+        let t = line.trim_start();
+        if t.starts_with('[') {
+            top = false;
+        }
+        if top && !done && t.starts_with("max_replications") {
+            out.push(format!(
+                "max_replications = {m}   # set by drainsim plan (see the header)"
+            ));
+            done = true;
+            continue;
+        }
+        out.push(line.to_string());
+        if top && !done && t.starts_with("name") && !text.contains("\nmax_replications") {
+            out.push(format!(
+                "max_replications = {m}   # set by drainsim plan (see the header)"
+            ));
+            done = true;
+        }
+    }
+    out.join("\n")
+}
+
+/// `recommended.toml`: the recommended runbook with expectations that hold its promise, tight
+/// enough to fail a runbook outside the indifference zone.
 pub fn recommended_toml(p: &PlanResult) -> Option<String> {
     let r = p.recommended?;
     let e = &p.candidates[r];
     let c = cut(e);
-    let half = if c.high.is_finite() {
-        c.high - c.mean
-    } else {
-        0.0
-    };
-    // The promise with a margin: drainsim test decides it with its own replications, whose
-    // interval must fall inside the bound.
-    let bound = round_up(
-        (1.5 * c.high.max(c.mean))
-            .max(c.mean + 4.0 * half)
-            .max(c.mean + 2.0),
-    );
+    let delta = super::cut_delta(e, p.delta);
+    let half = if c.high.is_finite() { c.high - c.mean } else { 0.0 };
+    // The promise (upper end of its interval) plus half the zone: the recommended runbook sits
+    // at least δ/2 below it, a runbook more than δ above the best at or above it.
+    let bound = round_up(c.mean + half + delta / 2.0);
+    let margin = (bound - c.mean).max(1e-9);
+    // drainsim test decides once its interval (half-width ≈ 2·sd/√n) clears the bound: about
+    // (2·sd/margin)² replications for the recommended one; four times that for the Bonferroni
+    // looks and a mean that happens to come out high.
+    let sd = if c.sd.is_finite() { c.sd } else { 0.0 };
+    let need = (2.0 * sd / margin).powi(2);
+    let max_reps = round_up((4.0 * need).max(200.0)) as u64;
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "# Written by drainsim plan: the recommended runbook ({}), as a complete scenario.\n\
-         # Its expectations hold what the plan promised (sessions cut {}, with a margin);\n\
-         # `drainsim test` on this file checks them.\n",
+        "# Written by drainsim plan: the recommended runbook ({}), as a complete scenario,\n\
+         # whose expectations are a regression test of what the plan promised.\n#\n\
+         # - cut_mean <= {}: the promise, {} sessions cut per night over {} nights, plus half\n\
+         #   the indifference zone (delta = {} sessions). This runbook is {} below it; one that\n\
+         #   cuts more than the best by the zone (outside it: shorter waits, say) is above it.\n\
+         # - max_replications = {}: drainsim test stops as soon as it can decide; telling a\n\
+         #   mean {} below the bound with a night-to-night sd of {} takes about {} replications,\n\
+         #   four times that allows for its looks and a high start.",
         e.candidate.describe(&p.spec),
-        ci(&c)
+        fixed(bound, 2),
+        ci(&c),
+        e.obs.len(),
+        fixed(delta, 2),
+        fixed(margin, 2),
+        max_reps,
+        fixed(margin, 2),
+        fixed(sd, 2),
+        need.ceil()
     );
-    o.push_str(e.text.trim_end());
+    let unfinished = e.obs.iter().filter(|x| !x.maintenance_s.is_finite()).count();
+    let finished_min = if unfinished == 0 { 1.0 } else { p.spec.nights };
+    let _ = writeln!(
+        o,
+        "# - plan_finished_fraction >= {}: {}",
+        finished_min,
+        if unfinished == 0 {
+            format!(
+                "the plan finished in all {} nights; one night it does not disproves it.",
+                e.obs.len()
+            )
+        } else {
+            format!(
+                "the plan did not finish in {unfinished} of {} nights; the chance constraint's \
+                 level.",
+                e.obs.len()
+            )
+        }
+    );
+    let window_s = p.spec.window.as_ref().map(|w| {
+        let start = p
+            .spec
+            .start
+            .iter()
+            .find(|(t, _)| *t == e.candidate.start)
+            .map_or(w.opens, |(_, at)| *at);
+        w.closes.as_secs_f64() - start.as_secs_f64()
+    });
+    if let Some(w) = window_s {
+        let _ = writeln!(
+            o,
+            "# - maintenance_s_mean <= {w}: the window, from this runbook's start to its close \
+             (mean {} here).",
+            hm(mean(&maintenance(e)))
+        );
+    }
+    let fractions: Vec<f64> = e.obs.iter().map(|x| x.blocked_fraction).collect();
+    let b = est(&fractions);
+    let blocked_line = if p.spec.max_blocked_fraction >= 1.0 {
+        None
+    } else if b.mean == 0.0 {
+        let _ = writeln!(
+            o,
+            "# - blocked_in_maintenance_mean <= 1: no new session was blocked in the plan's \
+             nights (a count decides after a few replications, a fraction of zero after hundreds)."
+        );
+        Some("blocked_in_maintenance_mean = { max = 1 }".to_string())
+    } else {
+        let bound = p.spec.max_blocked_fraction.max(1.5 * b.high);
+        let _ = writeln!(
+            o,
+            "# - blocked_in_maintenance_fraction_mean <= {}: the blocking limit, or half as much \
+             again as the upper end of the plan's interval if that is higher.",
+            fixed(bound, 6)
+        );
+        Some(format!(
+            "blocked_in_maintenance_fraction_mean = {{ max = {} }}",
+            fixed(bound, 6)
+        ))
+    };
+    o.push('\n');
+    o.push_str(with_max_replications(e.text.trim_end(), max_reps).trim_end());
     let _ = writeln!(
         o,
         "\n\n# The promised figures.\n[[expect]]\nfeature = \"all\"\ncut_mean = {{ max = {} }}\n\n\
-         [[expect]]\nplan_finished_fraction = {{ min = 1.0 }}",
+         [[expect]]\nplan_finished_fraction = {{ min = {finished_min} }}",
         fixed(bound, 2)
     );
-    if let Some(w) = p.spec.window {
-        let _ = writeln!(
-            o,
-            "\n[[expect]]\nmaintenance_s_mean = {{ max = {} }}",
-            w.as_secs_f64()
-        );
+    if let Some(w) = window_s {
+        let _ = writeln!(o, "\n[[expect]]\nmaintenance_s_mean = {{ max = {w} }}");
     }
-    if p.spec.max_blocked_fraction < 1.0 {
-        let fractions: Vec<f64> = e.obs.iter().map(|x| x.blocked_fraction).collect();
-        let b = est(&fractions);
-        if b.mean == 0.0 {
-            // No session was blocked: a fraction with no variance is only decided after
-            // hundreds of replications, a count after a few.
-            let _ = writeln!(
-                o,
-                "\n# No new session was blocked during the maintenance in the plan's replications.\n\
-                 [[expect]]\nfeature = \"all\"\nblocked_in_maintenance_mean = {{ max = 1 }}"
-            );
-        } else {
-            let bound = p.spec.max_blocked_fraction.max(1.5 * b.high);
-            let _ = writeln!(
-                o,
-                "\n[[expect]]\nfeature = \"all\"\nblocked_in_maintenance_fraction_mean = {{ max = {} }}",
-                fixed(bound, 6)
-            );
-        }
+    if let Some(line) = blocked_line {
+        let _ = writeln!(o, "\n[[expect]]\nfeature = \"all\"\n{line}");
     }
     Some(o)
 }

@@ -11,6 +11,10 @@
 //! procedure ends by itself once `r` exceeds `h²·S²_il/δ²` for every pair; a cap stops it
 //! earlier, and the survivor with the smallest mean is chosen.
 //!
+//! Used under [`super::plan`]'s constraint on eliminations: [`Selection::screen`] names the
+//! candidate that beats each one (a feasible one if any does), the caller eliminates or only
+//! holds it, and [`Selection::readmit`] brings a held one back.
+//!
 //! Two candidates whose differences have no variance (identical on the same sessions: both
 //! cut nothing, say) can never be told apart by their means; the procedure then keeps the
 //! one with the shorter maintenance ([`Tiebreak`]), so it does not run them to the cap.
@@ -81,14 +85,30 @@ impl Selection {
         }
     }
 
-    /// Applies the elimination rule at `r` replications (`x[i]` holds at least `r` values);
-    /// returns the candidates eliminated.
-    pub fn screen(&mut self, x: &[Vec<f64>], r: usize, tiebreak: &[Tiebreak]) -> Vec<usize> {
+    /// The smallest mean of the candidates in contention over their first `r` values.
+    pub fn best_mean(&self, x: &[Vec<f64>], r: usize) -> f64 {
+        self.alive
+            .iter()
+            .map(|&i| x[i][..r].iter().sum::<f64>() / r as f64)
+            .fold(f64::NAN, f64::min)
+    }
+
+    /// Applies the elimination rule at `r` replications (`x[i]` holds at least `r` values of
+    /// every candidate in contention); returns each candidate beaten with the one that beats
+    /// it (a `feasible` one when any does, else the smallest mean), and takes them out of
+    /// contention.
+    pub fn screen(
+        &mut self,
+        x: &[Vec<f64>],
+        r: usize,
+        tiebreak: &[Tiebreak],
+        feasible: &[bool],
+    ) -> Vec<(usize, usize)> {
         let mean = |i: usize| x[i][..r].iter().sum::<f64>() / r as f64;
         let means: Vec<(usize, f64)> = self.alive.iter().map(|&i| (i, mean(i))).collect();
         let mut out = Vec::new();
         for &(i, xi) in &means {
-            let beaten = means.iter().any(|&(l, xl)| {
+            let beats = |&&(l, xl): &&(usize, f64)| {
                 if l == i {
                     return false;
                 }
@@ -97,18 +117,36 @@ impl Selection {
                     * (self.h2 * s2 / (self.delta * self.delta) - r as f64))
                     .max(0.0);
                 xi > xl + w || (s2 == 0.0 && xi == xl && tiebreak[l] < tiebreak[i])
-            });
-            if beaten {
-                out.push(i);
+            };
+            let by = means
+                .iter()
+                .filter(beats)
+                .min_by(|a, b| {
+                    (!feasible[a.0])
+                        .cmp(&!feasible[b.0])
+                        .then(a.1.total_cmp(&b.1))
+                        .then(a.0.cmp(&b.0))
+                })
+                .map(|&(l, _)| l);
+            if let Some(l) = by {
+                out.push((i, l));
             }
         }
-        self.alive.retain(|i| !out.contains(i));
+        self.alive.retain(|i| !out.iter().any(|(o, _)| o == i));
         out
     }
 
-    /// Removes a candidate found infeasible on more replications.
+    /// Removes a candidate (found infeasible, or undecided at the cap).
     pub fn drop_candidate(&mut self, i: usize) {
         self.alive.retain(|&a| a != i);
+    }
+
+    /// Brings a held candidate back into contention (kept in index order).
+    pub fn readmit(&mut self, i: usize) {
+        if !self.alive.contains(&i) {
+            self.alive.push(i);
+            self.alive.sort_unstable();
+        }
     }
 }
 
@@ -132,8 +170,8 @@ mod tests {
             vec![1.0, 2.0, 1.5, 1.0],
         ];
         let mut s = Selection::new(vec![0, 1, 2], &x, 4, 0.05, 0.5);
-        let out = s.screen(&x, 4, &[(2.0, 0), (1.0, 1), (1.0, 2)]);
-        assert_eq!(out, vec![0, 1]);
+        let out = s.screen(&x, 4, &[(2.0, 0), (1.0, 1), (1.0, 2)], &[true; 3]);
+        assert_eq!(out, vec![(0, 2), (1, 2)]);
         assert_eq!(s.alive, vec![2]);
     }
 }

@@ -31,7 +31,10 @@ pub use raw::*;
 pub use schema::json_schema;
 pub use span::{FieldPath, Seg, line_col, span_of};
 pub use sweep::{Axis, AxisValue, FeatureSet};
-pub use validated::{Bound, Expectation, PlanSpec, PlanWait, Precision, Scenario};
+pub use validated::{
+    Bound, Expectation, Indifference, PlanObjective, PlanProcedure, PlanSpec, PlanWait, PlanWindow,
+    Precision, Scenario, Secondary,
+};
 
 /// Parses and validates a scenario. `file` names it in messages.
 pub fn parse(text: &str, file: &str, files: &dyn FileSource) -> Result<Scenario, ScenarioError> {

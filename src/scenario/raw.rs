@@ -93,6 +93,9 @@ pub struct RawScenario {
 #[schemars(rename = "Plan")]
 #[serde(deny_unknown_fields)]
 pub struct RawPlan {
+    /// Procedures to try: `"batches"` (fixed batches of `parallel` servers, the default) and
+    /// `"rolling_restart"` (Microsoft's readiness-polled procedure, one upgrade domain at a time).
+    pub procedure: Option<Vec<String>>,
     /// Servers to patch, each once (1-based; default every server), in this order.
     pub servers: Option<Vec<i64>>,
     /// How many servers are patched at once (default `[1]`).
@@ -112,11 +115,15 @@ pub struct RawPlan {
     pub startup: Option<Vec<String>>,
     /// How long each restart keeps a server down (default `"10m"`).
     pub downtime: Option<String>,
-    /// The change window: every server must be back within this long of the earliest `start`
-    /// (default: no limit).
+    /// The change window: a length counted from the earliest `start` (`"3h"`), or wall-clock
+    /// times (`"02:00-05:00"`); every server must be back by its end (default: no limit).
     pub window: Option<String>,
     /// Largest fraction of new sessions blocked during the maintenance (default 1: no limit).
     pub max_blocked_fraction: Option<f64>,
+    /// Fraction of nights in which the window and `max_blocked_fraction` must hold (1 − ε of
+    /// the chance constraints; default 0.95; a number or a percentage such as `"99%"`).
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub nights: Option<toml::Value>,
     /// The objective: `"cut"` (sessions cut, the default).
     pub minimise: Option<String>,
     /// Weight of each feature's cut sessions in the objective (default 1 each).
@@ -124,8 +131,15 @@ pub struct RawPlan {
     #[schemars(with = "std::collections::BTreeMap<String, f64>")]
     pub weights: toml::Table,
     /// Differences in the objective smaller than this are not worth telling apart (the
-    /// indifference zone of the selection; default 1 session).
-    pub indifference: Option<f64>,
+    /// indifference zone δ of the selection): a number of sessions, or a percentage of the best
+    /// feasible mean such as `"10%"` (the default), at least `indifference_floor`.
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub indifference: Option<toml::Value>,
+    /// Smallest δ of a percentage `indifference` (default 0.1 session).
+    pub indifference_floor: Option<f64>,
+    /// What picks the recommendation among runbooks within the zone of the best:
+    /// `"maintenance"` (shorter, the default), `"blocked"` or `"objective"`.
+    pub secondary: Option<String>,
 }
 
 /// `[trace]`: a call-detail export replayed as the sessions of the features it maps.

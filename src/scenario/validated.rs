@@ -171,6 +171,8 @@ impl PlanWait {
 /// A validated `[plan]`: choices (each list non-empty), constraints and objective.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanSpec {
+    /// Procedures of the candidates.
+    pub procedure: Vec<PlanProcedure>,
     /// Servers to patch, 0-based, in order.
     pub servers: Vec<u32>,
     /// Servers patched at once.
@@ -187,12 +189,122 @@ pub struct PlanSpec {
     pub startup: Vec<crate::model::StartupType>,
     /// Downtime of each restart.
     pub downtime: SimTime,
-    /// Longest maintenance.
-    pub window: Option<SimTime>,
+    /// The change window, if any.
+    pub window: Option<PlanWindow>,
     /// Largest blocked fraction during the maintenance.
     pub max_blocked_fraction: f64,
+    /// Fraction of nights (1 − ε) in which the window and the blocked fraction must hold: the
+    /// chance constraints' level. 1 makes them hard (any night that breaks one is infeasible).
+    pub nights: f64,
     /// Weight per feature name (features not listed weigh 1).
     pub weights: Vec<(String, f64)>,
-    /// Indifference zone of the selection, in units of the objective.
-    pub indifference: f64,
+    /// What the plan minimises.
+    pub objective: PlanObjective,
+    /// Indifference zone of the selection.
+    pub indifference: Indifference,
+    /// What picks the recommendation among the runbooks the selection cannot tell apart.
+    pub secondary: Secondary,
+}
+
+/// The change window: every server must be back by `closes`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanWindow {
+    /// When it opens, simulated time (the earliest `start` for a window given as a length).
+    pub opens: SimTime,
+    /// When it closes, simulated time.
+    pub closes: SimTime,
+    /// As written (`"3h"` or `"02:00-05:00"`).
+    pub text: String,
+}
+
+impl PlanWindow {
+    /// Its length.
+    pub fn length(&self) -> SimTime {
+        SimTime(self.closes.0.saturating_sub(self.opens.0))
+    }
+}
+
+/// The maintenance procedure of a candidate runbook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanProcedure {
+    /// Fixed batches of `parallel` servers: pause, wait, restart (the plan's other choices).
+    Batches,
+    /// Microsoft's `rolling_restart`: one upgrade domain at a time, polled for readiness.
+    RollingRestart,
+}
+
+impl PlanProcedure {
+    /// As written in `[plan] procedure` and `candidates.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PlanProcedure::Batches => "batches",
+            PlanProcedure::RollingRestart => "rolling_restart",
+        }
+    }
+}
+
+/// What the plan minimises. One variant today; a measure added later (users affected, say)
+/// is one more variant and one more arm where [`crate::planner`] observes a replication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanObjective {
+    /// Sessions cut, weighted per feature by `weights`.
+    Cut,
+}
+
+impl PlanObjective {
+    /// As written in `minimise`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PlanObjective::Cut => "cut",
+        }
+    }
+}
+
+/// The indifference zone δ of the selection, in units of the objective.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Indifference {
+    /// A fixed δ.
+    Absolute(f64),
+    /// δ = `fraction` × the best feasible mean, at least `floor`.
+    Relative {
+        /// Fraction of the best feasible mean.
+        fraction: f64,
+        /// Smallest δ.
+        floor: f64,
+    },
+}
+
+impl Indifference {
+    /// δ when the best feasible mean is `best`.
+    pub fn delta(self, best: f64) -> f64 {
+        match self {
+            Indifference::Absolute(d) => d,
+            Indifference::Relative { fraction, floor } => {
+                let rel = fraction * best;
+                if rel.is_finite() { rel.max(floor) } else { floor }
+            }
+        }
+    }
+}
+
+/// The secondary objective: what picks the recommendation within the equivalence set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secondary {
+    /// Shorter mean maintenance (the default).
+    Maintenance,
+    /// Smaller mean blocked fraction.
+    Blocked,
+    /// Smaller mean objective (no secondary objective).
+    Objective,
+}
+
+impl Secondary {
+    /// As written in `secondary`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Secondary::Maintenance => "maintenance",
+            Secondary::Blocked => "blocked",
+            Secondary::Objective => "objective",
+        }
+    }
 }

@@ -6,9 +6,11 @@
 use super::super::ctx::{Ctx, suggest};
 use super::super::raw::{RawPlan, RawScenario};
 use super::super::span::FieldPath;
-use super::super::validated::{PlanSpec, PlanWait};
+use super::super::validated::{
+    Indifference, PlanObjective, PlanProcedure, PlanSpec, PlanWait, PlanWindow, Secondary,
+};
 use crate::engine::{SimTime, parse_duration};
-use crate::model::{LoadBalancing, RunConfig, StartupType};
+use crate::model::{RunConfig, StartupType};
 
 /// The validated `[plan]`, if the file has one and it is valid.
 pub(super) fn validate_plan(
@@ -49,12 +51,12 @@ pub(super) fn validate_plan(
     );
     if let Some(l) = &lb_disable
         && l.contains(&true)
-        && base.pool.load_balancing != LoadBalancing::Hardware
+        && !base.pool.hlb_in_use(&base.features)
     {
         ctx.err(
             &p.key("lb_disable"),
-            "`lb_disable = true` needs a hardware load balancer (`pool.load_balancing = \
-             \"hardware\"`)",
+            "`lb_disable = true` needs traffic through a hardware load balancer \
+             (`pool.load_balancing = \"hardware\"`, or a feature with `transport = \"https\"`)",
         );
     }
     let startup = plan_startups(ctx, &p, rp);
@@ -63,9 +65,11 @@ pub(super) fn validate_plan(
         &rp.downtime,
         Some(SimTime::from_secs(600)),
     );
-    let window = match &rp.window {
-        None => Some(None),
-        w => ctx.positive_duration(&p.key("window"), w, None).map(Some),
+    let procedure = plan_procedures(ctx, &p, rp, base);
+    let window = match (&rp.window, &start) {
+        (None, _) => Some(None),
+        (Some(w), Some(start)) => plan_window(ctx, &p, w, start, base).map(Some),
+        (Some(_), None) => None,
     };
     let max_blocked_fraction = match rp.max_blocked_fraction {
         None => Some(1.0),
@@ -78,24 +82,36 @@ pub(super) fn validate_plan(
             None
         }
     };
-    if let Some(m) = &rp.minimise
-        && m != "cut"
-    {
-        ctx.err(
-            &p.key("minimise"),
-            format!("`{m}` is not an objective drainsim knows; use \"cut\" (sessions cut, weighted by `weights`)"),
-        );
-    }
+    let nights = plan_nights(ctx, &p, rp);
+    let objective = match rp.minimise.as_deref() {
+        None | Some("cut") => Some(PlanObjective::Cut),
+        Some(m) => {
+            ctx.err(
+                &p.key("minimise"),
+                format!("`{m}` is not an objective drainsim knows; use \"cut\" (sessions cut, weighted by `weights`)"),
+            );
+            None
+        }
+    };
     let weights = plan_weights(ctx, &p, rp, base);
-    let indifference = match rp.indifference {
-        None => Some(1.0),
-        Some(x) if x.is_finite() && x > 0.0 => Some(x),
-        Some(x) => {
-            ctx.err(&p.key("indifference"), format!("must be above 0, got {x}"));
+    let indifference = plan_indifference(ctx, &p, rp);
+    let secondary = match rp.secondary.as_deref() {
+        None | Some("maintenance") => Some(Secondary::Maintenance),
+        Some("blocked") => Some(Secondary::Blocked),
+        Some("objective") => Some(Secondary::Objective),
+        Some(other) => {
+            ctx.err(
+                &p.key("secondary"),
+                format!(
+                    "`{other}` is not a secondary objective; use \"maintenance\" (shorter, the \
+                     default), \"blocked\" or \"objective\""
+                ),
+            );
             None
         }
     };
     let spec = PlanSpec {
+        procedure: procedure?,
         servers: servers?,
         parallel: parallel?,
         wait: wait?,
@@ -106,8 +122,11 @@ pub(super) fn validate_plan(
         downtime: downtime?,
         window: window?,
         max_blocked_fraction: max_blocked_fraction?,
+        nights: nights?,
         weights: weights?,
+        objective: objective?,
         indifference: indifference?,
+        secondary: secondary?,
     };
     check_window(ctx, &p, &spec)?;
     ctx.warn(
@@ -281,6 +300,187 @@ fn plan_weights(
     (ctx.diags.len() == before).then_some(out)
 }
 
+fn plan_procedures(
+    ctx: &mut Ctx<'_>,
+    p: &FieldPath,
+    rp: &RawPlan,
+    base: &RunConfig,
+) -> Option<Vec<PlanProcedure>> {
+    let list = non_empty(
+        ctx,
+        &p.key("procedure"),
+        rp.procedure.clone(),
+        vec!["batches".into()],
+    )?;
+    let before = ctx.diags.len();
+    let mut out = Vec::new();
+    for (i, name) in list.iter().enumerate() {
+        let proc = match name.as_str() {
+            "batches" => PlanProcedure::Batches,
+            "rolling_restart" => PlanProcedure::RollingRestart,
+            other => {
+                ctx.err(
+                    &p.key("procedure").index(i),
+                    format!(
+                        "`{other}` is not a plan procedure: \"batches\" (fixed batches of \
+                         `parallel` servers) or \"rolling_restart\" (one upgrade domain at a time)"
+                    ),
+                );
+                continue;
+            }
+        };
+        if proc == PlanProcedure::RollingRestart && rp.servers.is_some() {
+            let all = rp.servers.as_ref().is_some_and(|s| s.len() as u32 == base.pool.servers);
+            if !all {
+                ctx.err(
+                    &p.key("procedure").index(i),
+                    "`rolling_restart` patches every server of the pool, one upgrade domain at a \
+                     time: it cannot be combined with a `servers` list of only some of them",
+                );
+                continue;
+            }
+        }
+        if !out.contains(&proc) {
+            out.push(proc);
+        }
+    }
+    (ctx.diags.len() == before).then_some(out)
+}
+
+/// `window`: a length from the earliest start, or `"HH:MM-HH:MM"` on the scenario's clock.
+fn plan_window(
+    ctx: &mut Ctx<'_>,
+    p: &FieldPath,
+    text: &str,
+    start: &[(String, SimTime)],
+    base: &RunConfig,
+) -> Option<PlanWindow> {
+    let wp = p.key("window");
+    let earliest = start.iter().map(|(_, t)| *t).min().unwrap_or_default();
+    if let Some((a, b)) = text.split_once('-').filter(|_| text.contains(':')) {
+        let at = |clock: &str| -> Result<SimTime, String> {
+            crate::model::profile::parse_clock(clock).map(|c| {
+                let after = (c - base.clock_start_s).rem_euclid(crate::model::profile::DAY_S);
+                SimTime::from_secs_f64(after)
+            })
+        };
+        let (opens, closes) = match (at(a), at(b)) {
+            (Ok(o), Ok(c)) => (o, c),
+            (Err(e), _) | (_, Err(e)) => {
+                ctx.err(&wp, format!("{e} (a window is \"02:00-05:00\" or a length such as \"3h\")"));
+                return None;
+            }
+        };
+        // A window past midnight ("22:00-02:00") closes on the next day.
+        let closes = if closes <= opens {
+            SimTime(closes.0 + SimTime::from_secs_f64(crate::model::profile::DAY_S).0)
+        } else {
+            closes
+        };
+        if let Some((s, t)) = start.iter().find(|(_, t)| *t < opens || *t >= closes) {
+            ctx.err(
+                &wp,
+                format!(
+                    "the start \"{s}\" ({t} into the simulation) is outside the window \
+                     \"{text}\" (from {opens} to {closes} into the simulation)"
+                ),
+            );
+            return None;
+        }
+        return Some(PlanWindow {
+            opens,
+            closes,
+            text: text.to_string(),
+        });
+    }
+    let len = ctx.positive_duration(&wp, &Some(text.to_string()), None)?;
+    Some(PlanWindow {
+        opens: earliest,
+        closes: SimTime(earliest.0.saturating_add(len.0)),
+        text: text.to_string(),
+    })
+}
+
+/// A fraction written as a number (0.95) or a percentage ("95%").
+fn fraction(v: &toml::Value) -> Option<f64> {
+    match v {
+        toml::Value::Float(x) => Some(*x),
+        toml::Value::Integer(i) => Some(*i as f64),
+        toml::Value::String(s) => s
+            .trim()
+            .strip_suffix('%')
+            .and_then(|n| n.trim().parse::<f64>().ok())
+            .map(|x| x / 100.0),
+        _ => None,
+    }
+}
+
+fn plan_nights(ctx: &mut Ctx<'_>, p: &FieldPath, rp: &RawPlan) -> Option<f64> {
+    let Some(v) = &rp.nights else {
+        return Some(0.95);
+    };
+    match fraction(v) {
+        Some(x) if x > 0.0 && x <= 1.0 => Some(x),
+        _ => {
+            ctx.err(
+                &p.key("nights"),
+                format!(
+                    "the fraction of nights the window and blocking limit must hold in is a \
+                     number above 0 and at most 1 (or a percentage such as \"95%\"), got {v}"
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn plan_indifference(ctx: &mut Ctx<'_>, p: &FieldPath, rp: &RawPlan) -> Option<Indifference> {
+    let floor = match rp.indifference_floor {
+        None => 0.1,
+        Some(x) if x.is_finite() && x > 0.0 => x,
+        Some(x) => {
+            ctx.err(
+                &p.key("indifference_floor"),
+                format!("must be above 0, got {x}"),
+            );
+            return None;
+        }
+    };
+    let bad = |ctx: &mut Ctx<'_>, v: &toml::Value| {
+        ctx.err(
+            &p.key("indifference"),
+            format!(
+                "is a number of sessions above 0 (`indifference = 0.5`) or a percentage of the \
+                 best feasible mean (`indifference = \"10%\"`), got {v}"
+            ),
+        );
+        None
+    };
+    match &rp.indifference {
+        None => Some(Indifference::Relative {
+            fraction: 0.1,
+            floor,
+        }),
+        Some(v @ toml::Value::String(_)) => match fraction(v) {
+            Some(x) if x.is_finite() && x > 0.0 => Some(Indifference::Relative { fraction: x, floor }),
+            _ => bad(ctx, v),
+        },
+        Some(v) => match fraction(v) {
+            Some(x) if x.is_finite() && x > 0.0 => {
+                if rp.indifference_floor.is_some() {
+                    ctx.err(
+                        &p.key("indifference_floor"),
+                        "applies to a percentage `indifference` only; this one is in sessions",
+                    );
+                    return None;
+                }
+                Some(Indifference::Absolute(x))
+            }
+            _ => bad(ctx, v),
+        },
+    }
+}
+
 /// The shortest a candidate with `k` at once can take: one batch after another, each its wait
 /// (none for `drained`, which may end at once) and the downtime. Saturates rather than
 /// overflows on absurd durations (they only ever fail the window check).
@@ -295,9 +495,14 @@ pub fn shortest_length(spec: &PlanSpec, k: u32, wait: &PlanWait) -> SimTime {
 
 /// Refuses a window that even the shortest candidate cannot fit.
 fn check_window(ctx: &mut Ctx<'_>, p: &FieldPath, spec: &PlanSpec) -> Option<()> {
-    let Some(window) = spec.window else {
+    let Some(w) = &spec.window else {
         return Some(());
     };
+    if !spec.procedure.contains(&PlanProcedure::Batches) {
+        return Some(());
+    }
+    let latest = spec.start.iter().map(|(_, t)| *t).max().unwrap_or_default();
+    let window = SimTime(w.closes.0.saturating_sub(latest.0.max(w.opens.0)));
     let shortest = spec
         .parallel
         .iter()
@@ -308,8 +513,9 @@ fn check_window(ctx: &mut Ctx<'_>, p: &FieldPath, spec: &PlanSpec) -> Option<()>
         ctx.err(
             &p.key("window"),
             format!(
-                "{window} is shorter than every candidate: the shortest ({} at a time, wait {}) \
+                "\"{}\" leaves {window} after the latest start, shorter than every candidate: the shortest ({} at a time, wait {}) \
                  takes at least {}; lengthen the window, patch more servers at once, or wait less",
+                w.text,
                 shortest.1,
                 shortest.2.text(),
                 shortest.0
