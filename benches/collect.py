@@ -11,6 +11,13 @@ Every CSV row carries the machine description: date, nproc, CPU model, rustc ver
 - memory.csv           peak memory, horizon x1 vs x10 (copied from benches/memory.rs)
 - jobs.csv             replications/s with --jobs 1 and 2 (copied from benches/jobs.sh)
 - engine_pairs.csv     interleaved (simulation, bare heap) timings: the robust engine ratio
+- replications_memory.csv  peak memory against replications (copied from benches/replications_memory.rs)
+- lb_scaling.csv       seconds per replication by pool size and algorithm (copied from benches/lb_scaling.rs)
+- time_of_day.csv      per-session cost of a profile against constant rates, and of trace replay
+                       against the equivalent Poisson run (benches/time_of_day.rs)
+- trace_pairs.csv      interleaved (poisson, replay) pairs: the robust replay ratio (time_of_day.rs)
+- trace_reader.csv     rows per second of the call-detail export reader (benches/trace.rs)
+- criterion.csv        every criterion result found, whatever its bench: nothing measured is left out
 (benches/reference/compare.sh writes simpy_speed.csv and simpy_means.csv itself.)
 """
 
@@ -127,7 +134,46 @@ def main():
                                   "binary_heap_hold_ops_per_s_same_pending",
                                   "ratio_engine_over_heap"], rows, m)
 
-    for name in ("queue_candidates.csv", "memory.csv", "jobs.csv", "engine_pairs.csv"):
+    # benches/time_of_day.rs: per session (criterion's elements are sessions).
+    rows = []
+    pairs = [("time_of_day", "constant", "time_of_day", "profile"), ("trace", "poisson", "trace", "replay")]
+    for base_g, base_f, g, fn in pairs:
+        base, this = res.get((base_g, base_f, "")), res.get((g, fn, ""))
+        for (gg, ff), r in (((base_g, base_f), base), ((g, fn), this)):
+            if r is None or any(row[0] == f"{gg}/{ff}" for row in rows):
+                continue
+            ns, lo, hi, el = r
+            ratio = ""
+            if (gg, ff) == (g, fn) and base:
+                # Cost per session of this bench over its baseline's.
+                ratio = f"{(ns / el) / (base[0] / base[3]):.3f}"
+            rows.append([f"{gg}/{ff}", f"{ns / 1e9:.5f}", f"{lo / 1e9:.5f}", f"{hi / 1e9:.5f}",
+                         el, f"{el / ns * 1e9:.0f}", f"{ns / el:.1f}", ratio])
+    if rows:
+        write("time_of_day.csv", ["bench", "seconds_per_replication", "ci95_low_s", "ci95_high_s",
+                                  "sessions", "sessions_per_s", "ns_per_session",
+                                  "cost_per_session_over_baseline"], rows, m)
+
+    # benches/trace.rs: the export reader, per row.
+    rows = []
+    for (g, fn, p), (ns, lo, hi, el) in sorted(res.items()):
+        if g == "trace" and fn in ("read_1m_rows", "csv_byte_records_only") and el:
+            rows.append([fn, el, f"{ns / el:.1f}", f"{lo / el:.1f}", f"{hi / el:.1f}",
+                         f"{el / ns * 1e9:.0f}"])
+    if rows:
+        write("trace_reader.csv", ["bench", "rows", "ns_per_row", "ns_per_row_ci95_low",
+                                   "ns_per_row_ci95_high", "rows_per_s"], rows, m)
+
+    # Every criterion result, so that no bench's figures are left out.
+    rows = [[g, fn, p, f"{ns:.1f}", f"{lo:.1f}", f"{hi:.1f}", el if el else "",
+             f"{ns / el:.3f}" if el else ""]
+            for (g, fn, p), (ns, lo, hi, el) in sorted(res.items())]
+    if rows:
+        write("criterion.csv", ["group", "function", "parameter", "mean_ns", "ci95_low_ns",
+                                "ci95_high_ns", "elements", "ns_per_element"], rows, m)
+
+    for name in ("queue_candidates.csv", "memory.csv", "jobs.csv", "engine_pairs.csv",
+                 "replications_memory.csv", "lb_scaling.csv", "trace_pairs.csv"):
         src = os.path.join(CRIT, name)
         if os.path.exists(src):
             with open(src) as f:

@@ -12,7 +12,8 @@
 //!   so in an anonymous temporary file, read a batch at a time: see `src/scenario/spool.rs`).
 //!   Target: the replay runs at no less than 80 % of the Poisson run's sessions per second.
 //!   After the criterion groups, 15 interleaved (poisson, replay) pairs give that ratio robustly
-//!   on a shared machine; the median is printed.
+//!   on a shared machine; the median is printed, and every pair written to
+//!   `target/criterion/trace_pairs.csv` for `benches/collect.py`.
 //!
 //! Throughput is in sessions (arrivals), so criterion's elements/s compare directly. Memory is
 //! not measured here: a replication holds at most one batch of 1,024 trace sessions by
@@ -164,6 +165,18 @@ fn bench(c: &mut Criterion) {
             (counts[1] as f64 / tr) / (counts[0] as f64 / tp)
         })
         .collect();
+    // Written for `benches/collect.py` before sorting: one row per pair, in measuring order.
+    let _ = std::fs::create_dir_all("target/criterion");
+    let lines: Vec<String> = (ratios.iter().enumerate())
+        .map(|(i, r)| format!("{i},{r:.4}"))
+        .collect();
+    let _ = std::fs::write(
+        "target/criterion/trace_pairs.csv",
+        format!(
+            "pair,replay_over_poisson_sessions_per_s\n{}\n",
+            lines.join("\n")
+        ),
+    );
     ratios.sort_by(f64::total_cmp);
     println!(
         "trace paired: replay/poisson sessions per second, median {:.3} (min {:.3}, max {:.3}) \

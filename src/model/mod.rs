@@ -6,6 +6,7 @@ pub mod event;
 pub mod feature;
 pub mod members;
 pub mod metrics;
+pub mod mix;
 pub mod plan;
 pub mod pool;
 pub mod profile;

@@ -3,8 +3,8 @@
 use rand::RngExt;
 
 use super::feature::{Feature, Transport};
+use super::mix::mix64;
 use super::pool::{Pool, Status};
-use super::sim::mix64;
 use super::{DnsConfig, HardwareConfig, HlbAlgorithm, Persistence, PoolConfig, RouteRng};
 use crate::engine::SimTime;
 

@@ -5,6 +5,7 @@ mod common;
 mod bad_input;
 mod cli;
 mod closed_form;
+mod docs;
 mod drain_invariants;
 mod drain_records;
 mod expectation_study;

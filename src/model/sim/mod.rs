@@ -97,13 +97,7 @@ pub struct Seeds {
     pub sessions: u64,
 }
 
-/// SplitMix64's finaliser: a bijective mix of 64 bits, used to derive seeds.
-pub fn mix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+pub use super::mix::mix64;
 
 /// A session's routing generator from its 64-bit seed. The seed is already uniform (drawn from
 /// the feature's ChaCha placement stream, or mixed for a re-route), so it fills the 128-bit
