@@ -242,7 +242,8 @@ fn read_shard(dir: &Path) -> Result<Shard, CliError> {
         )));
     }
     let read = |name: &str| {
-        std::fs::read_to_string(dir.join(name)).map_err(|e| bad(format!("cannot read {name}: {e}")))
+        crate::files::read_text(&dir.join(name), super::load::MAX_SCENARIO_BYTES)
+            .map_err(|e| bad(format!("cannot read {name}: {e}")))
     };
     let manifest: Manifest = serde_json::from_str(&read(MANIFEST)?)
         .map_err(|e| bad(format!("{MANIFEST} is not a drainsim shard manifest: {e}")))?;

@@ -8,6 +8,7 @@ mod closed_form;
 mod drain_invariants;
 mod drain_records;
 mod expectations;
+mod faults;
 mod fit;
 mod golden;
 mod harness;
