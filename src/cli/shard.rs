@@ -16,12 +16,12 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use super::finish::{Finish, finish};
 use super::load::{Source, parse_hashed};
 use super::pipeline::Pipeline;
-use super::finish::{Finish, finish};
 use super::{CliError, MergeArgs, Outcome, Overrides, RunArgs};
-use crate::report::folder::{self, FolderError, Kind};
 use crate::model::Seeds;
+use crate::report::folder::{self, FolderError, Kind};
 use crate::runner::{self, RunOptions, SpillDir, cells};
 
 /// The marker of a complete shard folder, written last.
@@ -511,10 +511,7 @@ fn read_cells(
             ));
         }
         if let Some(why) = broken(&o, results[r].run.config.features.len()) {
-            return Err(corrupt(
-                from,
-                format!("replication {k} of run {r} {why}"),
-            ));
+            return Err(corrupt(from, format!("replication {k} of run {r} {why}")));
         }
         if batch_run != Some(r) || batch.len() >= 256 {
             flush(results, batch_run, &mut batch)?;

@@ -122,12 +122,19 @@ fn a_link_given_as_out_is_followed() {
     let link = std::fs::symlink_metadata(dir.path().join("link")).unwrap();
     assert!(link.file_type().is_symlink(), "the link is kept");
     let md = std::fs::read_to_string(dir.path().join("real/report.md")).unwrap();
-    assert!(md.contains("--seed 2 "), "the folder it points to is replaced");
+    assert!(
+        md.contains("--seed 2 "),
+        "the folder it points to is replaced"
+    );
     no_leftovers(dir.path());
     std::os::unix::fs::symlink("nowhere", dir.path().join("dangling")).unwrap();
     let o = run("dangling", "3");
     assert_eq!(code(&o), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("was not written by drainsim"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("was not written by drainsim"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!dir.path().join("nowhere").exists());
 }
 
@@ -247,7 +254,10 @@ fn reproduce_commands_are_quoted_and_names_escaped() {
     let sub = dir.path().join("dir with space");
     std::fs::create_dir(&sub).unwrap();
     let path = "dir with space/my scen;touch pwned 'x'.toml";
-    dir.write(path, &scenario(r"evil\u001b]0;title\u0007\u001b[31m red", true));
+    dir.write(
+        path,
+        &scenario(r"evil\u001b]0;title\u0007\u001b[31m red", true),
+    );
     let o = drainsim(dir.path(), &["run", path, "--out", "r"]);
     assert_eq!(code(&o), Some(0), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
@@ -385,11 +395,16 @@ fn sigterm_and_sighup_clean_up_like_ctrl_c() {
 /// each).
 #[test]
 #[cfg(target_os = "linux")]
+// The child is waited for by `wait4`, which also gives its peak memory.
+#[allow(clippy::zombie_processes)]
 fn a_thousand_server_time_series_stays_small() {
     let dir = TempDir::new("fault-memory");
     let text = scenario("big pool", true)
         .replace("servers = 2", "servers = 1000")
-        .replace("horizon = \"1h\"", "horizon = \"1h\"\nsample_interval = \"5s\"")
+        .replace(
+            "horizon = \"1h\"",
+            "horizon = \"1h\"\nsample_interval = \"5s\"",
+        )
         .replace("replications = 2", "replications = 1")
         + "\n[[step]]\nat = \"10m\"\naction = \"pause\"\nserver = 1\n";
     dir.write("big.toml", &text);
