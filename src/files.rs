@@ -110,9 +110,12 @@ fn bytes(n: u64) -> String {
     }
 }
 
-/// Opens `path` for reading if it is a regular file (checked on the open handle, after
-/// following links).
+/// Opens `path` for reading if it is a regular file (after following links; checked before
+/// opening, since opening a FIFO waits for a writer, and again on the open handle).
 pub fn open_regular(path: &Path) -> Result<File, ReadError> {
+    if !fs::metadata(path)?.is_file() {
+        return Err(ReadError::NotRegular);
+    }
     let f = File::open(path)?;
     if !f.metadata()?.is_file() {
         return Err(ReadError::NotRegular);

@@ -7,7 +7,10 @@ use crate::model::CATALOGUE;
 pub fn features() -> Outcome {
     outln!(
         "{:<27} {:<11} {:<13} {:<15} description",
-        "feature", "service", "needs DNS LB", "on server loss"
+        "feature",
+        "service",
+        "needs DNS LB",
+        "on server loss"
     );
     for e in CATALOGUE {
         outln!(

@@ -5,6 +5,14 @@ use std::path::{Path, PathBuf};
 
 use crate::scenario::{self, FileSource, Scenario, ScenarioError};
 
+/// The longest scenario file drainsim reads (the default scenario is under 10 KiB): a longer
+/// one, like `/dev/zero` or a file that is not a scenario, is refused before it fills memory.
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+
+/// The longest file a scenario names that is read whole (an `empirical` durations CSV, a
+/// profile). Traces are read as a stream and have limits of their own.
+pub const MAX_DATA_FILE_BYTES: u64 = 256 << 20;
+
 /// Reads empirical CSVs, profiles and traces relative to the scenario file's folder.
 struct DiskFiles {
     base: PathBuf,
@@ -13,15 +21,17 @@ struct DiskFiles {
 impl FileSource for DiskFiles {
     fn read(&self, path: &str) -> Result<String, String> {
         let p = self.base.join(path);
-        std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+        crate::files::read_text(&p, MAX_DATA_FILE_BYTES)
+            .map_err(|e| format!("cannot read {}: {e}", p.display()))
     }
 
     fn opener(&self, path: &str) -> Result<scenario::Opener, String> {
         let p = self.base.join(path);
-        std::fs::metadata(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        // A device or a pipe (`/dev/zero`) is refused here, not read.
+        crate::files::open_regular(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
         Ok(std::sync::Arc::new(move || {
-            let f =
-                std::fs::File::open(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            let f = crate::files::open_regular(&p)
+                .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
             Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, f))
                 as Box<dyn std::io::Read + Send>)
         }))
@@ -42,7 +52,7 @@ pub(crate) fn disk_files(path: &Path) -> impl FileSource {
 /// Loads and validates a scenario file from disk; returns it with its text.
 pub fn load_file(path: &Path) -> Result<(Scenario, String), ScenarioError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+    let text = crate::files::read_text(path, MAX_SCENARIO_BYTES).map_err(|e| ScenarioError {
         diagnostics: vec![scenario::Diagnostic {
             file: name.clone(),
             position: None,
@@ -190,7 +200,7 @@ pub fn parse_hashed(text: &str, shown: Option<&str>) -> Result<(Scenario, String
     let mut seen = files.seen.into_inner().unwrap_or_default();
     seen.sort();
     seen.dedup();
-    let unreadable = |p: &Path, e: std::io::Error| ScenarioError {
+    let unreadable = |p: &Path, e: crate::files::ReadError| ScenarioError {
         diagnostics: vec![scenario::Diagnostic {
             file: shown.to_string(),
             position: None,
@@ -203,10 +213,10 @@ pub fn parse_hashed(text: &str, shown: Option<&str>) -> Result<(Scenario, String
         h.bytes(name.as_bytes());
         h.bytes(b"\0");
         let p = files.disk.base.join(&name);
-        let mut f = std::fs::File::open(&p).map_err(|e| unreadable(&p, e))?;
+        let mut f = crate::files::open_regular(&p).map_err(|e| unreadable(&p, e))?;
         let mut buf = vec![0u8; 1 << 16];
         loop {
-            let n = std::io::Read::read(&mut f, &mut buf).map_err(|e| unreadable(&p, e))?;
+            let n = std::io::Read::read(&mut f, &mut buf).map_err(|e| unreadable(&p, e.into()))?;
             if n == 0 {
                 break;
             }

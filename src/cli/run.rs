@@ -99,4 +99,3 @@ fn progress_bar(total: u64, runs: usize) -> ProgressBar {
     b.set_message(format!("{runs} runs"));
     b
 }
-

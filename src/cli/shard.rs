@@ -16,12 +16,12 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use super::finish::{Finish, finish};
 use super::load::{Source, parse_hashed};
 use super::pipeline::Pipeline;
-use super::finish::{Finish, finish};
 use super::{CliError, MergeArgs, Outcome, Overrides, RunArgs};
-use crate::report::folder::{self, FolderError, Kind};
 use crate::model::Seeds;
+use crate::report::folder::{self, FolderError, Kind};
 use crate::runner::{self, RunOptions, SpillDir, cells};
 
 /// The marker of a complete shard folder, written last.
@@ -242,7 +242,8 @@ fn read_shard(dir: &Path) -> Result<Shard, CliError> {
         )));
     }
     let read = |name: &str| {
-        std::fs::read_to_string(dir.join(name)).map_err(|e| bad(format!("cannot read {name}: {e}")))
+        crate::files::read_text(&dir.join(name), super::load::MAX_SCENARIO_BYTES)
+            .map_err(|e| bad(format!("cannot read {name}: {e}")))
     };
     let manifest: Manifest = serde_json::from_str(&read(MANIFEST)?)
         .map_err(|e| bad(format!("{MANIFEST} is not a drainsim shard manifest: {e}")))?;
@@ -510,10 +511,7 @@ fn read_cells(
             ));
         }
         if let Some(why) = broken(&o, results[r].run.config.features.len()) {
-            return Err(corrupt(
-                from,
-                format!("replication {k} of run {r} {why}"),
-            ));
+            return Err(corrupt(from, format!("replication {k} of run {r} {why}")));
         }
         if batch_run != Some(r) || batch.len() >= 256 {
             flush(results, batch_run, &mut batch)?;

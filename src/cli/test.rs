@@ -74,13 +74,14 @@ fn test_file(pipeline: &Pipeline, file: &Path, suite: &mut Suite) -> Result<Verd
     let started = Instant::now();
     // Replications go to spill files in the system's temporary folder, so that memory does
     // not grow with the replications the expectations take.
-    let spill = crate::runner::SpillDir::inside(&std::env::temp_dir(), "drainsim-test")
-        .map_err(|source| {
+    let spill = crate::runner::SpillDir::inside(&std::env::temp_dir(), "drainsim-test").map_err(
+        |source| {
             CliError::Write(crate::report::FolderError::Io {
                 path: std::env::temp_dir(),
                 source,
             })
-        })?;
+        },
+    )?;
     let decided = pipeline.execute_decided(&scenario, runs, None, Some(spill.path()))?;
     let seconds = started.elapsed().as_secs_f64();
     let failures = expect::failures(&decided.judgements);

@@ -214,6 +214,12 @@ pub fn write_drains_csv(d: &ReportData<'_>, out: &mut dyn Write) -> io::Result<(
     })
 }
 
+/// The time series of a run without replications.
+static EMPTY_SERIES: crate::model::metrics::TimeSeries = crate::model::metrics::TimeSeries {
+    times: Vec::new(),
+    active: Vec::new(),
+};
+
 /// `timeseries.csv`: occupancy of every server per feature over time, replication 0 of each run.
 pub fn timeseries_csv(d: &ReportData<'_>) -> Vec<u8> {
     let all: Vec<String> = d
@@ -227,12 +233,14 @@ pub fn timeseries_csv(d: &ReportData<'_>) -> Vec<u8> {
     header.extend(["time_s", "server"].map(String::from));
     header.extend(all.iter().cloned());
     header.push("total".into());
-    let mut rows = Vec::new();
-    for r in d.results {
-        let Some(rep) = r.replications.first() else {
-            continue;
-        };
-        let ts = &rep.metrics.timeseries;
+    // Rows are made one at a time as they are written: held all at once, a pool of 1,000
+    // servers made hundreds of MB of cells for a 16 MB file.
+    let rows = d.results.iter().flat_map(move |r| {
+        let empty: &'static crate::model::metrics::TimeSeries = &EMPTY_SERIES;
+        let ts = r
+            .replications
+            .first()
+            .map_or(empty, |rep| &rep.metrics.timeseries);
         let feats = &r.run.config.features;
         let nf = feats.len();
         let n = r.run.config.pool.servers as usize;
@@ -240,11 +248,13 @@ pub fn timeseries_csv(d: &ReportData<'_>) -> Vec<u8> {
             .iter()
             .map(|name| feats.iter().position(|f| &f.name == name))
             .collect();
-        for (k, t) in ts.times.iter().enumerate() {
-            for s in 0..n {
+        let samples = ts.times.len();
+        (0..samples).flat_map(move |k| {
+            let cols = cols.clone();
+            (0..n).map(move |s| {
                 let base = k * n * nf + s * nf;
                 let mut v = run_prefix(r);
-                v.push(secs(*t));
+                v.push(secs(ts.times[k]));
                 v.push((s + 1).to_string());
                 let mut total = 0u64;
                 for c in &cols {
@@ -258,11 +268,11 @@ pub fn timeseries_csv(d: &ReportData<'_>) -> Vec<u8> {
                     }
                 }
                 v.push(total.to_string());
-                rows.push(v);
-            }
-        }
-    }
-    csv_bytes(header, rows.into_iter())
+                v
+            })
+        })
+    });
+    csv_bytes(header, rows)
 }
 
 /// `compare.csv`: paired differences hardware − DNS of sessions cut.

@@ -282,7 +282,9 @@ pub fn write_atomically_of(
         .and_then(|()| check_written(&tmp, kind))
         .and_then(|()| check_target_of(dir, kind))?;
     if fs::symlink_metadata(dir).is_err() {
-        return fs::rename(&tmp, dir).map_err(io_err(dir)).map(|()| guard.keep());
+        return fs::rename(&tmp, dir)
+            .map_err(io_err(dir))
+            .map(|()| guard.keep());
     }
     let aside = unused_name(&parent, &format!(".{name}.old"));
     if fs::rename(dir, &aside).is_err() {
@@ -330,7 +332,12 @@ fn replace_inside(tmp: &Path, dir: &Path, kind: Kind) -> Result<(), FolderError>
     let names = |d: &Path| -> Result<Vec<String>, FolderError> {
         let mut v = Vec::new();
         for e in fs::read_dir(d).map_err(io_err(d))? {
-            v.push(e.map_err(io_err(d))?.file_name().to_string_lossy().into_owned());
+            v.push(
+                e.map_err(io_err(d))?
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned(),
+            );
         }
         v.sort();
         Ok(v)

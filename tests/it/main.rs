@@ -10,6 +10,7 @@ mod drain_invariants;
 mod drain_records;
 mod expectation_study;
 mod expectations;
+mod faults;
 mod fit;
 mod golden;
 mod harness;
