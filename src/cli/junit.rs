@@ -1,5 +1,5 @@
-//! JUnit XML for `drainsim test --junit FILE`: one test case per expectation (named by its
-//! `file:line:col`), a skipped case per file without expectations, an error case per file that
+//! JUnit XML for `drainsim test --junit FILE`: one test case per expectation (named after what
+//! it asserts: file, line, rows, bounds; timed until it was decided), a skipped case per file without expectations, an error case per file that
 //! could not be run. CI systems (GitLab, Jenkins, GitHub actions that read JUnit) display it.
 
 use std::fmt::Write as _;
@@ -57,17 +57,19 @@ impl Case {
     }
 }
 
-/// One case per expectation of `file`; the file's time is shared among them.
+/// One case per expectation of `file`, named after what it asserts (file and line, its rows,
+/// its bounds: `night-patch.toml:56 start = 02:00: cut_mean max 20`), each with its own time:
+/// `seconds[i]`, from the start of the file's test until expectation `i` was decided.
 pub fn cases(
     file: &Path,
     expects: &[Expectation],
     failures: &[Failure],
-    seconds: f64,
+    seconds: &[f64],
 ) -> Vec<Case> {
-    let share = seconds / expects.len().max(1) as f64;
     expects
         .iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(i, e)| {
             let messages: Vec<&str> = failures
                 .iter()
                 .filter(|f| f.location == e.location)
@@ -75,8 +77,8 @@ pub fn cases(
                 .collect();
             Case {
                 classname: file.display().to_string(),
-                name: e.location.clone(),
-                seconds: share,
+                name: case_name(file, e),
+                seconds: seconds.get(i).copied().unwrap_or(0.0),
                 result: if messages.is_empty() {
                     CaseResult::Passed
                 } else {
@@ -85,6 +87,34 @@ pub fn cases(
             }
         })
         .collect()
+}
+
+/// "restart-trap-manual.toml:90 feature = all: cut_mean max 0": the file's name and the
+/// expectation's line, what it selects, and its bounds.
+fn case_name(file: &Path, e: &Expectation) -> String {
+    let line = e.location.rsplit(':').nth(1).unwrap_or("");
+    let name = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let mut what = crate::expect::selector_text(e);
+    if e.paired {
+        what = format!("paired hardware - dns, {what}");
+    }
+    let bounds: Vec<String> = e
+        .bounds
+        .iter()
+        .map(|b| {
+            let text = crate::expect::bound_text(b).replace("bound ", "");
+            format!("{} {text}", b.column)
+        })
+        .collect();
+    let what = if what.is_empty() {
+        String::new()
+    } else {
+        format!(" {what}")
+    };
+    format!("{name}:{line}{what}: {}", bounds.join(", "))
 }
 
 /// The XML text of `suite`.

@@ -108,9 +108,29 @@ fn test_file(pipeline: &Pipeline, file: &Path, suite: &mut Suite) -> Result<Verd
     for fl in &failures {
         outln!("  {fl}");
     }
+    // Each expectation's time: until the look that decided its last bound.
+    let mut last_look = vec![0usize; n];
+    for j in &decided.judgements {
+        if let Some(i) = scenario
+            .expects
+            .iter()
+            .position(|e| e.location == j.location)
+        {
+            last_look[i] = last_look[i].max(j.look);
+        }
+    }
+    let times: Vec<f64> = last_look
+        .iter()
+        .map(|&l| {
+            decided
+                .look_times
+                .get(l)
+                .map_or(seconds, |t| t.duration_since(started).as_secs_f64())
+        })
+        .collect();
     suite
         .cases
-        .extend(junit::cases(file, &scenario.expects, &failures, seconds));
+        .extend(junit::cases(file, &scenario.expects, &failures, &times));
     Ok(if failures.is_empty() {
         Verdict::Passed
     } else {

@@ -12,7 +12,9 @@
 //!   (Waudby-Smith & Ramdas 2024, *J. R. Stat. Soc. B* 86(1), "Estimating means of bounded
 //!   random variables by betting"): a capital process that is a nonnegative supermartingale
 //!   under the claim, so by Ville's inequality it reaches `1/α` with probability at most `α`
-//!   at any look, however many (no correction for looks).
+//!   at any look, however many (no correction for looks). Betting on \[0, 1\] is slow for a
+//!   small fraction (a bound of 0.01 on fractions near 0.005), so the upper end is the lower of
+//!   the betting end and, from [`MIN_FOR_T`] replications, the Student-t end (each at `α / 2`).
 //! - **At least 0 per night** (counts of sessions, durations): the lower end by the same
 //!   betting on `x / m − 1 ≥ −1`, which needs only `x ≥ 0` — valid whatever the shape — at
 //!   `α / 2`, joined (from [`MIN_FOR_T`] replications) by the Student-t lower end at
@@ -59,7 +61,7 @@ impl Kind {
     pub fn method(self) -> &'static str {
         match self {
             Kind::Indicator => "Clopper–Pearson",
-            Kind::Unit => "betting",
+            Kind::Unit => "betting below, betting or Student t above",
             Kind::NonNegative => "betting below, Student t above",
             Kind::Signed => "Student t",
         }
@@ -212,10 +214,17 @@ pub fn ends(kind: Kind, xs: &[f64], alpha: f64, looks: usize) -> Ends {
     let t_ok = n >= MIN_FOR_T;
     match kind {
         Kind::Indicator => clopper_pearson(count_ones(xs), n, per_look),
-        Kind::Unit => Ends {
-            lower: (n > 0).then(|| betting_lower(xs, alpha)),
-            upper: (n > 0).then(|| betting_upper_unit(xs, alpha)),
-        },
+        Kind::Unit => {
+            let t_upper = t_ok
+                .then(|| t_half(n, sd, per_look / 2.0))
+                .flatten()
+                .map(|h| mean + h);
+            let bet = (n > 0).then(|| betting_upper_unit(xs, alpha / 2.0));
+            Ends {
+                lower: (n > 0).then(|| betting_lower(xs, alpha)),
+                upper: bet.into_iter().chain(t_upper).reduce(f64::min),
+            }
+        }
         Kind::NonNegative => {
             let bet = (n > 0).then(|| betting_lower(xs, alpha / 2.0));
             let t_lower = t_ok
@@ -271,7 +280,11 @@ pub fn shown_below(kind: Kind, xs: &[f64], m: f64, alpha: f64, looks: usize) -> 
         Kind::Indicator => clopper_pearson(count_ones(xs), n, per_look)
             .upper
             .is_some_and(|u| u < m),
-        Kind::Unit => below_unit(xs, m, alpha),
+        // A fraction is also a nonnegative measure: the betting end of [0, 1] is slow when
+        // the fraction is small, so the Student-t end joins it (each at half of α).
+        Kind::Unit => {
+            below_unit(xs, m, alpha / 2.0) || t_upper_below(n, mean, sd, per_look / 2.0, m)
+        }
         Kind::NonNegative | Kind::Signed => (n >= MIN_FOR_T)
             .then(|| {
                 t_half(
@@ -287,6 +300,14 @@ pub fn shown_below(kind: Kind, xs: &[f64], m: f64, alpha: f64, looks: usize) -> 
             .flatten()
             .is_some_and(|h| mean + h < m),
     }
+}
+
+/// Whether the Student-t upper end (from [`MIN_FOR_T`] values) lies below `m`.
+fn t_upper_below(n: usize, mean: f64, sd: f64, alpha: f64, m: f64) -> bool {
+    (n >= MIN_FOR_T)
+        .then(|| t_half(n, sd, alpha))
+        .flatten()
+        .is_some_and(|h| mean + h < m)
 }
 
 /// Nights with value 1 among 0/1 values.
