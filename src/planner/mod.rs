@@ -277,6 +277,10 @@ pub fn plan(
                 Feasibility::Undecided => {}
             }
         }
+        // Candidates that came back catch up before they are compared.
+        if (sel.alive.iter()).any(|&i| evaluated[i].obs.len() < r as usize) {
+            continue;
+        }
         let x: Vec<Vec<f64>> = evaluated.iter().map(Evaluated::objectives).collect();
         sel.delta = spec.indifference.delta(sel.best_mean(&x, r as usize));
         let feasible: Vec<bool> = evaluated.iter().map(Evaluated::is_feasible).collect();
@@ -687,14 +691,20 @@ fn best_of(e: &[Evaluated], alive: &[usize]) -> Option<usize> {
     })
 }
 
-/// The best feasible candidate other than the recommended one (else the best other one).
+/// The best candidate other than the recommended one: feasible first, then those whose
+/// feasibility was not needed, then the infeasible; each by mean.
 fn runner_up(e: &[Evaluated], recommended: Option<usize>) -> Option<usize> {
-    let others = |feasible: bool| -> Vec<usize> {
-        (0..e.len())
-            .filter(|&i| Some(i) != recommended && e[i].is_feasible() == feasible)
-            .collect()
+    let rank = |i: usize| match e[i].feasibility {
+        Feasibility::Feasible(_) => 0,
+        Feasibility::Undecided => 1,
+        Feasibility::Infeasible(_) => 2,
     };
-    best_of(e, &others(true)).or_else(|| best_of(e, &others(false)))
+    (0..3).find_map(|k| {
+        let others: Vec<usize> = (0..e.len())
+            .filter(|&i| Some(i) != recommended && rank(i) == k)
+            .collect();
+        best_of(e, &others)
+    })
 }
 
 /// Brings every candidate of `which` to `upto` replications; returns how many it simulated.
@@ -792,5 +802,44 @@ fn observe(spec: &PlanSpec, cfg: &RunConfig, m: &crate::model::ReplicationMetric
             .map(|l| (l.group + 1, l.from.as_secs_f64() - start.as_secs_f64())),
         rg_losses: m.rg_quorum_losses.len(),
         blocked_rg_quorum: t.blocked_rg_quorum,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clopper_pearson_matches_its_closed_forms() {
+        // No break in n nights: the upper bound is 1 − α^(1/n); all n: the lower is α^(1/n).
+        let (lo, hi) = clopper_pearson(0, 59, 0.05);
+        assert_eq!(lo, 0.0);
+        assert!((hi - (1.0 - 0.05f64.powf(1.0 / 59.0))).abs() < 1e-9, "{hi}");
+        let (lo, hi) = clopper_pearson(10, 10, 0.01);
+        assert!((lo - 0.01f64.powf(0.1)).abs() < 1e-9, "{lo}");
+        assert_eq!(hi, 1.0);
+        // 5 of 100 at 2.5 % each side: the textbook interval 1.64 %–11.28 %.
+        let (lo, hi) = clopper_pearson(5, 100, 0.025);
+        assert!((lo - 0.0164).abs() < 5e-4 && (hi - 0.1128).abs() < 5e-4, "{lo} {hi}");
+    }
+
+    #[test]
+    fn looks_double_up_to_the_cap() {
+        assert_eq!(looks(10, 400), vec![10, 20, 40, 80, 160, 320, 400]);
+        assert_eq!(looks(10, 10), vec![10]);
+        assert_eq!(looks(10, 16), vec![10, 16]);
+    }
+
+    #[test]
+    fn the_zone_is_relative_with_a_floor() {
+        use crate::scenario::Indifference;
+        let z = Indifference::Relative {
+            fraction: 0.1,
+            floor: 0.1,
+        };
+        assert!((z.delta(6.5) - 0.65).abs() < 1e-12);
+        assert_eq!(z.delta(0.5), 0.1);
+        assert_eq!(z.delta(f64::NAN), 0.1);
+        assert_eq!(Indifference::Absolute(2.0).delta(100.0), 2.0);
     }
 }

@@ -369,7 +369,7 @@ fn recommendation(o: &mut String, p: &PlanResult) {
     let m = maintenance(e);
     let longest = m.iter().copied().fold(0.0, f64::max);
     let order = if e.candidate.procedure == crate::scenario::PlanProcedure::RollingRestart {
-        "one upgrade domain at a time, each paused, drained, restarted and waited for as \
+        "One upgrade domain at a time, each paused, drained, restarted and waited for as \
          Microsoft's readiness checks say"
             .to_string()
     } else {
@@ -382,7 +382,7 @@ fn recommendation(o: &mut String, p: &PlanResult) {
             })
             .collect();
         format!(
-            "in order: {}; each batch paused, {}, then restarted",
+            "In order: {}; each batch paused, {}, then restarted",
             order.join(", then "),
             match &e.candidate.wait {
                 crate::scenario::PlanWait::Fixed(_, t) => format!("left {t}"),
@@ -451,7 +451,14 @@ fn recommendation(o: &mut String, p: &PlanResult) {
         let d = paired(e, ru);
         let why = match &ru.feasibility {
             Feasibility::Infeasible(reason) => format!("it {reason}"),
-            Feasibility::Undecided => "its feasibility was not shown".to_string(),
+            Feasibility::Undecided => match ru.eliminated {
+                Some((by, n)) => format!(
+                    "#{} beat it: it {} on the same {n} nights",
+                    by + 1,
+                    more_or_fewer(&paired_first(&p.candidates[by], ru, n as usize))
+                ),
+                None => "its feasibility was not shown".to_string(),
+            },
             Feasibility::Feasible(_) if p.equivalent.contains(&u) => format!(
                 "it {}: within the zone, and its maintenance takes {}",
                 more_or_fewer(&d),
