@@ -39,11 +39,15 @@ pub const MEASURES: &[(&str, Extract)] = &[
     ("setup_delay_s", |c| c.setup_delay_mean_s()),
 ];
 
+// The names of `summary.csv`'s numeric columns, defined once: `summary::columns` pairs each
+// with its reader, in this order (array lengths make a missing reader a compile error), and
+// `[[expect]]` validation reads them here ([`is_summary_column`]).
+
 /// Statistics written for every measure: `<measure>_<stat>`.
-pub const STATS: &[&str] = &["mean", "sd", "ci95_low", "ci95_high"];
+pub const STATS: [&str; 4] = ["mean", "sd", "ci95_low", "ci95_high"];
 
 /// Per-run drain statistics, written on the `feature = "all"` row.
-pub const DRAIN_COLUMNS: &[&str] = &[
+pub const DRAIN_COLUMNS: [&str; 7] = [
     "drains",
     "drained_fraction",
     "drain_time_s_mean",
@@ -54,7 +58,7 @@ pub const DRAIN_COLUMNS: &[&str] = &[
 ];
 
 /// Setup-delay quantiles over every accepted session of a run, written on every row.
-pub const SETUP_DELAY_COLUMNS: &[&str] = &[
+pub const SETUP_DELAY_COLUMNS: [&str; 3] = [
     "setup_delay_s_p50",
     "setup_delay_s_p95",
     "setup_delay_s_p99",
@@ -62,7 +66,7 @@ pub const SETUP_DELAY_COLUMNS: &[&str] = &[
 
 /// Per-run maintenance and capacity statistics, written on the `feature = "all"` row after the
 /// drain columns.
-pub const MAINTENANCE_COLUMNS: &[&str] = &[
+pub const MAINTENANCE_COLUMNS: [&str; 8] = [
     "maintenance_s_mean",
     "maintenance_s_p50",
     "maintenance_s_p95",
@@ -99,8 +103,8 @@ pub fn summary_columns() -> Vec<String> {
     out.push("replications".to_string());
     for c in SETUP_DELAY_COLUMNS
         .iter()
-        .chain(DRAIN_COLUMNS)
-        .chain(MAINTENANCE_COLUMNS)
+        .chain(&DRAIN_COLUMNS)
+        .chain(&MAINTENANCE_COLUMNS)
     {
         out.push(c.to_string());
     }

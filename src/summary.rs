@@ -6,7 +6,10 @@ use std::sync::OnceLock;
 
 use crate::model::{DrainEnd, FeatureCounts};
 use crate::runner::RunResult;
-use crate::stats::{Estimate, MEASURES, TwoPass, quantile, t95};
+use crate::stats::{
+    DRAIN_COLUMNS, Estimate, MAINTENANCE_COLUMNS, MEASURES, SETUP_DELAY_COLUMNS, STATS, TwoPass,
+    quantile, t95,
+};
 
 /// Drain statistics of one run (all servers, all replications).
 #[derive(Debug, Clone, PartialEq)]
@@ -193,44 +196,33 @@ impl Column {
     }
 }
 
-/// The statistics of every measure, as `<measure>_<stat>` columns.
-const ESTIMATE_STATS: [(&str, Read<Estimate>); 4] = [
-    ("mean", |e| e.mean),
-    ("sd", |e| e.sd),
-    ("ci95_low", |e| e.low),
-    ("ci95_high", |e| e.high),
+// The columns' names are `stats`' (one list, which `[[expect]]` validation also reads); each
+// reader below is for the name at its position there.
+
+/// Readers of [`STATS`]: `<measure>_<stat>` columns.
+const ESTIMATE_STATS: [Read<Estimate>; 4] = [|e| e.mean, |e| e.sd, |e| e.low, |e| e.high];
+
+/// Readers of [`DRAIN_COLUMNS`].
+const DRAIN_READERS: [(Format, Read<DrainStats>); 7] = [
+    (Format::Count, |d| d.drains as f64),
+    (Format::Decimals(3), |d| d.drained_fraction),
+    (Format::Decimals(3), |d| d.mean_s),
+    (Format::Decimals(3), |d| d.p50_s),
+    (Format::Decimals(3), |d| d.p95_s),
+    (Format::Decimals(3), |d| d.p99_s),
+    (Format::Decimals(3), |d| d.max_s),
 ];
 
-/// The setup-delay quantile columns, in the order of [`SummaryRow::setup_delay_quantiles`].
-const SETUP_DELAY_COLUMNS: [&str; 3] = [
-    "setup_delay_s_p50",
-    "setup_delay_s_p95",
-    "setup_delay_s_p99",
-];
-
-/// The drain columns.
-const DRAIN_COLUMNS: [(&str, Format, Read<DrainStats>); 7] = [
-    ("drains", Format::Count, |d| d.drains as f64),
-    ("drained_fraction", Format::Decimals(3), |d| {
-        d.drained_fraction
-    }),
-    ("drain_time_s_mean", Format::Decimals(3), |d| d.mean_s),
-    ("drain_time_s_p50", Format::Decimals(3), |d| d.p50_s),
-    ("drain_time_s_p95", Format::Decimals(3), |d| d.p95_s),
-    ("drain_time_s_p99", Format::Decimals(3), |d| d.p99_s),
-    ("drain_time_s_max", Format::Decimals(3), |d| d.max_s),
-];
-
-/// The maintenance and capacity columns, written after the drain columns.
-const MAINTENANCE_COLUMNS: [(&str, Read<MaintenanceStats>); 8] = [
-    ("maintenance_s_mean", |m| m.mean_s),
-    ("maintenance_s_p50", |m| m.p50_s),
-    ("maintenance_s_p95", |m| m.p95_s),
-    ("plan_finished_fraction", |m| m.finished_fraction),
-    ("plan_failed_fraction", |m| m.failed_fraction),
-    ("peak_sessions_per_server_mean", |m| m.peak_mean),
-    ("peak_sessions_per_server_max", |m| m.peak_max),
-    ("above_threshold_s_mean", |m| m.above_threshold_mean_s),
+/// Readers of [`MAINTENANCE_COLUMNS`], written after the drain columns.
+const MAINTENANCE_READERS: [Read<MaintenanceStats>; 8] = [
+    |m| m.mean_s,
+    |m| m.p50_s,
+    |m| m.p95_s,
+    |m| m.finished_fraction,
+    |m| m.failed_fraction,
+    |m| m.peak_mean,
+    |m| m.peak_max,
+    |m| m.above_threshold_mean_s,
 ];
 
 /// Every numeric column of `summary.csv`, in file order: the one definition of that vocabulary.
@@ -248,7 +240,7 @@ pub fn columns() -> &'static [Column] {
             Format::Count,
         )];
         for (measure, (m, _)) in MEASURES.iter().enumerate() {
-            for (s, stat) in ESTIMATE_STATS {
+            for (s, stat) in STATS.into_iter().zip(ESTIMATE_STATS) {
                 let source = Source::Measure { measure, stat };
                 out.push(column(format!("{m}_{s}"), source, Format::Decimals(4)));
             }
@@ -260,10 +252,10 @@ pub fn columns() -> &'static [Column] {
                 Format::Decimals(3),
             ));
         }
-        for (name, format, get) in DRAIN_COLUMNS {
+        for (name, (format, get)) in DRAIN_COLUMNS.into_iter().zip(DRAIN_READERS) {
             out.push(column(name.into(), Source::Drain(get), format));
         }
-        for (name, get) in MAINTENANCE_COLUMNS {
+        for (name, get) in MAINTENANCE_COLUMNS.into_iter().zip(MAINTENANCE_READERS) {
             out.push(column(
                 name.into(),
                 Source::Maintenance(get),
@@ -619,10 +611,7 @@ fn unpaired_half_width(ed: &Estimate, eh: &Estimate, n: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::{
-        DRAIN_COLUMNS as STATS_DRAIN, MAINTENANCE_COLUMNS as STATS_MAINTENANCE,
-        SETUP_DELAY_COLUMNS as STATS_SETUP_DELAY, STATS, is_summary_column,
-    };
+    use crate::stats::is_summary_column;
 
     fn names() -> Vec<&'static str> {
         columns().iter().map(|c| c.name()).collect()
@@ -637,20 +626,61 @@ mod tests {
         assert_eq!(v.len(), n, "a summary column is defined twice");
     }
 
-    /// Scenario validation still accepts `[[expect]]` columns through `stats`' own lists; until
-    /// it reads this table, the two must name the same columns in the same order.
+    /// `[[expect]]` validation reads the names from `stats`, the table reads them there too:
+    /// the two agree by construction; this checks the table's order and the validator.
     #[test]
     fn the_validator_knows_every_column_and_no_other() {
         let mut expected = vec!["replications".to_string()];
         for (m, _) in MEASURES {
             expected.extend(STATS.iter().map(|s| format!("{m}_{s}")));
         }
-        expected.extend(STATS_SETUP_DELAY.iter().map(|s| s.to_string()));
-        expected.extend(STATS_DRAIN.iter().map(|s| s.to_string()));
-        expected.extend(STATS_MAINTENANCE.iter().map(|s| s.to_string()));
+        expected.extend(SETUP_DELAY_COLUMNS.iter().map(|s| s.to_string()));
+        expected.extend(DRAIN_COLUMNS.iter().map(|s| s.to_string()));
+        expected.extend(MAINTENANCE_COLUMNS.iter().map(|s| s.to_string()));
         assert_eq!(names(), expected);
+        let mut hints = crate::stats::summary_columns();
+        hints.sort();
+        expected.sort();
+        assert_eq!(hints, expected);
         assert!(names().into_iter().all(is_summary_column));
         assert!(!is_summary_column("cut_median"));
+    }
+
+    /// Each reader reads the statistic its name says: every field set to a distinct value.
+    #[test]
+    fn each_reader_reads_its_named_statistic() {
+        let drain = DrainStats {
+            drains: 1,
+            drained_fraction: 2.0,
+            mean_s: 3.0,
+            p50_s: 4.0,
+            p95_s: 5.0,
+            p99_s: 6.0,
+            max_s: 7.0,
+        };
+        let got: Vec<f64> = DRAIN_READERS.iter().map(|(_, r)| r(&drain)).collect();
+        assert_eq!(got, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]);
+        let m = MaintenanceStats {
+            mean_s: 1.0,
+            p50_s: 2.0,
+            p95_s: 3.0,
+            finished_fraction: 4.0,
+            failed_fraction: 5.0,
+            peak_mean: 6.0,
+            peak_max: 7.0,
+            above_threshold_mean_s: 8.0,
+        };
+        let got: Vec<f64> = MAINTENANCE_READERS.iter().map(|r| r(&m)).collect();
+        assert_eq!(got, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
+        let e = Estimate {
+            n: 2,
+            mean: 1.0,
+            sd: 2.0,
+            low: 3.0,
+            high: 4.0,
+        };
+        let got: Vec<f64> = ESTIMATE_STATS.iter().map(|r| r(&e)).collect();
+        assert_eq!(got, [1.0, 2.0, 3.0, 4.0]);
     }
 
     #[test]
