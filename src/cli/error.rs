@@ -37,7 +37,7 @@ pub enum CliError {
         /// Asked for.
         got: u32,
     },
-    /// `--jobs 0`, or more worker threads than [`MAX_JOBS`](super::pipeline::MAX_JOBS).
+    /// `--jobs 0`, or more worker threads than the limit (1,024).
     #[error("--jobs must be at least 1 and at most {max}, got {got}")]
     Jobs {
         /// Most worker threads allowed.

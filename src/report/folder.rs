@@ -255,7 +255,7 @@ impl Drop for Removed {
 /// renamed (a mount point, `--out rep/.`, a folder whose permissions forbid it), its files are
 /// replaced inside it one by one, each by a rename over the old file, the marker last; the old
 /// files the new report does not hold are deleted after that. A symbolic link given as `dir`
-/// is followed ([`resolve`]).
+/// is followed to the folder it points to (a link to nothing is refused).
 pub fn write_atomically_of(
     dir: &Path,
     kind: Kind,

@@ -136,7 +136,10 @@ fn run_and_test_refuse_the_same_flags_the_same_way() {
             &["--replications", "100001"][..],
             "--replications must be between 1 and 100000, got 100001",
         ),
-        (&["--jobs", "0"][..], "--jobs must be at least 1"),
+        (
+            &["--jobs", "0"][..],
+            "--jobs must be at least 1 and at most 1024, got 0",
+        ),
     ] {
         for command in [&["run", "cases/a-passes.toml"][..], &["test", "cases"][..]] {
             let args = [command, flags].concat();
