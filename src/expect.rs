@@ -698,7 +698,7 @@ pub fn judge_values(kind: Kind, b: &Bound, xs: &[f64], looks: usize) -> Verdict 
     let above = |m: f64| bounds::shown_above(kind, xs, m, ALPHA, looks);
     let below = |m: f64| bounds::shown_below(kind, xs, m, ALPHA, looks);
     let outside = hi.is_some_and(above) || lo.is_some_and(below);
-    let inside = lo.is_none_or(|l| above(l) || l <= s_lo) && hi.is_none_or(|h| below(h));
+    let inside = lo.is_none_or(above) && hi.is_none_or(below);
     v.decision = if outside {
         Decision::Fail
     } else if inside {

@@ -120,7 +120,7 @@ fn capital_reaches(ys: impl Iterator<Item = f64>, target: f64) -> bool {
 /// for small `m` and not for large ones); `lo` when it holds for none.
 fn boundary(lo: f64, hi: f64, rejects: impl Fn(f64) -> bool) -> f64 {
     let (mut a, mut b) = (lo, hi);
-    if !(b > a) || !rejects(a) {
+    if b.partial_cmp(&a) != Some(std::cmp::Ordering::Greater) || !rejects(a) {
         return lo;
     }
     for _ in 0..60 {
@@ -162,7 +162,7 @@ pub fn mean_sd(xs: &[f64]) -> (f64, f64) {
 pub fn skew_corrected(xs: &[f64]) -> (f64, f64) {
     let (mean, sd) = mean_sd(xs);
     let n = xs.len() as f64;
-    if xs.len() < 3 || !(sd > 0.0) {
+    if xs.len() < 3 || sd.is_nan() || sd <= 0.0 {
         return (mean, sd);
     }
     let m3 = xs.iter().map(|x| (x - mean).powi(3)).sum::<f64>() / n;

@@ -124,10 +124,26 @@ fn verdicts_and_replications_do_not_depend_on_the_thread_count() {
 
 #[test]
 fn a_claim_still_undecided_at_the_cap_is_reported_inconclusive() {
-    // 0.01 against a bound of 0.012: far too close to decide within 40 replications.
-    let claim = "[[expect]]\nload_balancing = \"dns\"\nfeature = \"response_group\"\n\
-                 cut_mean = { max = 0.012 }\n";
-    let mut s = default_with(claim, 10, 42);
+    // A minimum at exactly the mean of the 40 replications the cap allows: no look can show
+    // the mean above or below it.
+    let probe = "[[expect]]\nload_balancing = \"hardware\"\nfeature = \"response_group\"\n\
+                 cut_mean = { max = 1000 }\n";
+    let mut p = default_with(probe, 40, 42);
+    p.max_replications = 40;
+    let mean = decide(&p, 2)
+        .rows
+        .iter()
+        .find(|r| {
+            r.feature == "response_group"
+                && r.label("load_balancing").as_deref() == Some("hardware")
+        })
+        .and_then(|r| r.measure("cut").map(|e| e.mean))
+        .expect("the row");
+    let claim = format!(
+        "[[expect]]\nload_balancing = \"hardware\"\nfeature = \"response_group\"\n\
+         cut_mean = {{ min = {mean} }}\n"
+    );
+    let mut s = default_with(&claim, 10, 42);
     s.max_replications = 40;
     let d = decide(&s, 2);
     assert_eq!(d.replications, 40);
@@ -138,12 +154,56 @@ fn a_claim_still_undecided_at_the_cap_is_reported_inconclusive() {
         "{}",
         f[0].message
     );
+    // No count would be right here, so none is printed.
     assert!(
-        f[0].message
-            .contains("replications per run would decide it"),
+        f[0].message.contains("more replications may decide it"),
         "{}",
         f[0].message
     );
+}
+
+#[test]
+fn a_never_bound_fails_on_the_first_night_that_breaks_it_and_names_its_rerun() {
+    // Behind the hardware load balancer a restart cuts Response Group calls on most nights.
+    let claim = "[[expect]]\nload_balancing = \"hardware\"\nfeature = \"response_group\"\n\
+                 cut_mean = { max = 0 }\n";
+    let s = default_with(claim, 5, 42);
+    let d = decide(&s, 2);
+    assert_eq!(d.replications, 5, "decided at the first look");
+    let f = expect::failures(&d.judgements);
+    assert_eq!(f.len(), 1, "{f:?}");
+    let msg = &f[0].message;
+    let k: u32 = between(msg, "and replication ", " (of scenario seed")
+        .parse()
+        .expect("k");
+    let seed: u64 = between(msg, "--seed ", " --replications 1")
+        .parse()
+        .expect("seed");
+    // The first night with a cut is the one named, and the rerun seed replays it alone.
+    let runs = scenario::expand(&s).expect("expands");
+    let run = runs
+        .iter()
+        .find(|r| r.labels.iter().any(|(_, v)| v == "hardware"))
+        .expect("the hardware run");
+    let f_rg = common::feature_id(&run.config, "response_group");
+    let cut = |sc: &Scenario, rep: u32| {
+        simulate(sc, run, rep, None).expect("runs").metrics.features[f_rg].cut()
+    };
+    assert!((0..k).all(|j| cut(&s, j) == 0), "{msg}");
+    let original = cut(&s, k);
+    assert!(original > 0, "{msg}");
+    let alone = Scenario { seed, ..s.clone() };
+    assert_eq!(cut(&alone, 0), original, "{msg}");
+}
+
+/// The text of `s` between `a` and `b`.
+fn between<'s>(s: &'s str, a: &str, b: &str) -> &'s str {
+    let start = s
+        .find(a)
+        .map(|i| i + a.len())
+        .unwrap_or_else(|| panic!("{a:?} in {s}"));
+    let end = s[start..].find(b).unwrap_or_else(|| panic!("{b:?} in {s}"));
+    &s[start..start + end]
 }
 
 #[test]
