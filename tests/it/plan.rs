@@ -285,7 +285,20 @@ fn more_choices_rolling_restart_https_lb_disable_and_a_wall_clock_window() {
         "{}",
         rolling.candidate.describe(&p.spec)
     );
-    assert!(rolling.obs.iter().all(|o| o.maintenance_s.is_finite()));
+    // It was simulated, and judged by the same constraints: a night it did not finish in
+    // counts against the window.
+    assert!(!rolling.obs.is_empty());
+    let unfinished = rolling
+        .obs
+        .iter()
+        .filter(|o| !o.maintenance_s.is_finite())
+        .count();
+    assert!(
+        unfinished == 0 || !rolling.is_feasible() || unfinished * 20 <= rolling.obs.len(),
+        "{unfinished} of {} unfinished, yet {:?}",
+        rolling.obs.len(),
+        rolling.feasibility
+    );
     assert!(
         p.candidates
             .iter()
