@@ -517,7 +517,10 @@ fn chance_reason(spec: &PlanSpec, obs: &[Obs]) -> String {
     let mut parts = Vec::new();
     let failed = obs.iter().filter(|o| o.failure.is_some()).count();
     if failed > 0 {
-        let f = obs.iter().find_map(|o| o.failure.clone()).unwrap_or_default();
+        let f = obs
+            .iter()
+            .find_map(|o| o.failure.clone())
+            .unwrap_or_default();
         parts.push(format!("the plan failed in {failed} (first: {f})"));
     }
     let unfinished = obs
@@ -585,11 +588,13 @@ pub fn equivalence_set(e: &[Evaluated], best: usize, delta: f64) -> Vec<usize> {
             .collect();
         let m = mean(&d);
         let sd = (d.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n as f64 - 1.0)).sqrt();
-        let t = statrs::distribution::StudentsT::new(0.0, 1.0, n as f64 - 1.0)
-            .map_or(f64::INFINITY, |t| {
+        let t = statrs::distribution::StudentsT::new(0.0, 1.0, n as f64 - 1.0).map_or(
+            f64::INFINITY,
+            |t| {
                 use statrs::distribution::ContinuousCDF;
                 t.inverse_cdf(level)
-            });
+            },
+        );
         if m + t * sd / (n as f64).sqrt() <= delta {
             out.push(j);
         }
@@ -820,7 +825,10 @@ mod tests {
         assert_eq!(hi, 1.0);
         // 5 of 100 at 2.5 % each side: the textbook interval 1.64 %–11.28 %.
         let (lo, hi) = clopper_pearson(5, 100, 0.025);
-        assert!((lo - 0.0164).abs() < 5e-4 && (hi - 0.1128).abs() < 5e-4, "{lo} {hi}");
+        assert!(
+            (lo - 0.0164).abs() < 5e-4 && (hi - 0.1128).abs() < 5e-4,
+            "{lo} {hi}"
+        );
     }
 
     #[test]

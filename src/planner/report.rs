@@ -127,7 +127,8 @@ pub fn candidates_csv(p: &PlanResult) -> String {
             fixed(blocked(e), 6),
             fixed(rg_losses(e), 4),
             fixed(rg_blocked, 4),
-            e.eliminated.map_or(String::new(), |(by, _)| (by + 1).to_string()),
+            e.eliminated
+                .map_or(String::new(), |(by, _)| (by + 1).to_string()),
             e.eliminated.map_or(String::new(), |(_, r)| r.to_string()),
             p.equivalent.contains(&i),
             p.recommended == Some(i),
@@ -337,7 +338,11 @@ fn equivalence(o: &mut String, p: &PlanResult) {
         } else {
             ci(&paired(&p.candidates[best], e))
         };
-        let mark = if p.recommended == Some(i) { " **(recommended)**" } else { "" };
+        let mark = if p.recommended == Some(i) {
+            " **(recommended)**"
+        } else {
+            ""
+        };
         let _ = writeln!(
             o,
             "| {} | {}{mark} | {} | {more} | {} |",
@@ -652,7 +657,11 @@ pub fn recommended_toml(p: &PlanResult) -> Option<String> {
     let e = &p.candidates[r];
     let c = cut(e);
     let delta = super::cut_delta(e, p.delta);
-    let half = if c.high.is_finite() { c.high - c.mean } else { 0.0 };
+    let half = if c.high.is_finite() {
+        c.high - c.mean
+    } else {
+        0.0
+    };
     // The promise (upper end of its interval) plus half the zone: the recommended runbook sits
     // at least δ/2 below it, a runbook more than δ above the best at or above it.
     let bound = round_up(c.mean + half + delta / 2.0);
@@ -685,7 +694,11 @@ pub fn recommended_toml(p: &PlanResult) -> Option<String> {
         fixed(sd, 2),
         need.ceil()
     );
-    let unfinished = e.obs.iter().filter(|x| !x.maintenance_s.is_finite()).count();
+    let unfinished = e
+        .obs
+        .iter()
+        .filter(|x| !x.maintenance_s.is_finite())
+        .count();
     let finished_min = if unfinished == 0 { 1.0 } else { p.spec.nights };
     let _ = writeln!(
         o,

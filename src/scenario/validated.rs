@@ -281,7 +281,11 @@ impl Indifference {
             Indifference::Absolute(d) => d,
             Indifference::Relative { fraction, floor } => {
                 let rel = fraction * best;
-                if rel.is_finite() { rel.max(floor) } else { floor }
+                if rel.is_finite() {
+                    rel.max(floor)
+                } else {
+                    floor
+                }
             }
         }
     }

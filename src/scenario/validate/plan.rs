@@ -330,7 +330,10 @@ fn plan_procedures(
             }
         };
         if proc == PlanProcedure::RollingRestart && rp.servers.is_some() {
-            let all = rp.servers.as_ref().is_some_and(|s| s.len() as u32 == base.pool.servers);
+            let all = rp
+                .servers
+                .as_ref()
+                .is_some_and(|s| s.len() as u32 == base.pool.servers);
             if !all {
                 ctx.err(
                     &p.key("procedure").index(i),
@@ -367,7 +370,10 @@ fn plan_window(
         let (opens, closes) = match (at(a), at(b)) {
             (Ok(o), Ok(c)) => (o, c),
             (Err(e), _) | (_, Err(e)) => {
-                ctx.err(&wp, format!("{e} (a window is \"02:00-05:00\" or a length such as \"3h\")"));
+                ctx.err(
+                    &wp,
+                    format!("{e} (a window is \"02:00-05:00\" or a length such as \"3h\")"),
+                );
                 return None;
             }
         };
@@ -462,7 +468,9 @@ fn plan_indifference(ctx: &mut Ctx<'_>, p: &FieldPath, rp: &RawPlan) -> Option<I
             floor,
         }),
         Some(v @ toml::Value::String(_)) => match fraction(v) {
-            Some(x) if x.is_finite() && x > 0.0 => Some(Indifference::Relative { fraction: x, floor }),
+            Some(x) if x.is_finite() && x > 0.0 => {
+                Some(Indifference::Relative { fraction: x, floor })
+            }
             _ => bad(ctx, v),
         },
         Some(v) => match fraction(v) {
