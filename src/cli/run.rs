@@ -63,6 +63,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
         force: args.force,
         format: args.format,
         quiet: args.quiet,
+        detail: args.detail,
         started,
     })
 }
@@ -79,6 +80,8 @@ pub(super) struct Finish<'a> {
     pub force: bool,
     pub format: Format,
     pub quiet: bool,
+    /// Whether the per-replication tables are written (`--detail`).
+    pub detail: bool,
     pub started: Instant,
 }
 
@@ -95,6 +98,7 @@ pub(super) fn finish(f: Finish<'_>) -> Result<Outcome, CliError> {
         force,
         format,
         quiet,
+        detail,
         started,
     } = f;
     // The report describes what ran: as many replications as the expectations took.
@@ -107,6 +111,7 @@ pub(super) fn finish(f: Finish<'_>) -> Result<Outcome, CliError> {
         rows: &rows,
         comparisons: &comparisons,
         command: reproduce_command(shown, &scenario, start),
+        detail,
     };
     if pipeline.interrupted() {
         return Err(CliError::Interrupted);

@@ -31,8 +31,8 @@ const MANIFEST: &str = "shard.json";
 const CELLS: &str = "cells.bin";
 /// The scenario's text.
 const SCENARIO: &str = "scenario.toml";
-/// Version of the shard folder format.
-const FORMAT: u32 = 1;
+/// Version of the shard folder format (2: cell records carry the users counts of R21).
+const FORMAT: u32 = 2;
 
 /// A shard folder.
 const SHARD: Kind = Kind {
@@ -411,6 +411,7 @@ pub fn merge(args: &MergeArgs) -> Result<Outcome, CliError> {
         force: false,
         format: args.format,
         quiet: args.quiet,
+        detail: args.detail,
         started,
     })
 }

@@ -333,6 +333,7 @@ fn restarting_two_replicas_of_a_group_loses_its_quorum_and_blocks_its_users() {
         rows: &rows,
         comparisons: &[],
         command: String::new(),
+        detail: false,
     };
     let files = drainsim::report::render(&data);
     let md = files
