@@ -88,7 +88,7 @@ pub const MAX_PARTICIPANTS: u16 = 10_000;
 
 /// The conference sizes of Microsoft's Lync Server 2013 user model ("Lync Server 2013 user
 /// models", capacity planning): 85 % of conferences have 4 participants, 10 % have 6, 5 % have
-/// 11 (mean 4.6).
+/// 11 (mean 4.55).
 pub const LYNC2013_CONFERENCE_SIZES: [(u16, f64); 3] = [(4, 0.85), (6, 0.10), (11, 0.05)];
 
 impl Participants {
