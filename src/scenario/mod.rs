@@ -31,7 +31,7 @@ pub use raw::*;
 pub use schema::json_schema;
 pub use span::{FieldPath, Seg, line_col, span_of};
 pub use sweep::{Axis, AxisValue, FeatureSet};
-pub use validated::{Bound, Expectation, PlanSpec, PlanWait, Precision, Scenario};
+pub use validated::{Bound, Expectation, PlanObjective, PlanSpec, PlanWait, Precision, Scenario};
 
 /// Parses and validates a scenario. `file` names it in messages.
 pub fn parse(text: &str, file: &str, files: &dyn FileSource) -> Result<Scenario, ScenarioError> {

@@ -165,6 +165,26 @@ impl PlanWait {
     }
 }
 
+/// What `drainsim plan` minimises (`minimise` in `[plan]`), weighted per feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PlanObjective {
+    /// Sessions cut (`"cut"`, the default).
+    #[default]
+    Cut,
+    /// Users in the sessions cut (`"users"`, R21): a cut conference weighs its participants.
+    Users,
+}
+
+impl PlanObjective {
+    /// What it counts, in words: `sessions` or `users`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            PlanObjective::Cut => "sessions",
+            PlanObjective::Users => "users",
+        }
+    }
+}
+
 /// A validated `[plan]`: choices (each list non-empty), constraints and objective.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanSpec {
@@ -188,6 +208,8 @@ pub struct PlanSpec {
     pub window: Option<SimTime>,
     /// Largest blocked fraction during the maintenance.
     pub max_blocked_fraction: f64,
+    /// What is minimised: sessions cut or users cut.
+    pub objective: PlanObjective,
     /// Weight per feature name (features not listed weigh 1).
     pub weights: Vec<(String, f64)>,
     /// Indifference zone of the selection, in units of the objective.

@@ -6,7 +6,7 @@
 use super::super::ctx::{Ctx, suggest};
 use super::super::raw::{RawPlan, RawScenario};
 use super::super::span::FieldPath;
-use super::super::validated::{PlanSpec, PlanWait};
+use super::super::validated::{PlanObjective, PlanSpec, PlanWait};
 use crate::engine::{SimTime, parse_duration};
 use crate::model::{LoadBalancing, RunConfig, StartupType};
 
@@ -78,14 +78,20 @@ pub(super) fn validate_plan(
             None
         }
     };
-    if let Some(m) = &rp.minimise
-        && m != "cut"
-    {
-        ctx.err(
-            &p.key("minimise"),
-            format!("`{m}` is not an objective drainsim knows; use \"cut\" (sessions cut, weighted by `weights`)"),
-        );
-    }
+    let objective = match rp.minimise.as_deref() {
+        None | Some("cut") => PlanObjective::Cut,
+        Some("users") => PlanObjective::Users,
+        Some(m) => {
+            ctx.err(
+                &p.key("minimise"),
+                format!(
+                    "`{m}` is not an objective drainsim knows; use \"cut\" (sessions cut) or \
+                     \"users\" (users in the sessions cut), weighted by `weights`"
+                ),
+            );
+            PlanObjective::Cut
+        }
+    };
     let weights = plan_weights(ctx, &p, rp, base);
     let indifference = match rp.indifference {
         None => Some(1.0),
@@ -106,6 +112,7 @@ pub(super) fn validate_plan(
         downtime: downtime?,
         window: window?,
         max_blocked_fraction: max_blocked_fraction?,
+        objective,
         weights: weights?,
         indifference: indifference?,
     };
