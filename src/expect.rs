@@ -1,6 +1,7 @@
 //! Checking a scenario's `[[expect]]` entries against its summary, with three outcomes.
 //!
-//! A bound on the mean of a measure (`cut_mean`, `blocked_mean`, …) is decided by the measure's
+//! A bound on the mean of a measure (`cut_mean`, `blocked_mean`, its users twin
+//! `users_cut_mean`, …) is decided by the measure's
 //! confidence interval, not its point estimate: it **passes** when the whole interval lies
 //! within the bound, **fails** when the whole interval lies outside, and is **undecided**
 //! otherwise. Undecided expectations get more replications (see [`Looks`]): the interval of
