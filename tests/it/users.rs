@@ -214,3 +214,28 @@ fn users_measures_reach_the_summary_and_the_comparison() {
     assert_eq!(c.dns_users_cut_mean, 2.0 * c.dns_cut_mean);
     assert_eq!(c.users_diff.mean, 2.0 * c.diff.mean);
 }
+
+#[test]
+fn expectations_bound_users_cut() {
+    let with = |bound: &str| {
+        format!(
+            "{}\n[[expect]]\nfeature = \"av_conference\"\nusers_cut_mean = {bound}\n",
+            restart_scenario("participants = 5")
+        )
+    };
+    scenario(&with("{ max = 100000 }"));
+    let e = errors(&with("{ max = 100000 }").replace("users_cut_mean", "users_cutt_mean"));
+    assert!(e.iter().any(|e| e.contains("users_cutt_mean")), "{e:?}");
+    // Through the binary: a bound far above holds (exit 0), a bound of no user cut fails (1).
+    let dir = crate::common::TempDir::new("users-expect");
+    for (bound, code) in [("{ max = 100000 }", 0), ("{ max = 0 }", 1)] {
+        dir.write("u.toml", &with(bound));
+        let o = crate::common::drainsim(dir.path(), &["run", "u.toml", "-q", "--out", "r"]);
+        assert_eq!(
+            o.status.code(),
+            Some(code),
+            "{bound}: {}",
+            crate::common::stderr(&o)
+        );
+    }
+}
