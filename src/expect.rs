@@ -1,6 +1,7 @@
 //! Checking a scenario's `[[expect]]` entries, with three outcomes and a stated error rate.
 //!
-//! A bound on the mean of a measure (`cut_mean`, `plan_failed_fraction`, …) is decided on the
+//! A bound on the mean of a measure (`cut_mean`, its users twin `users_cut_mean`,
+//! `plan_failed_fraction`, …) is decided on the
 //! replications' values, not on a point estimate: it **passes** when the mean is shown to lie
 //! within the bound, **fails** when it is shown to lie outside, and is **undecided** otherwise.
 //! "Shown" means by one-sided confidence ends at level `1 − α` (α = 5 %) that hold whatever

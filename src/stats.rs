@@ -37,6 +37,28 @@ pub const MEASURES: &[(&str, Extract)] = &[
     ("completed", |c| c.completed as f64),
     ("active_at_end", |c| c.active_at_end as f64),
     ("setup_delay_s", |c| c.setup_delay_mean_s()),
+    // The users twins (R21): the same counts, each session weighing its participants.
+    ("users_arrivals", |c| c.users.arrivals as f64),
+    ("users_blocked", |c| c.users.blocked as f64),
+    ("users_failed", |c| c.users.failed as f64),
+    ("users_arrivals_in_maintenance", |c| {
+        c.users.arrivals_in_maintenance as f64
+    }),
+    ("users_blocked_in_maintenance", |c| {
+        c.users.blocked_in_maintenance as f64
+    }),
+    ("users_blocked_in_maintenance_fraction", |c| {
+        if c.users.arrivals_in_maintenance == 0 {
+            0.0
+        } else {
+            c.users.blocked_in_maintenance as f64 / c.users.arrivals_in_maintenance as f64
+        }
+    }),
+    ("users_cut", |c| c.users.cut() as f64),
+    ("users_cut_restart", |c| c.users.cut_by[0] as f64),
+    ("users_cut_stop", |c| c.users.cut_by[1] as f64),
+    ("users_cut_quorum_loss", |c| c.users.cut_by[2] as f64),
+    ("users_disrupted", |c| c.users.disrupted as f64),
 ];
 
 // The names of `summary.csv`'s numeric columns, defined once: `summary::columns` pairs each

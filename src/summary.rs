@@ -443,6 +443,12 @@ pub struct Comparison {
     pub diff: Estimate,
     /// Half-width of the 95 % interval had the runs been independent (Welch).
     pub unpaired_half_width: f64,
+    /// Mean users cut under DNS (R21).
+    pub dns_users_cut_mean: f64,
+    /// Mean users cut under hardware.
+    pub hardware_users_cut_mean: f64,
+    /// Paired difference of users cut (per replication, hardware − DNS).
+    pub users_diff: Estimate,
 }
 
 /// Pairs every DNS run with the hardware run that differs from it only in load balancing.
@@ -544,24 +550,26 @@ fn shared_features(d: &RunResult, h: &RunResult) -> Vec<(String, Option<usize>, 
 /// `h`, over the replications both have: two passes over the pairs of replications.
 fn compare_runs(d: &RunResult, h: &RunResult, key: &[(String, String)]) -> Vec<Comparison> {
     let feats = shared_features(d, h);
-    // Per feature: DNS cut, hardware cut, hardware − DNS.
-    let mut two = TwoPass::new(3 * feats.len());
-    let cut = |m: &crate::model::ReplicationMetrics, f: Option<usize>| -> f64 {
+    // Per feature: DNS cut, hardware cut, hardware − DNS, then the same in users (R21).
+    const K: usize = 6;
+    let mut two = TwoPass::new(K * feats.len());
+    let cut = |m: &crate::model::ReplicationMetrics, f: Option<usize>| -> (f64, f64) {
+        let of = |c: &FeatureCounts| (c.cut() as f64, c.users.cut() as f64);
         match f {
-            Some(i) => m.features[i].cut() as f64,
-            None => m.total().cut() as f64,
+            Some(i) => of(&m.features[i]),
+            None => of(&m.total()),
         }
     };
     let mut n = 0usize;
     for pass in 0..2 {
         for (rd, rh) in d.replications.iter().zip(h.replications.iter()) {
             for (i, (_, fd, fh)) in feats.iter().enumerate() {
-                let (xd, xh) = (cut(&rd.metrics, *fd), cut(&rh.metrics, *fh));
-                for (j, x) in [xd, xh, xh - xd].into_iter().enumerate() {
+                let ((xd, ud), (xh, uh)) = (cut(&rd.metrics, *fd), cut(&rh.metrics, *fh));
+                for (j, x) in [xd, xh, xh - xd, ud, uh, uh - ud].into_iter().enumerate() {
                     if pass == 0 {
-                        two.first(3 * i + j, x);
+                        two.first(K * i + j, x);
                     } else {
-                        two.second(3 * i + j, x);
+                        two.second(K * i + j, x);
                     }
                 }
             }
@@ -575,7 +583,7 @@ fn compare_runs(d: &RunResult, h: &RunResult, key: &[(String, String)]) -> Vec<C
         .into_iter()
         .enumerate()
         .map(|(i, (name, _, _))| {
-            let (ed, eh) = (two.estimate(3 * i), two.estimate(3 * i + 1));
+            let (ed, eh) = (two.estimate(K * i), two.estimate(K * i + 1));
             Comparison {
                 dns_run: d.run.index,
                 hardware_run: h.run.index,
@@ -583,8 +591,11 @@ fn compare_runs(d: &RunResult, h: &RunResult, key: &[(String, String)]) -> Vec<C
                 feature: name,
                 dns_cut_mean: ed.mean,
                 hardware_cut_mean: eh.mean,
-                diff: two.estimate(3 * i + 2),
+                diff: two.estimate(K * i + 2),
                 unpaired_half_width: unpaired_half_width(&ed, &eh, n),
+                dns_users_cut_mean: two.estimate(K * i + 3).mean,
+                hardware_users_cut_mean: two.estimate(K * i + 4).mean,
+                users_diff: two.estimate(K * i + 5),
             }
         })
         .collect()

@@ -115,6 +115,11 @@ pub struct RunArgs {
     /// `drainsim merge` turns the N shard folders into the report.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+    /// Also write the per-replication detail: replications.csv, restarts.csv, drains.csv and
+    /// timeseries.csv (large for big runs: a row per replication, restart or drain). Without
+    /// it the folder holds the summaries, the charts and report.md.
+    #[arg(long)]
+    pub detail: bool,
 }
 
 /// `drainsim merge`.
@@ -136,6 +141,11 @@ pub struct MergeArgs {
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Also write the per-replication detail: replications.csv, restarts.csv, drains.csv and
+    /// timeseries.csv (large for big runs: a row per replication, restart or drain). Without
+    /// it the folder holds the summaries, the charts and report.md.
+    #[arg(long)]
+    pub detail: bool,
 }
 
 /// `drainsim check`.

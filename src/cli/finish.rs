@@ -25,6 +25,8 @@ pub(super) struct Finish<'a> {
     pub force: bool,
     pub format: Format,
     pub quiet: bool,
+    /// Whether the per-replication tables are written (`--detail`).
+    pub detail: bool,
     pub started: Instant,
 }
 
@@ -41,6 +43,7 @@ pub(super) fn finish(f: Finish<'_>) -> Result<Outcome, CliError> {
         force,
         format,
         quiet,
+        detail,
         started,
     } = f;
     // The report describes what ran: as many replications as the expectations took.
@@ -53,6 +56,7 @@ pub(super) fn finish(f: Finish<'_>) -> Result<Outcome, CliError> {
         rows: &rows,
         comparisons: &comparisons,
         command: reproduce_command(shown, &scenario, start),
+        detail,
     };
     if pipeline.interrupted() {
         return Err(CliError::Interrupted);

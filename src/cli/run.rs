@@ -62,6 +62,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, CliError> {
         force: args.force,
         format: args.format,
         quiet: args.quiet,
+        detail: args.detail,
         started,
     })
 }

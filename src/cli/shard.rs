@@ -32,8 +32,9 @@ const MANIFEST: &str = "shard.json";
 const CELLS: &str = "cells.bin";
 /// The scenario's text.
 const SCENARIO: &str = "scenario.toml";
-/// Version of the shard folder format (2: checksummed cell records that name their run).
-const FORMAT: u32 = 2;
+/// Version of the shard folder format (3: checksummed cell records that name their run and
+/// carry the users counts of R21).
+const FORMAT: u32 = 3;
 
 /// A shard folder.
 const SHARD: Kind = Kind {
@@ -433,6 +434,7 @@ pub fn merge(args: &MergeArgs) -> Result<Outcome, CliError> {
         force: false,
         format: args.format,
         quiet: args.quiet,
+        detail: args.detail,
         started,
     })
 }

@@ -69,6 +69,68 @@ pub struct FeatureCounts {
     /// Accepted sessions by setup delay (µs), for the non-zero delays only (the rest waited
     /// nothing). Delays are sums of `retry_delay` and `connect_timeout`, so there are few keys.
     pub setup_delays: std::collections::BTreeMap<u64, u64>,
+    /// The same counts in users (R21): each session weighs its participants.
+    pub users: UserCounts,
+}
+
+/// The users twins of a feature's session counts (R21): every session counts its participants.
+/// The same conservation identities hold as for sessions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserCounts {
+    /// Users of new sessions.
+    pub arrivals: u64,
+    /// Users of accepted sessions.
+    pub accepted: u64,
+    /// Users of blocked sessions.
+    pub blocked: u64,
+    /// Users of failed sessions.
+    pub failed: u64,
+    /// Users of sessions still connecting (0 in a finished replication).
+    pub connecting: u64,
+    /// Users of sessions that arrived during the maintenance window.
+    pub arrivals_in_maintenance: u64,
+    /// Users of sessions blocked during the maintenance window.
+    pub blocked_in_maintenance: u64,
+    /// Users of cut sessions, by [`CutReason`] in `CutReason::ALL` order.
+    pub cut_by: [u64; 3],
+    /// Users of disrupted sessions.
+    pub disrupted: u64,
+    /// Users of sessions that ended at their holding time.
+    pub completed: u64,
+    /// Users of sessions still active at the horizon.
+    pub active_at_end: u64,
+}
+
+impl UserCounts {
+    /// Users of cut sessions, every reason.
+    pub fn cut(&self) -> u64 {
+        self.cut_by.iter().sum()
+    }
+
+    /// Adds `other` into `self`.
+    pub fn add(&mut self, other: &UserCounts) {
+        self.arrivals += other.arrivals;
+        self.accepted += other.accepted;
+        self.blocked += other.blocked;
+        self.failed += other.failed;
+        self.connecting += other.connecting;
+        self.arrivals_in_maintenance += other.arrivals_in_maintenance;
+        self.blocked_in_maintenance += other.blocked_in_maintenance;
+        for (a, b) in self.cut_by.iter_mut().zip(other.cut_by) {
+            *a += b;
+        }
+        self.disrupted += other.disrupted;
+        self.completed += other.completed;
+        self.active_at_end += other.active_at_end;
+    }
+
+    /// Whether the identities of R10 hold in users.
+    pub fn conserved(&self) -> bool {
+        self.arrivals == self.accepted + self.blocked + self.failed + self.connecting
+            && self.accepted == self.completed + self.cut() + self.disrupted + self.active_at_end
+            && self.blocked_in_maintenance <= self.blocked
+            && self.blocked_in_maintenance <= self.arrivals_in_maintenance
+    }
 }
 
 impl FeatureCounts {
@@ -118,6 +180,7 @@ impl FeatureCounts {
             && self.blocked_in_maintenance <= self.blocked
             && self.blocked_rg_quorum <= self.blocked
             && self.blocked_in_maintenance <= self.arrivals_in_maintenance
+            && self.users.conserved()
     }
 
     /// Adds `other` into `self`.
@@ -142,6 +205,7 @@ impl FeatureCounts {
         for (k, v) in &other.setup_delays {
             *self.setup_delays.entry(*k).or_insert(0) += v;
         }
+        self.users.add(&other.users);
     }
 }
 

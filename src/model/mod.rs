@@ -19,11 +19,13 @@ pub mod workload;
 
 pub use dist::{DistKind, HoldingTime};
 pub use event::Event;
-pub use feature::{CATALOGUE, CatalogueEntry, Feature, OnLoss, Transport, catalogue_entry};
+pub use feature::{
+    CATALOGUE, CatalogueEntry, Feature, OnLoss, Participants, Transport, catalogue_entry,
+};
 pub use members::Member;
 pub use metrics::{
     CutReason, DomainOutcome, DrainEnd, DrainRecord, FeatureCounts, ReplicationMetrics,
-    RestartRecord, RgQuorumLoss, StepOutcome, StepRecord, TimeSeries,
+    RestartRecord, RgQuorumLoss, StepOutcome, StepRecord, TimeSeries, UserCounts,
 };
 pub use plan::{Action, ActionKind, Step, Target};
 pub use pool::{Pool, Status};

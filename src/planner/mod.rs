@@ -59,10 +59,12 @@ pub const CHUNK: u32 = 8;
 /// What one replication of one candidate gave.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Obs {
-    /// The objective: sessions cut, weighted per feature.
+    /// The objective: sessions (or users) cut, weighted per feature.
     pub objective: f64,
     /// Sessions cut, every feature.
     pub cut: f64,
+    /// Users in the sessions cut, every feature (R21).
+    pub users_cut: f64,
     /// From the first step to the last server back, s (NaN when the plan did not finish).
     pub maintenance_s: f64,
     /// When the last server was back, s of simulated time (NaN when the plan did not finish).
@@ -777,11 +779,15 @@ fn observe(spec: &PlanSpec, cfg: &RunConfig, m: &crate::model::ReplicationMetric
             .find(|(n, _)| n == name)
             .map_or(1.0, |(_, w)| *w)
     };
+    let counted = |c: &crate::model::FeatureCounts| match spec.objective {
+        scenario::PlanObjective::Cut => c.cut(),
+        scenario::PlanObjective::Users => c.users.cut(),
+    };
     let objective = cfg
         .features
         .iter()
         .zip(&m.features)
-        .map(|(f, c)| weight(&f.name) * c.cut() as f64)
+        .map(|(f, c)| weight(&f.name) * counted(c) as f64)
         .sum();
     let t = m.total();
     let maintenance_s = match (m.plan_started, m.plan_ended) {
@@ -793,6 +799,7 @@ fn observe(spec: &PlanSpec, cfg: &RunConfig, m: &crate::model::ReplicationMetric
         end_s: m.plan_ended.map_or(f64::NAN, |t| t.as_secs_f64()),
         objective,
         cut: t.cut() as f64,
+        users_cut: t.users.cut() as f64,
         maintenance_s,
         failure: m.plan_failure.clone(),
         blocked_fraction: if t.arrivals_in_maintenance == 0 {

@@ -39,6 +39,15 @@ fn cut(e: &Evaluated) -> Estimate {
     est(&e.obs.iter().map(|o| o.cut).collect::<Vec<_>>())
 }
 
+fn users_cut(e: &Evaluated) -> Estimate {
+    est(&e.obs.iter().map(|o| o.users_cut).collect::<Vec<_>>())
+}
+
+/// "sessions" or "users": what the objective counts.
+fn noun(p: &PlanResult) -> &'static str {
+    p.spec.objective.noun()
+}
+
 fn maintenance(e: &Evaluated) -> Vec<f64> {
     e.obs.iter().map(|o| o.maintenance_s).collect()
 }
@@ -81,14 +90,14 @@ fn broken(p: &PlanResult, e: &Evaluated) -> usize {
 pub fn candidates_csv(p: &PlanResult) -> String {
     let mut o = String::from(
         "candidate,procedure,parallel,wait,start,lb_disable,startup,replications,feasibility,\
-         infeasible_because,nights_broken,cut_mean,cut_ci95_low,cut_ci95_high,objective_mean,\
-         objective_ci95_low,objective_ci95_high,maintenance_s_mean,maintenance_s_max,\
+         infeasible_because,nights_broken,cut_mean,cut_ci95_low,cut_ci95_high,users_cut_mean,\
+         users_cut_ci95_low,users_cut_ci95_high,objective_mean,objective_ci95_low,objective_ci95_high,maintenance_s_mean,maintenance_s_max,\
          blocked_in_maintenance_fraction_mean,rg_quorum_losses_mean,blocked_rg_quorum_mean,\
          eliminated_by,eliminated_at,equivalent,recommended\n",
     );
     for (i, e) in p.candidates.iter().enumerate() {
         let c = &e.candidate;
-        let (ct, ob) = (cut(e), objective(e));
+        let (ct, ob, us) = (cut(e), objective(e), users_cut(e));
         let m = maintenance(e);
         let max = m.iter().copied().fold(f64::NAN, f64::max);
         let rg_blocked = mean(
@@ -100,7 +109,7 @@ pub fn candidates_csv(p: &PlanResult) -> String {
         let reason = e.infeasible().unwrap_or("").replace('"', "'");
         let _ = writeln!(
             o,
-            "{},{},{},{},{},{},{},{},{},\"{}\",{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},\"{}\",{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             c.index + 1,
             c.procedure.name(),
             if c.parallel == 0 {
@@ -119,6 +128,9 @@ pub fn candidates_csv(p: &PlanResult) -> String {
             fixed(ct.mean, 4),
             fixed(ct.low, 4),
             fixed(ct.high, 4),
+            fixed(us.mean, 4),
+            fixed(us.low, 4),
+            fixed(us.high, 4),
             fixed(ob.mean, 4),
             fixed(ob.low, 4),
             fixed(ob.high, 4),
@@ -178,9 +190,9 @@ fn tradeoff(p: &PlanResult, name: &str) -> Tradeoff {
             p.candidates.len()
         ),
         y_desc: if weighted(p) {
-            "weighted sessions cut per night".into()
+            format!("weighted {} cut per night", noun(p))
         } else {
-            "sessions cut per night".into()
+            format!("{} cut per night", noun(p))
         },
         window_h: p
             .spec
@@ -414,6 +426,7 @@ fn recommendation(o: &mut String, p: &PlanResult) {
             String::new()
         }
     );
+    let _ = writeln!(o, "- Users in them: **{}** per night.", ci(&users_cut(e)));
     let window = p.spec.window.as_ref().map_or(String::new(), |w| {
         format!(
             "; it broke the window \"{}\" in {} of {} nights",
@@ -766,6 +779,25 @@ pub fn recommended_toml(p: &PlanResult) -> Option<String> {
          [[expect]]\nplan_finished_fraction = {{ min = {finished_min} }}",
         fixed(bound, 2)
     );
+    if p.spec.objective == crate::scenario::PlanObjective::Users {
+        // The objective's own promise, with the same margin as the sessions'.
+        let u = users_cut(e);
+        let half = if u.high.is_finite() {
+            u.high - u.mean
+        } else {
+            0.0
+        };
+        let bound = round_up(
+            (1.5 * u.high.max(u.mean))
+                .max(u.mean + 4.0 * half)
+                .max(u.mean + 2.0),
+        );
+        let _ = writeln!(
+            o,
+            "\n[[expect]]\nfeature = \"all\"\nusers_cut_mean = {{ max = {} }}",
+            fixed(bound, 2)
+        );
+    }
     if let Some(w) = window_s {
         let _ = writeln!(o, "\n[[expect]]\nmaintenance_s_mean = {{ max = {w} }}");
     }

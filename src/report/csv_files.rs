@@ -275,7 +275,7 @@ pub fn timeseries_csv(d: &ReportData<'_>) -> Vec<u8> {
     csv_bytes(header, rows)
 }
 
-/// `compare.csv`: paired differences hardware − DNS of sessions cut.
+/// `compare.csv`: paired differences hardware − DNS of sessions cut, then of users cut.
 pub fn compare_csv(d: &ReportData<'_>) -> Vec<u8> {
     let extra: Vec<String> = d
         .comparisons
@@ -297,6 +297,11 @@ pub fn compare_csv(d: &ReportData<'_>) -> Vec<u8> {
             "paired_half_width",
             "unpaired_half_width",
             "p_value",
+            "dns_users_cut_mean",
+            "hardware_users_cut_mean",
+            "users_diff_mean",
+            "users_diff_ci95_low",
+            "users_diff_ci95_high",
         ]
         .map(String::from),
     );
@@ -321,6 +326,16 @@ pub fn compare_csv(d: &ReportData<'_>) -> Vec<u8> {
         v.push(
             crate::expect::p_value_greater(&c.diff).map_or(String::new(), |p| format!("{p:.3e}")),
         );
+        // The users twins (R21), after the sessions' columns.
+        for x in [
+            c.dns_users_cut_mean,
+            c.hardware_users_cut_mean,
+            c.users_diff.mean,
+            c.users_diff.low,
+            c.users_diff.high,
+        ] {
+            v.push(fixed(x, 4));
+        }
         v
     });
     csv_bytes(header, rows)

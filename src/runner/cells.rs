@@ -18,7 +18,7 @@ use std::io::{self, Read, Write};
 use crate::engine::SimTime;
 use crate::model::metrics::{
     DomainOutcome, DomainRecord, DrainEnd, DrainRecord, FeatureCounts, ReplicationMetrics,
-    RestartRecord, RgQuorumLoss, StepOutcome, StepRecord, TimeSeries,
+    RestartRecord, RgQuorumLoss, StepOutcome, StepRecord, TimeSeries, UserCounts,
 };
 use crate::model::{ActionKind, Seeds};
 
@@ -270,6 +270,7 @@ fn encode_counts(e: &mut Enc, f: &FeatureCounts) {
         active_at_end,
         setup_delay_sum_us,
         setup_delays,
+        users,
     } = f;
     for x in [
         arrivals,
@@ -297,6 +298,61 @@ fn encode_counts(e: &mut Enc, f: &FeatureCounts) {
         e.u(*k);
         e.u(*v);
     }
+    encode_users(e, users);
+}
+
+/// The users twins (R21), after the session counts.
+fn encode_users(e: &mut Enc, u: &UserCounts) {
+    let UserCounts {
+        arrivals,
+        accepted,
+        blocked,
+        failed,
+        connecting,
+        arrivals_in_maintenance,
+        blocked_in_maintenance,
+        cut_by,
+        disrupted,
+        completed,
+        active_at_end,
+    } = u;
+    for x in [
+        arrivals,
+        accepted,
+        blocked,
+        failed,
+        connecting,
+        arrivals_in_maintenance,
+        blocked_in_maintenance,
+        &cut_by[0],
+        &cut_by[1],
+        &cut_by[2],
+        disrupted,
+        completed,
+        active_at_end,
+    ] {
+        e.u(*x);
+    }
+}
+
+fn decode_users(d: &mut Dec<'_>) -> R<UserCounts> {
+    let mut x = [0u64; 13];
+    for v in &mut x {
+        *v = d.u()?;
+    }
+    Ok(UserCounts {
+        arrivals: x[0],
+        accepted: x[1],
+        blocked: x[2],
+        failed: x[3],
+        connecting: x[4],
+        arrivals_in_maintenance: x[5],
+        blocked_in_maintenance: x[6],
+        cut_by: [x[7], x[8], x[9]],
+        disrupted: x[10],
+        completed: x[11],
+        active_at_end: x[12],
+    })
 }
 
 fn decode_counts(d: &mut Dec<'_>) -> R<FeatureCounts> {
@@ -327,6 +383,7 @@ fn decode_counts(d: &mut Dec<'_>) -> R<FeatureCounts> {
         active_at_end: x[15],
         setup_delay_sum_us: x[16],
         setup_delays,
+        users: decode_users(d)?,
     })
 }
 

@@ -303,6 +303,13 @@ pub struct RawFeature {
     /// `"sip"` (default) or `"https"`: HTTPS goes through the hardware load balancer even
     /// under DNS load balancing.
     pub transport: Option<String>,
+    /// Users per session (R21): a number, `"lync2013_conference"`,
+    /// `{ distribution = "discrete", values = [4, 6, 11], weights = [0.85, 0.10, 0.05] }` or
+    /// `{ distribution = "uniform", min = 2, max = 8 }`. Default: the Lync Server 2013 user
+    /// model's conference sizes for conferences, 1 otherwise.
+    #[serde(default)]
+    #[schemars(schema_with = "participants_schema")]
+    pub participants: Option<toml::Value>,
 }
 
 /// A holding-time distribution as written.
@@ -413,6 +420,44 @@ fn upgrade_domains_schema(_: &mut SchemaGenerator) -> Schema {
 }
 
 /// `profile`, read by hand as a TOML value: 24 numbers, a built-in name, or a table.
+fn participants_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "description": "Users per session (R21): a whole number, \"lync2013_conference\", a discrete distribution or a uniform one.",
+        "oneOf": [
+            { "type": "integer", "minimum": 1, "maximum": 10000 },
+            { "type": "string", "enum": ["lync2013_conference"] },
+            {
+                "type": "object",
+                "properties": {
+                    "distribution": { "const": "discrete" },
+                    "values": {
+                        "type": "array",
+                        "items": { "type": "integer", "minimum": 1, "maximum": 10000 },
+                        "minItems": 1
+                    },
+                    "weights": {
+                        "type": "array",
+                        "items": { "type": "number", "exclusiveMinimum": 0 },
+                        "minItems": 1
+                    }
+                },
+                "required": ["distribution", "values", "weights"],
+                "additionalProperties": false
+            },
+            {
+                "type": "object",
+                "properties": {
+                    "distribution": { "const": "uniform" },
+                    "min": { "type": "integer", "minimum": 1, "maximum": 10000 },
+                    "max": { "type": "integer", "minimum": 1, "maximum": 10000 }
+                },
+                "required": ["distribution", "min", "max"],
+                "additionalProperties": false
+            }
+        ]
+    })
+}
+
 fn profile_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({
         "oneOf": [

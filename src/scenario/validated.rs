@@ -168,6 +168,34 @@ impl PlanWait {
     }
 }
 
+/// What `drainsim plan` minimises (`minimise` in `[plan]`), weighted per feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PlanObjective {
+    /// Sessions cut (`"cut"`, the default).
+    #[default]
+    Cut,
+    /// Users in the sessions cut (`"users"`, R21): a cut conference weighs its participants.
+    Users,
+}
+
+impl PlanObjective {
+    /// As written in `minimise`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PlanObjective::Cut => "cut",
+            PlanObjective::Users => "users",
+        }
+    }
+
+    /// What it counts, in words: `sessions` or `users`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            PlanObjective::Cut => "sessions",
+            PlanObjective::Users => "users",
+        }
+    }
+}
+
 /// A validated `[plan]`: choices (each list non-empty), constraints and objective.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanSpec {
@@ -243,22 +271,6 @@ impl PlanProcedure {
     }
 }
 
-/// What the plan minimises. One variant today; a measure added later (users affected, say)
-/// is one more variant and one more arm where [`crate::planner`] observes a replication.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlanObjective {
-    /// Sessions cut, weighted per feature by `weights`.
-    Cut,
-}
-
-impl PlanObjective {
-    /// As written in `minimise`.
-    pub fn name(self) -> &'static str {
-        match self {
-            PlanObjective::Cut => "cut",
-        }
-    }
-}
 
 /// The indifference zone δ of the selection, in units of the objective.
 #[derive(Debug, Clone, Copy, PartialEq)]

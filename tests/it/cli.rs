@@ -304,3 +304,132 @@ fn check_and_run_print_warnings_and_still_succeed() {
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(stderr(&o), "");
 }
+
+/// The per-replication tables `--detail` adds.
+const DETAIL: [&str; 4] = [
+    "drains.csv",
+    "replications.csv",
+    "restarts.csv",
+    "timeseries.csv",
+];
+
+#[test]
+fn the_default_folder_holds_the_summaries_and_detail_adds_the_per_night_tables() {
+    let dir = TempDir::new("cli-detail");
+    dir.write("s.toml", &scenario(""));
+    let run = |extra: &[&str]| {
+        let o = drainsim(dir.path(), &[&["run", "s.toml", "-q"][..], extra].concat());
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    };
+    run(&["--out", "small"]);
+    run(&["--out", "full", "--detail"]);
+    let (small, full) = (
+        entries(&dir.path().join("small")),
+        entries(&dir.path().join("full")),
+    );
+    for f in DETAIL {
+        assert!(
+            !small.contains(&f.to_string()),
+            "{f} written without --detail"
+        );
+        assert!(full.contains(&f.to_string()), "{f} missing with --detail");
+    }
+    for f in [
+        "summary.csv",
+        "report.md",
+        "scenario.toml",
+        "cut_by_feature.svg",
+    ] {
+        assert!(
+            small.contains(&f.to_string()),
+            "{f} missing by default: {small:?}"
+        );
+    }
+    // --detail adds the four tables and nothing else; the files both hold are the same bytes,
+    // but for report.md's list of files.
+    let added: Vec<&String> = full.iter().filter(|f| !small.contains(f)).collect();
+    assert_eq!(added, DETAIL.iter().collect::<Vec<_>>());
+    for f in &small {
+        let read = |d: &str| std::fs::read(dir.path().join(d).join(f)).unwrap();
+        if f != "report.md" {
+            assert!(read("small") == read("full"), "{f} differs with --detail");
+        }
+    }
+    let md = std::fs::read_to_string(dir.path().join("small/report.md")).unwrap();
+    assert!(
+        md.contains("--detail"),
+        "report.md does not say how to get the detail"
+    );
+    // A detailed folder is replaced by a small one (drainsim wrote every file in it).
+    run(&["--out", "full"]);
+    assert_eq!(entries(&dir.path().join("full")), small);
+}
+
+#[test]
+fn merge_writes_the_detail_only_when_asked() {
+    let dir = TempDir::new("cli-merge-detail");
+    dir.write("s.toml", &scenario(""));
+    for k in ["0/2", "1/2"] {
+        let o = drainsim(dir.path(), &["run", "s.toml", "-q", "--shard", k]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let shards = ["reports/s.shard-0-of-2", "reports/s.shard-1-of-2"];
+    let merge = |extra: &[&str]| {
+        let o = drainsim(
+            dir.path(),
+            &[&["merge"][..], &shards[..], &["-q"][..], extra].concat(),
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    };
+    merge(&["--out", "small"]);
+    merge(&["--out", "full", "--detail"]);
+    let (small, full) = (
+        entries(&dir.path().join("small")),
+        entries(&dir.path().join("full")),
+    );
+    for f in DETAIL {
+        assert!(
+            !small.contains(&f.to_string()) && full.contains(&f.to_string()),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn the_default_runs_summary_counts_users_cut() {
+    let dir = TempDir::new("cli-users");
+    let o = drainsim(
+        dir.path(),
+        &["run", "--replications", "2", "--out", "d", "-q"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let summary = std::fs::read_to_string(dir.path().join("d/summary.csv")).unwrap();
+    let header: Vec<&str> = summary.lines().next().unwrap().split(',').collect();
+    for c in [
+        "users_cut_mean",
+        "users_cut_ci95_low",
+        "users_cut_ci95_high",
+        "users_disrupted_mean",
+        "users_failed_mean",
+        "users_blocked_mean",
+    ] {
+        assert!(header.contains(&c), "summary.csv lacks {c}");
+    }
+    // A conference cut costs its participants: on the `all` rows, users cut ≥ sessions cut,
+    // and the conferences' users exceed their sessions (the Lync user model's 4.55 on average).
+    let col = |name: &str| header.iter().position(|c| *c == name).unwrap();
+    let (feature, cut, users_cut) = (col("feature"), col("cut_mean"), col("users_cut_mean"));
+    let (arrivals, users_arrivals) = (col("arrivals_mean"), col("users_arrivals_mean"));
+    for line in summary.lines().skip(1) {
+        let v: Vec<&str> = line.split(',').collect();
+        let x = |i: usize| v[i].parse::<f64>().unwrap();
+        assert!(x(users_cut) >= x(cut), "{line}");
+        if v[feature] == "av_conference" {
+            let ratio = x(users_arrivals) / x(arrivals);
+            assert!((4.25..4.85).contains(&ratio), "{ratio}: {line}");
+        }
+        if v[feature] == "im" {
+            assert_eq!(x(users_arrivals), x(arrivals), "{line}");
+        }
+    }
+}

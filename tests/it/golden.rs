@@ -54,6 +54,7 @@ fn summary_bytes(path: &Path) -> Vec<u8> {
         rows: &rows,
         comparisons: &comparisons,
         command: String::new(),
+        detail: false,
     };
     report::summary_csv(&data)
 }

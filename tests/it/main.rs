@@ -25,3 +25,4 @@ mod shards;
 mod state_machine;
 mod tidy;
 mod trace_replay;
+mod users;

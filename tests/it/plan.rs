@@ -447,6 +447,7 @@ fn restarting_two_replicas_of_a_group_loses_its_quorum_and_blocks_its_users() {
         rows: &rows,
         comparisons: &[],
         command: String::new(),
+        detail: false,
     };
     let files = drainsim::report::render(&data);
     let md = files
@@ -479,4 +480,57 @@ fn rolling_restart_by_upgrade_domain_never_loses_a_group() {
         assert!(m.rg_quorum_losses.is_empty());
         assert_eq!(m.features[0].blocked_rg_quorum, 0);
     }
+}
+
+#[test]
+fn the_plan_can_minimise_users_cut() {
+    let plan = "parallel = [1, 2]\nwait = [\"5m\", \"40m\"]\nstart = [\"2h\"]\ndowntime = \"5m\"\n\
+                minimise = \"users\"\n";
+    let text = known(600.0, 3, plan).replace(
+        "duration = { distribution = \"exponential\", mean = \"10m\" }",
+        "duration = { distribution = \"exponential\", mean = \"10m\" }\nparticipants = 3",
+    );
+    let p = plan_of(&text);
+    assert_eq!(p.spec.objective, scenario::PlanObjective::Users);
+    let mut cut = 0.0;
+    for e in &p.candidates {
+        for o in &e.obs {
+            assert_eq!(o.users_cut, 3.0 * o.cut);
+            assert_eq!(o.objective, o.users_cut, "the objective is not users cut");
+            cut += o.cut;
+        }
+    }
+    assert!(cut > 0.0, "nothing cut: the test proves nothing");
+    let files = planner::report::render(&p, "users", &text, "drainsim plan users.toml");
+    let file = |n: &str| {
+        let b = &files.iter().find(|(f, _)| f == n).expect(n).1;
+        String::from_utf8_lossy(b).into_owned()
+    };
+    let csv = file("candidates.csv");
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .contains(",users_cut_mean,users_cut_ci95_low,users_cut_ci95_high,"),
+        "{csv}"
+    );
+    assert!(file("recommended.toml").contains("users_cut_mean = { max = "));
+    assert!(file("plan.md").contains("- Users in them: **"));
+    // The sessions objective stays the default; anything else is refused.
+    assert_eq!(
+        plan_of(&known(
+            600.0,
+            3,
+            "parallel = [1]\nwait = [\"5m\"]\nstart = [\"2h\"]\n"
+        ))
+        .spec
+        .objective,
+        scenario::PlanObjective::Cut
+    );
+    let errs = errors(&known(600.0, 1, "minimise = \"people\"\n"));
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("plan.minimise") && e.contains("\"users\"")),
+        "{errs:?}"
+    );
 }

@@ -119,6 +119,7 @@ fn render(text: &str, jobs: usize) -> Rendered {
                 "drainsim run test.toml --seed {} --replications {}",
                 s.seed, s.replications
             ),
+            detail: true,
         };
         report::render(&d)
     };

@@ -156,6 +156,7 @@ fn r11_reports_are_byte_identical_whatever_the_thread_count() {
             rows: &rows,
             comparisons: &comparisons,
             command: "drainsim run --replications 4".into(),
+            detail: true,
         })
     };
     let (one, two) = (render_with(1), render_with(2));

@@ -67,6 +67,8 @@ struct Session {
     /// Setup delay so far (all attempts).
     waited: SimTime,
     hold: SimTime,
+    /// Users taking part (R21).
+    participants: u16,
     /// The session's routing seed, and how many times it was routed again because the server
     /// it chose could no longer take it when it got there.
     seed: u64,
@@ -176,6 +178,12 @@ struct State<'a> {
     arrival_rng: Vec<SimRng>,
     hold_rng: Vec<SimRng>,
     place_rng: Vec<SimRng>,
+    /// Per feature: the stream of its sessions' sizes (R21), apart from the three above so
+    /// that drawing sizes leaves every session as it was.
+    participants_rng: Vec<SimRng>,
+    /// Users in the active sessions, per (server, feature) as `s * features + f`: what a cut
+    /// costs in users without keeping each session.
+    users_active: Vec<u64>,
     /// How each feature's next arrival is drawn.
     arrivals: Vec<Arrivals>,
     m: ReplicationMetrics,
@@ -372,8 +380,12 @@ impl Model for State<'_> {
             Event::Departure {
                 server,
                 feature,
+                participants,
                 epoch,
-            } => self.on_departure(now, server as usize, feature as usize, epoch, q),
+            } => {
+                let (s, f) = (server as usize, feature as usize);
+                self.on_departure(now, s, f, participants, epoch, q)
+            }
             Event::StepStart { step } => {
                 if step as usize == self.plan.step {
                     self.run_plan(now, q);
@@ -403,7 +415,7 @@ impl Model for State<'_> {
 
 /// One random stream per feature, keyed by the feature's name (so that adding or removing
 /// features leaves the others' sessions unchanged): stream 1 draws arrivals, 2 holding times,
-/// 3 placements.
+/// 3 placements, 4 participants (R21).
 fn streams(cfg: &RunConfig, seeds: Seeds, stream: u64) -> Vec<SimRng> {
     (cfg.features.iter())
         .map(|f| {
@@ -439,7 +451,8 @@ impl<'a> State<'a> {
     fn new(cfg: &'a RunConfig, seeds: Seeds, policy: Box<dyn RoutingPolicy + 'a>) -> State<'a> {
         let nf = cfg.features.len();
         let n = cfg.pool.servers as usize;
-        let [arrival_rng, hold_rng, place_rng] = [1, 2, 3].map(|k| streams(cfg, seeds, k));
+        let [arrival_rng, hold_rng, place_rng, participants_rng] =
+            [1, 2, 3, 4].map(|k| streams(cfg, seeds, k));
         let arrivals = cfg
             .features
             .iter()
@@ -453,6 +466,8 @@ impl<'a> State<'a> {
             arrival_rng,
             hold_rng,
             place_rng,
+            participants_rng,
+            users_active: vec![0; n * nf],
             arrivals,
             m: empty_metrics(nf, n),
             plan: plan::Cursor::default(),
@@ -494,6 +509,10 @@ impl State<'_> {
             c.connecting -= 1;
             c.accepted += 1;
             c.active_at_end += 1;
+            let users = u64::from(p.session.participants);
+            c.users.connecting -= users;
+            c.users.accepted += users;
+            c.users.active_at_end += users;
             c.setup_delay_sum_us += p.session.waited.0;
             *c.setup_delays.entry(p.session.waited.0).or_insert(0) += 1;
             match p.admission {
@@ -504,7 +523,9 @@ impl State<'_> {
         }
         for s in 0..self.pool.servers() {
             for f in 0..self.pool.n_features() {
-                self.m.features[f].active_at_end += self.pool.active(s, f) as u64;
+                let c = &mut self.m.features[f];
+                c.active_at_end += self.pool.active(s, f) as u64;
+                c.users.active_at_end += self.users_active[s * self.pool.n_features() + f];
             }
             self.interrupt_drain(horizon, s, DrainEnd::Horizon);
         }

@@ -44,14 +44,22 @@ impl State<'_> {
         q: &mut EventQueue<Event>,
     ) {
         let seed = self.place_rng[f].next_u64();
+        let sizes = &self.cfg.features[f].participants;
+        // A fixed size draws nothing, so its stream is not even touched.
+        let participants =
+            (sizes.fixed()).unwrap_or_else(|| sizes.sample(&mut self.participants_rng[f]));
+        let users = u64::from(participants);
         let c = &mut self.m.features[f];
         c.arrivals += 1;
         c.arrivals_in_maintenance += u64::from(self.in_maintenance);
+        c.users.arrivals += users;
+        c.users.arrivals_in_maintenance += users * u64::from(self.in_maintenance);
         let session = Session {
             feature: f as u16,
             arrived_in_maintenance: self.in_maintenance,
             waited: SimTime::ZERO,
             hold,
+            participants,
             seed,
             reroutes: 0,
         };
@@ -62,6 +70,17 @@ impl State<'_> {
         let c = &mut self.m.features[session.feature as usize];
         c.blocked += 1;
         c.blocked_in_maintenance += u64::from(session.arrived_in_maintenance);
+        let users = u64::from(session.participants);
+        c.users.blocked += users;
+        c.users.blocked_in_maintenance += users * u64::from(session.arrived_in_maintenance);
+    }
+
+    /// Counts a session that failed (sent to a dead member, or its server could no longer
+    /// take it).
+    fn fail(&mut self, session: &Session) {
+        let c = &mut self.m.features[session.feature as usize];
+        c.failed += 1;
+        c.users.failed += u64::from(session.participants);
     }
 
     /// Routes a session (again, after `session.reroutes` failed connections and
@@ -118,14 +137,16 @@ impl State<'_> {
                         (self.connecting.len() - 1) as u32
                     }
                 };
-                self.m.features[f].connecting += 1;
+                let c = &mut self.m.features[f];
+                c.connecting += 1;
+                c.users.connecting += u64::from(session.participants);
                 q.schedule(now.plus(setup_delay), Event::Connect { slot });
             }
             Decision::Accept {
                 server, admission, ..
             } => self.admit(now, server, admission, &session, q),
             Decision::Block { .. } => self.block(&session),
-            Decision::Fail => self.m.features[f].failed += 1,
+            Decision::Fail => self.fail(&session),
         }
     }
 
@@ -157,12 +178,15 @@ impl State<'_> {
     ) {
         let (f, setup_delay, hold) = (session.feature as usize, session.waited, session.hold);
         if !self.acceptable(server, f, admission) {
-            self.m.features[f].failed += 1;
+            self.fail(session);
             return;
         }
         let epoch = self.pool.admit(server, f);
+        let participants = session.participants;
+        self.users_active[server * self.pool.n_features() + f] += u64::from(participants);
         let c = &mut self.m.features[f];
         c.accepted += 1;
+        c.users.accepted += u64::from(participants);
         c.setup_delay_sum_us += setup_delay.0;
         if setup_delay.0 > 0 {
             *c.setup_delays.entry(setup_delay.0).or_insert(0) += 1;
@@ -175,8 +199,10 @@ impl State<'_> {
         q.schedule(
             now.plus(hold),
             Event::Departure {
-                server: server as u32,
+                // Validation holds pools to 1,000 servers.
+                server: server as u16,
                 feature: f as u16,
+                participants,
                 epoch,
             },
         );
@@ -189,7 +215,9 @@ impl State<'_> {
         let p = self.connecting[slot as usize];
         self.free_slots.push(slot);
         let f = p.session.feature as usize;
-        self.m.features[f].connecting -= 1;
+        let c = &mut self.m.features[f];
+        c.connecting -= 1;
+        c.users.connecting -= u64::from(p.session.participants);
         let server = p.server as usize;
         if self.acceptable(server, f, p.admission) {
             self.admit(now, server, p.admission, &p.session, q);
@@ -211,13 +239,17 @@ impl State<'_> {
         now: SimTime,
         s: usize,
         f: usize,
+        participants: u16,
         epoch: u32,
         q: &mut EventQueue<Event>,
     ) {
         if !self.pool.depart(s, f, epoch) {
             return; // already cut
         }
-        self.m.features[f].completed += 1;
+        self.users_active[s * self.pool.n_features() + f] -= u64::from(participants);
+        let c = &mut self.m.features[f];
+        c.completed += 1;
+        c.users.completed += u64::from(participants);
         if self.in_maintenance {
             self.load_changed(now, s);
         }
@@ -296,17 +328,19 @@ impl State<'_> {
             if n == 0 {
                 continue;
             }
-
+            let users = std::mem::take(&mut self.users_active[s * self.pool.n_features() + f]);
             let c = &mut self.m.features[f];
             match self.cfg.features[f].on_loss {
                 OnLoss::Dropped => {
                     c.cut_by[reason_ix] += n;
+                    c.users.cut_by[reason_ix] += users;
                     if let Some(r) = record.as_deref_mut() {
                         r.cut[f] += n;
                     }
                 }
                 OnLoss::Recovers => {
                     c.disrupted += n;
+                    c.users.disrupted += users;
                     if let Some(r) = record.as_deref_mut() {
                         r.disrupted[f] += n;
                     }

@@ -363,6 +363,7 @@ mod tests {
             max_per_server: None,
             needs_front_end: true,
             transport: crate::model::feature::Transport::Sip,
+            participants: crate::model::Participants::Fixed(1),
         }
     }
 

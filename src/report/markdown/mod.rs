@@ -94,10 +94,16 @@ fn reproduce(o: &mut String, d: &ReportData<'_>) {
     {
         extra.push_str(", `domains.csv` (upgrade domains)");
     }
+    let detail = if d.detail {
+        "`replications.csv` (raw counts and seeds), `restarts.csv`, `drains.csv`, \
+         `timeseries.csv`"
+    } else {
+        "no per-night tables (`drainsim run … --detail` adds `replications.csv`, \
+         `restarts.csv`, `drains.csv`, `timeseries.csv`)"
+    };
     let _ = writeln!(
         o,
-        "Files: `summary.csv` (per run and feature), `replications.csv` (raw counts and seeds), \
-         `restarts.csv`, `drains.csv`, `timeseries.csv`{extra}, the charts as SVG and PNG, \
-         `scenario.toml` (the input)."
+        "Files: `summary.csv` (per run and feature), {detail}{extra}, the charts as SVG and \
+         PNG, `scenario.toml` (the input)."
     );
 }

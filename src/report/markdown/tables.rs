@@ -55,23 +55,30 @@ pub(super) fn cut_table(o: &mut String, d: &ReportData<'_>) {
         o,
         true,
         &label_columns(d.results),
-        " feature | arrivals | cut | disrupted | blocked | landed on paused |",
-        "---|---:|---:|---:|---:|---:|",
+        " feature | arrivals | cut | users cut | disrupted | blocked | landed on paused |",
+        "---|---:|---:|---:|---:|---:|---:|",
     );
     for r in d.rows {
         let m = |n: &str| r.measure(n).map(|e| fixed(e.mean, 2)).unwrap_or_default();
         run_cells(o, r);
         let _ = writeln!(
             o,
-            " {} | {} | {} | {} | {} | {} |",
+            " {} | {} | {} | {} | {} | {} | {} |",
             feature_cell(&r.feature),
             m("arrivals"),
             r.measure("cut").map(mean_ci).unwrap_or_default(),
+            r.measure("users_cut").map(mean_ci).unwrap_or_default(),
             m("disrupted"),
             m("blocked"),
             m("landed_on_paused")
         );
     }
+    let _ = writeln!(
+        o,
+        "\n*Users cut* counts the people in the sessions cut: one per call or application \
+         session, a conference's participants (by default the Lync Server 2013 user model's \
+         sizes: 4, 6 or 11); `users_*` columns of `summary.csv` give every measure in users."
+    );
 }
 
 /// "Hardware − DNS, paired per replication", when the runs come in DNS/hardware pairs.

@@ -7,10 +7,13 @@ use super::super::raw::{RawFeature, RawScenario};
 use super::super::span::FieldPath;
 use super::dist::validate_dist;
 use super::profile::{validate_load_factor, validate_profile};
+use crate::model::feature::MAX_PARTICIPANTS;
 use crate::model::profile::Profile;
 use crate::model::service::{KNOWN_SERVICES, MAX_SERVICES};
 use crate::model::workload::{self, PresetFeature};
-use crate::model::{CATALOGUE, CatalogueEntry, Feature, HoldingTime, OnLoss, catalogue_entry};
+use crate::model::{
+    CATALOGUE, CatalogueEntry, Feature, HoldingTime, OnLoss, Participants, catalogue_entry,
+};
 
 /// What `[workload]` gives every feature: its preset's features, and the profile and load
 /// factor of the features that do not set their own.
@@ -196,6 +199,7 @@ impl FeatureInput<'_> {
         let duration = self.duration(ctx, files);
         let max_per_server = self.max_per_server(ctx);
         let transport = super::lb::transport(ctx, &self.path, rf.transport.as_deref());
+        let participants = self.participants(ctx, cat);
         Some(Feature {
             name,
             service,
@@ -208,6 +212,7 @@ impl FeatureInput<'_> {
             max_per_server,
             needs_front_end: rf.needs_front_end.unwrap_or(true),
             transport: transport?,
+            participants: participants?,
         })
     }
 
@@ -251,6 +256,7 @@ impl FeatureInput<'_> {
             max_per_server: self.max_per_server(ctx),
             needs_front_end: rf.needs_front_end.unwrap_or(true),
             transport: super::lb::transport(ctx, &self.path, rf.transport.as_deref())?,
+            participants: self.participants(ctx, cat)?,
             name,
             service,
         })
@@ -384,6 +390,173 @@ impl FeatureInput<'_> {
                 );
                 None
             }
+        }
+    }
+
+    /// `participants` (written, or the catalogue's default: R21).
+    fn participants(
+        &self,
+        ctx: &mut Ctx<'_>,
+        cat: Option<&CatalogueEntry>,
+    ) -> Option<Participants> {
+        match &self.raw.participants {
+            None => Some(Participants::default_for(cat)),
+            Some(v) => validate_participants(ctx, &self.path.key("participants"), v),
+        }
+    }
+}
+
+/// The forms of `participants`, for messages.
+const PARTICIPANTS_FORMS: &str = "a whole number, \"lync2013_conference\", { distribution = \
+     \"discrete\", values = [4, 6, 11], weights = [0.85, 0.10, 0.05] } or { distribution = \
+     \"uniform\", min = 2, max = 8 }";
+
+/// A `participants` value (R21); every problem recorded.
+fn validate_participants(
+    ctx: &mut Ctx<'_>,
+    p: &FieldPath,
+    v: &toml::Value,
+) -> Option<Participants> {
+    match v {
+        toml::Value::Integer(_) => size(ctx, p, v).map(Participants::Fixed),
+        toml::Value::String(name) if name == "lync2013_conference" => {
+            Some(Participants::lync2013_conference())
+        }
+        toml::Value::String(name) => {
+            ctx.err(
+                p,
+                format!(
+                    "unknown participants model \"{name}\"; expected \"lync2013_conference\"{}",
+                    did_you_mean(name, ["lync2013_conference"])
+                ),
+            );
+            None
+        }
+        toml::Value::Table(t) => participants_table(ctx, p, t),
+        other => {
+            let msg = format!("expected {PARTICIPANTS_FORMS}, got {}", other.type_str());
+            ctx.err(p, msg);
+            None
+        }
+    }
+}
+
+/// `{ distribution = "discrete", … }` or `{ distribution = "uniform", … }`.
+fn participants_table(
+    ctx: &mut Ctx<'_>,
+    p: &FieldPath,
+    t: &toml::map::Map<String, toml::Value>,
+) -> Option<Participants> {
+    let kind = match t.get("distribution") {
+        Some(toml::Value::String(k)) if k == "discrete" || k == "uniform" => k.as_str(),
+        Some(toml::Value::String(k)) => {
+            let msg = format!(
+                "unknown participants distribution \"{k}\"; expected \"discrete\" or \
+                 \"uniform\"{}",
+                did_you_mean(k, ["discrete", "uniform"])
+            );
+            ctx.err(&p.key("distribution"), msg);
+            return None;
+        }
+        _ => {
+            ctx.err(
+                p,
+                format!("needs `distribution` (\"discrete\" or \"uniform\"): {PARTICIPANTS_FORMS}"),
+            );
+            return None;
+        }
+    };
+    let keys: &[&str] = if kind == "discrete" {
+        &["distribution", "values", "weights"]
+    } else {
+        &["distribution", "min", "max"]
+    };
+    for k in t.keys() {
+        if !keys.contains(&k.as_str()) {
+            let msg = format!(
+                "unknown key `{k}` for a {kind} participants distribution; expected {}{}",
+                keys[1..].join(" and "),
+                did_you_mean(k, keys.iter().copied())
+            );
+            ctx.err(&p.key(k), msg);
+            return None;
+        }
+    }
+    for k in &keys[1..] {
+        if !t.contains_key(*k) {
+            ctx.err(p, format!("a {kind} participants distribution needs `{k}`"));
+            return None;
+        }
+    }
+    if kind == "uniform" {
+        let min = size(ctx, &p.key("min"), &t["min"]);
+        let max = size(ctx, &p.key("max"), &t["max"]);
+        let (min, max) = (min?, max?);
+        if min > max {
+            ctx.err(
+                &p.key("max"),
+                format!("must be at least `min` ({min}), got {max}"),
+            );
+            return None;
+        }
+        return Some(Participants::Uniform { min, max });
+    }
+    let list = |ctx: &mut Ctx<'_>, k: &str| -> Option<Vec<toml::Value>> {
+        match &t[k] {
+            toml::Value::Array(a) if !a.is_empty() => Some(a.clone()),
+            _ => {
+                ctx.err(&p.key(k), "must be a non-empty list");
+                None
+            }
+        }
+    };
+    let (values, weights) = (list(ctx, "values"), list(ctx, "weights"));
+    let (values, weights) = (values?, weights?);
+    if values.len() != weights.len() {
+        let msg = format!(
+            "{} weights for {} values: give one weight per value",
+            weights.len(),
+            values.len()
+        );
+        ctx.err(&p.key("weights"), msg);
+        return None;
+    }
+    let sizes: Vec<Option<u16>> = (values.iter().enumerate())
+        .map(|(i, v)| size(ctx, &p.key("values").index(i), v))
+        .collect();
+    let ws: Vec<Option<f64>> = (weights.iter().enumerate())
+        .map(|(i, w)| {
+            let x = match w {
+                toml::Value::Float(x) => *x,
+                toml::Value::Integer(n) => *n as f64,
+                _ => f64::NAN,
+            };
+            if x.is_finite() && x > 0.0 {
+                Some(x)
+            } else {
+                ctx.err(
+                    &p.key("weights").index(i),
+                    format!("must be a finite number above 0, got {w}"),
+                );
+                None
+            }
+        })
+        .collect();
+    let sizes: Vec<u16> = sizes.into_iter().collect::<Option<_>>()?;
+    let ws: Vec<f64> = ws.into_iter().collect::<Option<_>>()?;
+    Some(Participants::discrete(sizes, &ws))
+}
+
+/// One session size: a whole number from 1 to [`MAX_PARTICIPANTS`].
+fn size(ctx: &mut Ctx<'_>, p: &FieldPath, v: &toml::Value) -> Option<u16> {
+    match v {
+        toml::Value::Integer(n) if (1..=i64::from(MAX_PARTICIPANTS)).contains(n) => Some(*n as u16),
+        _ => {
+            ctx.err(
+                p,
+                format!("must be a whole number of users from 1 to {MAX_PARTICIPANTS}, got {v}"),
+            );
+            None
         }
     }
 }

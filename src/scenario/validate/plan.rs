@@ -85,10 +85,14 @@ pub(super) fn validate_plan(
     let nights = plan_nights(ctx, &p, rp);
     let objective = match rp.minimise.as_deref() {
         None | Some("cut") => Some(PlanObjective::Cut),
+        Some("users") => Some(PlanObjective::Users),
         Some(m) => {
             ctx.err(
                 &p.key("minimise"),
-                format!("`{m}` is not an objective drainsim knows; use \"cut\" (sessions cut, weighted by `weights`)"),
+                format!(
+                    "`{m}` is not an objective drainsim knows; use \"cut\" (sessions cut) or \
+                     \"users\" (users in the sessions cut), weighted by `weights`"
+                ),
             );
             None
         }
