@@ -360,7 +360,8 @@ fn sharpen(
         let half = cut_delta(&e[r], delta) / 2.0;
         let est = crate::stats::estimate(&e[r].obs.iter().map(|o| o.cut).collect::<Vec<_>>());
         let n = e[r].obs.len() as u32;
-        if n >= cap || !(est.half_width() > half) {
+        // A NaN half-width (every night the same) needs no more.
+        if n >= cap || est.half_width().is_nan() || est.half_width() <= half {
             return Ok(spent);
         }
         // Replications for the half-width to shrink to `half`, by the √n law, at least a chunk.

@@ -170,8 +170,16 @@ mod tests {
             vec![1.0, 2.0, 1.5, 1.0],
         ];
         let mut s = Selection::new(vec![0, 1, 2], &x, 4, 0.05, 0.5);
-        let out = s.screen(&x, 4, &[(2.0, 0), (1.0, 1), (1.0, 2)], &[true; 3]);
-        assert_eq!(out, vec![(0, 2), (1, 2)]);
+        let tb = [(2.0, 0), (1.0, 1), (1.0, 2)];
+        let out = s.screen(&x, 4, &tb, &[true; 3]);
+        // 1 is beaten by both; the smaller mean, then the order, names 0.
+        assert_eq!(out, vec![(0, 2), (1, 0)]);
         assert_eq!(s.alive, vec![2]);
+        // A beater shown feasible is named before one that is not.
+        let mut s = Selection::new(vec![0, 1, 2], &x, 4, 0.05, 0.5);
+        let out = s.screen(&x, 4, &tb, &[false, true, true]);
+        assert_eq!(out, vec![(0, 2), (1, 2)]);
+        s.readmit(1);
+        assert_eq!(s.alive, vec![1, 2]);
     }
 }
