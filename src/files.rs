@@ -72,10 +72,14 @@ pub fn replace_file(path: &Path, body: &[u8]) -> io::Result<()> {
     let name = path
         .file_name()
         .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(&dir)?;
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // The permissions of any file drainsim writes (0666 less the umask), not a temporary
+    // file's 0600.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(&dir)?;
     tmp.write_all(body)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
@@ -200,6 +204,14 @@ mod tests {
         let out = dir.join("out.xml");
         replace_file(&out, b"new").unwrap();
         assert_eq!(fs::read_to_string(&out).unwrap(), "new");
+        // Readable by others as any file drainsim writes (under the usual umask 022).
+        use std::os::unix::fs::PermissionsExt;
+        let plain = dir.join("plain.txt");
+        fs::write(&plain, "x").unwrap();
+        assert_eq!(
+            fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+            fs::metadata(&plain).unwrap().permissions().mode() & 0o777
+        );
         assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
         fs::remove_dir_all(&dir).unwrap();
     }
