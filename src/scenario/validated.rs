@@ -192,4 +192,6 @@ pub struct PlanSpec {
     pub weights: Vec<(String, f64)>,
     /// Indifference zone of the selection, in units of the objective.
     pub indifference: f64,
+    /// The pool's server labels, for the candidates' steps and the plan's report.
+    pub names: crate::model::ServerNames,
 }

@@ -13,6 +13,7 @@ mod golden;
 mod harness;
 mod lb_admin;
 mod lifecycle;
+mod names;
 mod plan;
 mod pool_maintenance;
 mod properties;
