@@ -18,6 +18,7 @@ mod plan;
 mod pool_maintenance;
 mod properties;
 mod report_files;
+mod runbook;
 mod scenarios;
 mod shards;
 mod state_machine;
