@@ -365,8 +365,13 @@ pub fn title(action: &Action, label: &dyn Fn(usize) -> String) -> String {
 /// What undoes `action` if the night has to stop after it.
 pub fn undo(action: &Action) -> Option<&'static str> {
     Some(match action {
-        Action::Pause(_) => "Resume-Service on the paused servers (Invoke-Command)",
-        Action::StopGraceful(_) | Action::Stop(_) => "Start-CsWindowsService on the servers",
+        Action::Pause(_) => {
+            "if their restart has not happened yet: Resume-Service on the paused servers \
+             (Invoke-Command)"
+        }
+        Action::StopGraceful(_) | Action::Stop(_) => {
+            "if their restart has not happened yet: Start-CsWindowsService on the servers"
+        }
         Action::SetStartup { .. } => "Set-Service -StartupType Automatic on the servers",
         Action::Failover { .. } | Action::RollingRestart { .. } => {
             "Invoke-CsComputerFailBack on every server failed over"

@@ -282,14 +282,20 @@ fn drain_expectations(
     );
     match (m, p) {
         (Some(m), Some(p)) => {
+            let done = total - not_drained;
+            let share = if not_drained == 0 {
+                format!("every one of the {total} simulated drains finished")
+            } else {
+                format!(
+                    "{done} of {total} simulated drains finished; the other {not_drained} still \
+                     had sessions when a later step (the restart) ended them"
+                )
+            };
             expect.push(format!(
-                "{names} drain{} (no session left on the paused services) after about {} \
-                 (95 % within {}); {} of {total} drains were still going when the next step \
-                 ended them.",
-                if servers.len() == 1 { "s" } else { "" },
+                "{names}: {share}. Those that finished left no session on the paused services \
+                 after about {} (95 % of them within {}).",
                 minutes(m),
                 minutes(p),
-                not_drained
             ));
             stop.push(format!(
                 "A drain far slower than simulated: if Get-CsWindowsService still shows \

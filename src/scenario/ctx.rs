@@ -653,7 +653,31 @@ pub(super) fn check_quorum_size(rule: QuorumRule, servers: u32) -> Result<(), St
 
 #[cfg(test)]
 mod tests {
-    use super::{edit_distance, suggest};
+    use super::{duration_hint, edit_distance, suggest};
+
+    #[test]
+    fn durations_written_otherwise_get_their_drainsim_spelling() {
+        let cases = [
+            ("45 min", Some("45m")),
+            ("45 minutes", Some("45m")),
+            ("45min ", Some("45m")),
+            ("00:45:00", Some("45m")),
+            ("1:30:00", Some("1h30m")),
+            ("45:00", Some("45m")),
+            ("1 hour 30 minutes", Some("1h30m")),
+            ("1 hr, 30 mins", Some("1h30m")),
+            ("90 secs", Some("1m30s")),
+            ("2 days", Some("48h")),
+            ("45", None),
+            ("minutes", None),
+            ("45 parsecs", None),
+            ("00:75:00", None),
+            ("0 min", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(duration_hint(text).as_deref(), want, "{text:?}");
+        }
+    }
 
     #[test]
     fn edit_distance_counts_inserts_deletes_replacements_and_swaps() {

@@ -42,7 +42,7 @@ if ($PSCmdlet.ShouldProcess($PoolFqdn, 'Remove the DNS A record of FE 4')) {
 
 # ---- Step 2. 01:00 - Drain and stop FE 4 gracefully
 Write-Host '== Step 2. 01:00 - Drain and stop FE 4 gracefully'
-Write-Host '   Expect: FE 4 drains (no session left on the paused services) after about 6 min (95 % within 14 min); 0 of 40 drains were still going when the next step ended them.'
+Write-Host '   Expect: FE 4: every one of the 40 simulated drains finished. Those that finished left no session on the paused services after about 6 min (95 % of them within 14 min).'
 # Stop if: A drain far slower than simulated: if Get-CsWindowsService still shows activity on FE 4 after 27 min (twice the 95th percentile), the load is not what the scenario assumed; resume the services (Resume-Service) and reschedule rather than cut the sessions.
 if ($PSCmdlet.ShouldProcess($PoolFqdn, 'Drain and stop FE 4 gracefully')) {
     Stop-CsWindowsService -ComputerName $FrontEnds[3] -Graceful

@@ -40,7 +40,7 @@ if ($PSCmdlet.ShouldProcess($PoolFqdn, 'Set fe02.contoso.com disabled on the loa
 
 # ---- Step 2. 02:00 - Pause fe02.contoso.com (no new sessions)
 Write-Host '== Step 2. 02:00 - Pause fe02.contoso.com (no new sessions)'
-Write-Host '   Expect: fe02.contoso.com drains (no session left on the paused services) after about 26 min (95 % within 39 min); 30 of 40 drains were still going when the next step ended them.'
+Write-Host '   Expect: fe02.contoso.com: 10 of 40 simulated drains finished; the other 30 still had sessions when a later step (the restart) ended them. Those that finished left no session on the paused services after about 26 min (95 % of them within 39 min).'
 # Stop if: A drain far slower than simulated: if Get-CsWindowsService still shows activity on fe02.contoso.com after 1 h 19 min (twice the 95th percentile), the load is not what the scenario assumed; resume the services (Resume-Service) and reschedule rather than cut the sessions.
 if ($PSCmdlet.ShouldProcess($PoolFqdn, 'Pause fe02.contoso.com (no new sessions)')) {
     Invoke-Command -ComputerName $FrontEnds[1] -ScriptBlock { Suspend-Service -Name 'RTCSRV','RTCAVMCU' }
@@ -96,7 +96,7 @@ if ($PSCmdlet.ShouldProcess($PoolFqdn, 'Set fe02.contoso.com enabled on the load
 
 # ---- Step 9. 02:50 - Fail over fe03.contoso.com
 Write-Host '== Step 9. 02:50 - Fail over fe03.contoso.com'
-Write-Host '   Expect: fe03.contoso.com drains (no session left on the paused services) after about 31 min (95 % within 39 min); 34 of 40 drains were still going when the next step ended them.'
+Write-Host '   Expect: fe03.contoso.com: 6 of 40 simulated drains finished; the other 34 still had sessions when a later step (the restart) ended them. Those that finished left no session on the paused services after about 31 min (95 % of them within 39 min).'
 # Stop if: A drain far slower than simulated: if Get-CsWindowsService still shows activity on fe03.contoso.com after 1 h 19 min (twice the 95th percentile), the load is not what the scenario assumed; resume the services (Resume-Service) and reschedule rather than cut the sessions.
 # Stop if: This step failed in 34 of 40 simulated nights and stopped the plan: if it fails tonight, do not go on; bring the servers back (see *Roll back*).
 Confirm-Step 'Step 9: none of its stop conditions holds (see the comments above); go on?'

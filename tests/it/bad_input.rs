@@ -1356,7 +1356,9 @@ fn serde_errors_name_the_field_path() {
         ),
         (
             BASE.replace("servers = 4", "servers = 4.5"),
-            "test.toml:5:11: pool.servers: invalid type: floating point `4.5`, expected an integer",
+            "test.toml:5:11: pool.servers: invalid type: floating point `4.5`, expected a number \
+             of Front Ends, or a list of their FQDNs such as [\"fe01.contoso.com\", \
+             \"fe02.contoso.com\"]",
         ),
         (
             step("action = \"pause\"\nserver = 1\nservices = \"RTCSRV\""),
