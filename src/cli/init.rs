@@ -45,6 +45,15 @@ fn clock(min: u32) -> String {
     format!("{:02}:{:02}", m / 60, m % 60)
 }
 
+/// Minutes as a duration string: `"10h"`, `"2h30m"`, `"45m"`.
+fn span(min: u32) -> String {
+    match (min / 60, min % 60) {
+        (0, m) => format!("{m}m"),
+        (h, 0) => format!("{h}h"),
+        (h, m) => format!("{h}h{m}m"),
+    }
+}
+
 fn quoted(v: &[String]) -> String {
     let q: Vec<String> = v.iter().map(|s| format!("\"{s}\"")).collect();
     q.join(", ")
@@ -138,9 +147,8 @@ fn starter(a: &InitArgs) -> Result<String, CliError> {
     w(
         &mut o,
         &format!(
-            "horizon = \"{}h{}m\"      # from clock_start to an hour after the window",
-            horizon_min / 60,
-            horizon_min % 60
+            "horizon = \"{}\"          # from clock_start to an hour after the window",
+            span(horizon_min)
         ),
     );
     w(
@@ -232,9 +240,8 @@ fn starter(a: &InitArgs) -> Result<String, CliError> {
     w(
         &mut o,
         &format!(
-            "window = \"{}h{}m\"             # every server back within the window",
-            window_min / 60,
-            window_min % 60
+            "window = \"{}\"                # every server back within the window",
+            span(window_min)
         ),
     );
     w(
