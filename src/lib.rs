@@ -37,6 +37,8 @@
 //!   `scenario::trace`, the streaming export reader.
 //! - [`planner`]: `drainsim plan` (R17): candidate runbooks from `[plan]`, Kim and Nelson's
 //!   ranking and selection on common random numbers, and the plan folder rendered in memory.
+//! - [`runbook`]: `drainsim runbook` (R22): a run's steps as the administrator's runbook, each
+//!   with its commands, the simulation's expectations and its stop rules; text only.
 //! - [`cli`]: the `drainsim` command, one module per subcommand; `main` maps outcomes to exit
 //!   codes in one place.
 //!
@@ -69,6 +71,7 @@ pub mod planner;
 pub mod quote;
 mod read_at;
 pub mod report;
+pub mod runbook;
 pub mod runner;
 pub mod scenario;
 pub mod stats;

@@ -48,6 +48,7 @@ fn exit_code(result: &Result<Outcome, CliError>) -> u8 {
             | CliError::NotRun(_)
             | CliError::Junit(_)
             | CliError::Fit(_)
+            | CliError::Runbook(_)
             | CliError::Shard(_)
             | CliError::Plan(_),
         ) => 2,

@@ -36,6 +36,64 @@ pub enum Command {
     /// Merge the shard folders of `drainsim run --shard K/N` into the report the unsharded
     /// run writes (expectations are decided here).
     Merge(MergeArgs),
+    /// The scenario's steps (a plan's recommended.toml above all) as the runbook to follow in
+    /// the Lync Server Management Shell: each step's time, commands, what the simulation
+    /// expects then, and when to stop.
+    Runbook(RunbookArgs),
+    /// Write a commented starter scenario from a few flags (servers by name, upgrade
+    /// domains, load balancing, users, change window); never replaces a file.
+    Init(InitArgs),
+}
+
+/// `drainsim runbook`.
+#[derive(Debug, clap::Args)]
+pub struct RunbookArgs {
+    /// Scenario file with [[step]] entries (e.g. reports/plan-night/recommended.toml).
+    pub scenario: PathBuf,
+    /// Write the runbook here (default: print it). A file drainsim did not write, or a link,
+    /// is never replaced.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// `md` (a page to follow) or `ps1` (a script that supports -WhatIf and stops at the
+    /// first failure).
+    #[arg(long, value_enum, default_value_t = RunbookFormat::Md)]
+    pub format: RunbookFormat,
+    /// Simulated nights behind the expectations (default: the scenario's replications, at
+    /// least 200), seed and threads.
+    #[command(flatten)]
+    pub overrides: Overrides,
+}
+
+/// `drainsim runbook --format`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum RunbookFormat {
+    /// Markdown.
+    #[default]
+    Md,
+    /// A PowerShell script.
+    Ps1,
+}
+
+/// `drainsim init`.
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The scenario file to write (it must not exist).
+    pub out: PathBuf,
+    /// The Front Ends' FQDNs, comma-separated, in pool order.
+    #[arg(long, value_delimiter = ',', value_name = "FQDN,…")]
+    pub servers: Vec<String>,
+    /// Upgrade domains: their number (blocks of servers in pool order).
+    #[arg(long, value_name = "N")]
+    pub domains: Option<u32>,
+    /// `dns` or `hardware` (an F5 or other load balancer in front of the pool).
+    #[arg(long, value_name = "dns|hardware", default_value = "dns")]
+    pub load_balancing: String,
+    /// Users homed on the pool.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub users: u32,
+    /// The change window, `HH:MM-HH:MM`.
+    #[arg(long, value_name = "HH:MM-HH:MM", default_value = "02:00-05:00")]
+    pub window: String,
 }
 
 /// `drainsim plan`.

@@ -102,6 +102,10 @@ pub enum CliError {
     /// another run or version, missing or doubled.
     #[error("{0}")]
     Shard(String),
+    /// `runbook` or `init`: a scenario with no runbook, a bad flag, or a file it may not
+    /// write.
+    #[error("{0}")]
+    Runbook(String),
     /// Ctrl-C: stopped before the end, nothing written.
     #[error("interrupted; no report written")]
     Interrupted,

@@ -12,6 +12,8 @@
 //!   holding times per feature).
 //! - `plan SCENARIO`: the recommended maintenance runbook among the candidates of its
 //!   `[plan]` table (`plan.md`, `candidates.csv`, a chart, `recommended.toml`).
+//! - `runbook SCENARIO`: its steps as the administrator's runbook (`--format md|ps1`).
+//! - `init FILE`: a commented starter scenario from a few flags.
 //!
 //! Each command returns an [`Outcome`] or a [`CliError`]; the binary's `main` alone maps them
 //! to exit codes: 0 success, 1 an expectation failed, 2 bad input (the command line, a
@@ -61,17 +63,22 @@ mod error;
 mod features;
 mod finish;
 mod fit;
+mod init;
 mod junit;
 mod load;
 mod pipeline;
 mod plan;
 mod run;
+mod runbook;
 mod schema;
 mod shard;
 mod test;
 
 pub use args::Cli;
-use args::{Command, Format, MergeArgs, Overrides, PlanArgs, RunArgs, TestArgs};
+use args::{
+    Command, Format, InitArgs, MergeArgs, Overrides, PlanArgs, RunArgs, RunbookArgs, RunbookFormat,
+    TestArgs,
+};
 pub use error::{CliError, Outcome};
 pub use load::load_file;
 
@@ -87,5 +94,7 @@ pub fn execute(cli: Cli) -> Result<Outcome, CliError> {
         Some(Command::Fit(args)) => fit::fit(&args),
         Some(Command::Plan(args)) => plan::plan(&args),
         Some(Command::Merge(args)) => shard::merge(&args),
+        Some(Command::Runbook(args)) => runbook::runbook(&args),
+        Some(Command::Init(args)) => init::init(&args),
     }
 }

@@ -7,6 +7,7 @@ pub mod feature;
 pub mod members;
 pub mod metrics;
 pub mod mix;
+pub mod names;
 pub mod plan;
 pub mod pool;
 pub mod profile;
@@ -27,6 +28,7 @@ pub use metrics::{
     CutReason, DomainOutcome, DrainEnd, DrainRecord, FeatureCounts, ReplicationMetrics,
     RestartRecord, RgQuorumLoss, StepOutcome, StepRecord, TimeSeries, UserCounts,
 };
+pub use names::ServerNames;
 pub use plan::{Action, ActionKind, Step, Target};
 pub use pool::{Pool, Status};
 pub use quorum::QuorumRule;
@@ -177,9 +179,17 @@ pub struct PoolConfig {
     pub hardware: HardwareConfig,
     /// Timings of the rolling restart procedure.
     pub rolling: RollingTimings,
+    /// What the servers are called in messages and reports (never read by the simulation's
+    /// dynamics).
+    pub names: ServerNames,
 }
 
 impl PoolConfig {
+    /// The label of server `ix` (0-based): its FQDN when the scenario names it, else `FE n`.
+    pub fn label(&self, ix: usize) -> String {
+        self.names.label(ix)
+    }
+
     /// Whether a hardware load balancer carries any traffic of a run with `features`: under
     /// hardware load balancing, and under DNS load balancing for features over HTTPS.
     pub fn hlb_in_use(&self, features: &[Feature]) -> bool {

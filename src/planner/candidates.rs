@@ -109,8 +109,14 @@ pub fn expand(spec: &PlanSpec) -> Vec<Candidate> {
     out
 }
 
-fn list(servers: &[u32]) -> String {
-    let s: Vec<String> = servers.iter().map(u32::to_string).collect();
+/// `[1, 2]`, or the servers' names when the pool names them (`servers` 1-based).
+fn list(spec: &PlanSpec, servers: &[u32]) -> String {
+    let s: Vec<String> = match spec.names.is_named() {
+        true => (servers.iter())
+            .map(|&s| format!("\"{}\"", spec.names.label(s as usize - 1)))
+            .collect(),
+        false => servers.iter().map(u32::to_string).collect(),
+    };
     format!("[{}]", s.join(", "))
 }
 
@@ -135,7 +141,7 @@ pub fn steps_toml(spec: &PlanSpec, c: &Candidate) -> String {
         let servers = if servers.is_empty() {
             String::new()
         } else {
-            format!("servers = {}\n", list(servers))
+            format!("servers = {}\n", list(spec, servers))
         };
         let _ = write!(o, "\n[[step]]\n{at}action = \"{action}\"\n{servers}{extra}");
     };

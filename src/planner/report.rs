@@ -394,7 +394,7 @@ fn recommendation(o: &mut String, p: &PlanResult) {
         let order: Vec<String> = batches
             .iter()
             .map(|b| {
-                let s: Vec<String> = b.iter().map(|x| format!("FE {x}")).collect();
+                let s = p.spec.names.labels(b.iter().map(|x| x - 1));
                 s.join(" + ")
             })
             .collect();

@@ -155,7 +155,7 @@ pub fn write_restarts_csv(d: &ReportData<'_>, out: &mut dyn Write) -> io::Result
                 for rs in &rep.metrics.restarts {
                     for (f, feat) in r.run.config.features.iter().enumerate() {
                         let mut v = replication_prefix(r, &rep);
-                        v.push((rs.server + 1).to_string());
+                        v.push(r.run.config.pool.names.column(rs.server));
                         v.push(secs(rs.at));
                         v.push(rs.paused_at.map(secs).unwrap_or_default());
                         v.push(
@@ -200,7 +200,7 @@ pub fn write_drains_csv(d: &ReportData<'_>, out: &mut dyn Write) -> io::Result<(
             for rep in r.replications.iter() {
                 for dr in &rep.metrics.drains {
                     let mut v = replication_prefix(r, &rep);
-                    v.push((dr.server + 1).to_string());
+                    v.push(r.run.config.pool.names.column(dr.server));
                     v.push(secs(dr.paused_at));
                     v.push(secs(dr.ended_at));
                     v.push(dr.end.name().to_string());
@@ -255,7 +255,7 @@ pub fn timeseries_csv(d: &ReportData<'_>) -> Vec<u8> {
                 let base = k * n * nf + s * nf;
                 let mut v = run_prefix(r);
                 v.push(secs(ts.times[k]));
-                v.push((s + 1).to_string());
+                v.push(r.run.config.pool.names.column(s));
                 let mut total = 0u64;
                 for c in &cols {
                     match c {
@@ -454,7 +454,7 @@ pub fn write_domains_csv(d: &ReportData<'_>, out: &mut dyn Write) -> io::Result<
                     v.push(
                         r.run.config.topology.upgrade_domains[dr.domain]
                             .iter()
-                            .map(|s| (s + 1).to_string())
+                            .map(|&s| r.run.config.pool.names.column(s as usize))
                             .collect::<Vec<_>>()
                             .join(" "),
                     );

@@ -42,7 +42,7 @@ pub fn write_rg_quorum_csv(
                 }
                 let servers: Vec<String> = r.run.config.topology.routing_groups[l.group]
                     .iter()
-                    .map(|s| (s + 1).to_string())
+                    .map(|&s| r.run.config.pool.names.column(s as usize))
                     .collect();
                 let _ = writeln!(
                     o,

@@ -249,7 +249,7 @@ impl Ctx<'_> {
                 }
                 default
             }
-            Some(s) => self.pick(path.clone(), parse_duration(s)),
+            Some(s) => self.pick(path.clone(), parse_duration_hinted(s)),
         }
     }
 
@@ -341,29 +341,193 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// The value named `value` in `options`, or a message listing the names (and the one most
 /// likely meant).
 pub(super) fn one_of<T: Copy>(value: &str, options: &[(&str, T)]) -> Result<T, String> {
+    one_of_or_word(value, options, &[])
+}
+
+/// As [`one_of`], and when `value` is none of the names but one of the administrator's own
+/// `words` for one of them, the message says which name it is and why.
+pub(super) fn one_of_or_word<T: Copy>(
+    value: &str,
+    options: &[(&str, T)],
+    words: &[OwnWords],
+) -> Result<T, String> {
     options
         .iter()
         .find(|(n, _)| *n == value)
         .map(|(_, v)| *v)
         .ok_or_else(|| {
             let names: Vec<String> = options.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+            let hint = match own_word(value, words) {
+                Some(w) => format!("; did you mean \"{}\"? ({})", w.meant, w.why),
+                None => did_you_mean(value, options.iter().map(|(n, _)| *n)),
+            };
             format!(
-                "unknown value \"{value}\"; expected one of {}{}",
+                "unknown value \"{value}\"; expected one of {}{hint}",
                 names.join(", "),
-                did_you_mean(value, options.iter().map(|(n, _)| *n))
             )
         })
 }
 
+/// Words an administrator uses for one of drainsim's names: the product, the console or the
+/// cmdlet rather than the model's vocabulary.
+pub(super) struct OwnWords {
+    /// The words, compared after dropping case and everything but letters and digits
+    /// (`"Suspend-Service"` matches `"suspendservice"`).
+    pub words: &'static [&'static str],
+    /// The name drainsim knows.
+    pub meant: &'static str,
+    /// Why that name is the one, shown after the suggestion.
+    pub why: &'static str,
+}
+
+/// `value` reduced to lower-case letters and digits, as [`OwnWords::words`] are written.
+fn folded(value: &str) -> String {
+    value
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// The entry of `words` that `value` is one of, if any.
+pub(super) fn own_word<'a>(value: &str, words: &'a [OwnWords]) -> Option<&'a OwnWords> {
+    let v = folded(value);
+    if v.is_empty() {
+        return None;
+    }
+    words.iter().find(|w| w.words.contains(&v.as_str()))
+}
+
+/// What administrators call the two kinds of load balancing.
+const LB_WORDS: &[OwnWords] = &[
+    OwnWords {
+        words: &[
+            "f5",
+            "bigip",
+            "f5bigip",
+            "ltm",
+            "hlb",
+            "nlb",
+            "loadbalancer",
+            "hardwareloadbalancer",
+            "hardwareloadbalancing",
+            "hw",
+            "kemp",
+            "netscaler",
+            "citrixnetscaler",
+            "adc",
+            "vip",
+            "hardwarelb",
+        ],
+        meant: "hardware",
+        why: "any load balancer in front of the pool (F5 BIG-IP, KEMP, NetScaler, or Windows \
+              NLB, which Lync does not support for SIP) is \"hardware\": it spreads \
+              connections to the pool's virtual IP",
+    },
+    OwnWords {
+        words: &[
+            "dnslb",
+            "dnsloadbalancing",
+            "dnsroundrobin",
+            "roundrobindns",
+            "rrdns",
+        ],
+        meant: "dns",
+        why: "DNS load balancing: the pool FQDN resolves to every Front End's address",
+    },
+];
+
 /// `load_balancing`.
 pub(super) fn parse_lb(v: &str) -> Result<LoadBalancing, String> {
-    one_of(
+    one_of_or_word(
         v,
         &[
             ("dns", LoadBalancing::Dns),
             ("hardware", LoadBalancing::Hardware),
         ],
+        LB_WORDS,
     )
+}
+
+/// [`parse_duration`], and when the text is a duration written another way (`"45 min"`,
+/// `"45 minutes"`, `"1 hour 30 minutes"`, the clock form `"00:45:00"`) the message says how
+/// drainsim writes it. The clock form is not accepted as a duration: `at` and `start` read
+/// `"HH:MM"` as a time of day, and one string meaning either would be a trap.
+pub(crate) fn parse_duration_hinted(text: &str) -> Result<SimTime, String> {
+    parse_duration(text).map_err(|e| match duration_hint(text) {
+        Some(h) => format!("{e}; did you mean \"{h}\"?"),
+        None => e,
+    })
+}
+
+/// `text` as drainsim writes the duration it most likely means, if it reads as one: numbers
+/// with unit words (`"45 minutes"`, `"1 hr, 30 min"`) or a clock form (`"1:30:00"`, `"45:00"`
+/// is minutes and seconds).
+fn duration_hint(text: &str) -> Option<String> {
+    let t = text.trim().to_ascii_lowercase();
+    let secs = if t.contains(':') {
+        clock_secs(&t)?
+    } else {
+        worded_secs(&t)?
+    };
+    (secs > 0.0 && secs.is_finite()).then(|| SimTime::from_secs_f64(secs).to_string())
+}
+
+/// `"H:MM:SS"` or `"MM:SS"` in seconds.
+fn clock_secs(t: &str) -> Option<f64> {
+    let parts: Vec<f64> = t
+        .split(':')
+        .map(|p| p.trim().parse::<f64>().ok().filter(|x| *x >= 0.0))
+        .collect::<Option<_>>()?;
+    match parts[..] {
+        [m, s] if s < 60.0 => Some(m * 60.0 + s),
+        [h, m, s] if m < 60.0 && s < 60.0 => Some(h * 3600.0 + m * 60.0 + s),
+        _ => None,
+    }
+}
+
+/// Numbers each followed by a unit word (`"45 min"`, `"1 hour 30 minutes"`, `"90 secs"`).
+fn worded_secs(t: &str) -> Option<f64> {
+    let mut total = 0.0;
+    let mut number: Option<f64> = None;
+    let mut any = false;
+    let tokens = t
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty() && *w != "and")
+        .flat_map(split_number_word);
+    for tok in tokens {
+        match (tok.parse::<f64>(), number) {
+            (Ok(x), None) => number = Some(x),
+            (Ok(_), Some(_)) => return None,
+            (Err(_), Some(x)) => {
+                total += x * unit_word_secs(tok)?;
+                number = None;
+                any = true;
+            }
+            (Err(_), None) => return None,
+        }
+    }
+    (any && number.is_none()).then_some(total)
+}
+
+/// `"45min"` → `["45", "min"]`; a word or a number alone is itself.
+fn split_number_word(w: &str) -> Vec<&str> {
+    match w.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) if i > 0 => vec![&w[..i], &w[i..]],
+        _ => vec![w],
+    }
+}
+
+/// Seconds in one unit named by `w`, in any of the usual spellings.
+fn unit_word_secs(w: &str) -> Option<f64> {
+    Some(match w.trim_end_matches('.') {
+        "d" | "day" | "days" => 86_400.0,
+        "h" | "hr" | "hrs" | "hour" | "hours" => 3_600.0,
+        "m" | "min" | "mins" | "minute" | "minutes" => 60.0,
+        "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
+        "ms" | "msec" | "millisecond" | "milliseconds" => 0.001,
+        _ => return None,
+    })
 }
 
 /// `quorum`.
@@ -489,7 +653,31 @@ pub(super) fn check_quorum_size(rule: QuorumRule, servers: u32) -> Result<(), St
 
 #[cfg(test)]
 mod tests {
-    use super::{edit_distance, suggest};
+    use super::{duration_hint, edit_distance, suggest};
+
+    #[test]
+    fn durations_written_otherwise_get_their_drainsim_spelling() {
+        let cases = [
+            ("45 min", Some("45m")),
+            ("45 minutes", Some("45m")),
+            ("45min ", Some("45m")),
+            ("00:45:00", Some("45m")),
+            ("1:30:00", Some("1h30m")),
+            ("45:00", Some("45m")),
+            ("1 hour 30 minutes", Some("1h30m")),
+            ("1 hr, 30 mins", Some("1h30m")),
+            ("90 secs", Some("1m30s")),
+            ("2 days", Some("48h")),
+            ("45", None),
+            ("minutes", None),
+            ("45 parsecs", None),
+            ("00:75:00", None),
+            ("0 min", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(duration_hint(text).as_deref(), want, "{text:?}");
+        }
+    }
 
     #[test]
     fn edit_distance_counts_inserts_deletes_replacements_and_swaps() {

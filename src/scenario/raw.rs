@@ -3,8 +3,11 @@
 //! JSON Schema of the format (`schema`), so that the schema cannot drift from what is read;
 //! the doc comments below are its descriptions.
 
+use std::fmt;
+
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
 use crate::model::plan::ActionKind;
 
@@ -96,8 +99,9 @@ pub struct RawPlan {
     /// Procedures to try: `"batches"` (fixed batches of `parallel` servers, the default) and
     /// `"rolling_restart"` (Microsoft's readiness-polled procedure, one upgrade domain at a time).
     pub procedure: Option<Vec<String>>,
-    /// Servers to patch, each once (1-based; default every server), in this order.
-    pub servers: Option<Vec<i64>>,
+    /// Servers to patch, each once (1-based numbers or names; default every server), in
+    /// this order.
+    pub servers: Option<Vec<RawServer>>,
     /// How many servers are patched at once (default `[1]`).
     pub parallel: Option<Vec<i64>>,
     /// Wait between the pause and the restart: durations, or `"drained"` (until the servers
@@ -182,15 +186,16 @@ pub struct RawTraceColumns {
 #[schemars(rename = "Pool")]
 #[serde(deny_unknown_fields)]
 pub struct RawPool {
-    /// Number of Front Ends.
-    pub servers: Option<i64>,
+    /// Number of Front Ends, or their FQDNs in pool order (`["fe01.contoso.com", …]`).
+    pub servers: Option<RawServers>,
     /// `"dns"` or `"hardware"`.
     pub load_balancing: Option<String>,
     /// `"lync2013"`, `"sfb2019"` or `"none"`.
     pub quorum: Option<String>,
     /// Cap on concurrent sessions per server.
     pub max_sessions_per_server: Option<i64>,
-    /// Upgrade domains: a number (contiguous blocks of servers) or explicit lists of servers.
+    /// Upgrade domains: a number (contiguous blocks of servers) or explicit lists of servers
+    /// (numbers or names).
     /// Read by hand (`default` only tells the schema that it is optional, as any `Option`).
     #[serde(default)]
     #[schemars(schema_with = "upgrade_domains_schema")]
@@ -378,10 +383,10 @@ pub struct RawStep {
     /// collected problem with its position; the schema lists the names.
     #[schemars(schema_with = "action_schema")]
     pub action: String,
-    /// One server (1-based).
-    pub server: Option<i64>,
-    /// Several servers (1-based).
-    pub servers: Option<Vec<i64>>,
+    /// One server (1-based number, or its name when `[pool] servers` lists names).
+    pub server: Option<RawServer>,
+    /// Several servers (1-based numbers or names).
+    pub servers: Option<Vec<RawServer>>,
     /// Windows services (default all).
     pub services: Option<Vec<String>>,
     /// For `wait`.
@@ -396,13 +401,112 @@ pub struct RawStep {
     pub wait_time: Option<String>,
 }
 
+/// `[pool] servers`: a count, or the Front Ends' names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawServers {
+    /// `servers = 6`.
+    Count(i64),
+    /// `servers = ["fe01.contoso.com", …]`.
+    Names(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for RawServers {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawServers;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a number of Front Ends, or a list of their FQDNs such as \
+                     [\"fe01.contoso.com\", \"fe02.contoso.com\"]",
+                )
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawServers, E> {
+                Ok(RawServers::Count(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawServers, E> {
+                Ok(RawServers::Count(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawServers, A::Error> {
+                let mut names = Vec::new();
+                while let Some(n) = seq.next_element::<String>()? {
+                    names.push(n);
+                }
+                Ok(RawServers::Names(names))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for RawServers {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Servers".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "oneOf": [
+                { "type": "integer", "minimum": 1 },
+                { "type": "array", "items": { "type": "string" }, "minItems": 1 }
+            ]
+        })
+    }
+}
+
+/// One server as a step, `[plan]` or an upgrade domain names it: its 1-based number, or its
+/// name when `[pool] servers` lists names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawServer {
+    /// `server = 3`.
+    Number(i64),
+    /// `server = "fe03.contoso.com"`.
+    Name(String),
+}
+
+impl<'de> Deserialize<'de> for RawServer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = RawServer;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a server number (from 1) or a server's name")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawServer, E> {
+                Ok(RawServer::Number(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawServer, E> {
+                Ok(RawServer::Number(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawServer, E> {
+                Ok(RawServer::Name(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for RawServer {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Server".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "oneOf": [
+                { "type": "integer", "minimum": 1 },
+                { "type": "string", "minLength": 1 }
+            ]
+        })
+    }
+}
+
 /// `action`: one of the names of [`ActionKind::ALL`].
 fn action_schema(_: &mut SchemaGenerator) -> Schema {
     let names: Vec<&str> = ActionKind::ALL.iter().map(|k| k.name()).collect();
     json_schema!({ "type": "string", "enum": names })
 }
 
-/// `upgrade_domains`, read by hand as a TOML value: a count, or lists of 1-based servers.
+/// `upgrade_domains`, read by hand as a TOML value: a count, or lists of servers (1-based
+/// numbers or names).
 fn upgrade_domains_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({
         "oneOf": [
@@ -411,7 +515,12 @@ fn upgrade_domains_schema(_: &mut SchemaGenerator) -> Schema {
                 "type": "array",
                 "items": {
                     "type": "array",
-                    "items": { "type": "integer", "minimum": 1 },
+                    "items": {
+                        "oneOf": [
+                            { "type": "integer", "minimum": 1 },
+                            { "type": "string", "minLength": 1 }
+                        ]
+                    },
                     "minItems": 1
                 }
             }

@@ -6,9 +6,9 @@ use super::ctx::{
     Ctx, Limits, check_quorum_size, default_quorum, did_you_mean, parse_algorithm, parse_lb,
     parse_monitor, parse_probability, parse_quorum, session_cap,
 };
-use super::ctx::{parse_clients, parse_fraction, parse_persistence};
+use super::ctx::{parse_clients, parse_duration_hinted, parse_fraction, parse_persistence};
 use super::span::FieldPath;
-use crate::engine::{SimTime, parse_duration};
+use crate::engine::SimTime;
 use crate::model::profile::{DAY_S, format_clock, parse_clock};
 use crate::model::{Action, LoadBalancing, Member, PoolConfig, RunConfig, Step};
 
@@ -273,7 +273,7 @@ fn set_pool(
         v.as_integer()
             .ok_or_else(|| format!("expected an integer, got {v}"))
     };
-    let dur = || s().and_then(parse_duration);
+    let dur = || s().and_then(parse_duration_hinted);
     let num = || {
         v.as_float()
             .or_else(|| v.as_integer().map(|i| i as f64))
@@ -335,6 +335,13 @@ fn set_servers(
     quorum_explicit: bool,
     limits: &Limits,
 ) -> Result<(), String> {
+    if pool.names.is_named() && n != i64::from(pool.servers) {
+        return Err(format!(
+            "`[pool] servers` names {} Front Ends, so the pool size cannot change to {n}: \
+             write servers as a count to sweep the pool size",
+            pool.servers
+        ));
+    }
     pool.servers = limits.pool_size(n).ok_or_else(|| {
         format!(
             "servers must be between 1 and {}, got {n}",
@@ -557,7 +564,7 @@ impl<'a> Sweep<'a> {
             "wait" => item
                 .as_str()
                 .ok_or_else(|| "expected a duration string".to_string())
-                .and_then(parse_duration)
+                .and_then(parse_duration_hinted)
                 .map(AxisValue::Wait),
             "feature_sets" => self.feature_list(item),
             "start" => item

@@ -232,6 +232,8 @@ pub struct PlanSpec {
     pub indifference: Indifference,
     /// What picks the recommendation among the runbooks the selection cannot tell apart.
     pub secondary: Secondary,
+    /// The pool's server labels, for the candidates' steps and the plan's report.
+    pub names: crate::model::ServerNames,
 }
 
 /// The change window: every server must be back by `closes`.

@@ -246,7 +246,10 @@ fn catalogue() -> Vec<Bad> {
         bad(
             "wrong type: string for an integer",
             BASE.replace("servers = 4", "servers = \"four\""),
-            &["test.toml:5:11: pool.servers: invalid type: string \"four\", expected an integer"],
+            &[
+                "test.toml:5:11: pool.servers: invalid type: string \"four\", expected a number of \
+                 Front Ends, or a list of their FQDNs",
+            ],
         ),
         bad(
             "wrong type: number for a duration",
@@ -906,6 +909,187 @@ fn catalogue() -> Vec<Bad> {
                 "did you mean \"im\"?",
             ],
         ),
+        // The administrator's own words (R22): each slip names what was meant.
+        bad(
+            "load balancing written as the product: F5",
+            BASE.replace("servers = 4", "servers = 4\nload_balancing = \"F5\""),
+            &[
+                "test.toml:6:18: pool.load_balancing: unknown value \"F5\"",
+                "did you mean \"hardware\"? (any load balancer in front of the pool",
+            ],
+        ),
+        bad(
+            "load balancing written as HLB",
+            BASE.replace("servers = 4", "servers = 4\nload_balancing = \"HLB\""),
+            &[
+                "pool.load_balancing: unknown value \"HLB\"",
+                "did you mean \"hardware\"?",
+            ],
+        ),
+        bad(
+            "load balancing written as NLB",
+            BASE.replace("servers = 4", "servers = 4\nload_balancing = \"NLB\""),
+            &[
+                "pool.load_balancing: unknown value \"NLB\"",
+                "did you mean \"hardware\"?",
+            ],
+        ),
+        bad(
+            "load balancing written as load balancer",
+            BASE.replace(
+                "servers = 4",
+                "servers = 4\nload_balancing = \"load balancer\"",
+            ),
+            &[
+                "unknown value \"load balancer\"",
+                "did you mean \"hardware\"?",
+            ],
+        ),
+        bad(
+            "load balancing swept as F5",
+            format!("{BASE}\n[sweep]\nload_balancing = [\"dns\", \"F5\"]\n"),
+            &["sweep.load_balancing[1]: ", "did you mean \"hardware\"?"],
+        ),
+        bad(
+            "action written as the cmdlet's word: suspend",
+            step("action = \"suspend\"\nserver = 1"),
+            &[
+                "test.toml:13:10: step[0].action: unknown action \"suspend\"",
+                "did you mean \"pause\"? (Suspend-Service",
+            ],
+        ),
+        bad(
+            "action written as the cmdlet: Suspend-Service",
+            step("action = \"Suspend-Service\"\nserver = 1"),
+            &[
+                "step[0].action: unknown action \"Suspend-Service\"",
+                "did you mean \"pause\"?",
+            ],
+        ),
+        bad(
+            "action written as drain",
+            step("action = \"drain\"\nserver = 1"),
+            &[
+                "step[0].action: unknown action \"drain\"",
+                "did you mean \"stop_graceful\"? (Stop-CsWindowsService -Graceful",
+                "\"pause\" drains",
+            ],
+        ),
+        bad(
+            "action written as reboot",
+            step("action = \"reboot\"\nserver = 1"),
+            &["unknown action \"reboot\"", "did you mean \"restart\"?"],
+        ),
+        bad(
+            "duration with a spaced unit: 45 min",
+            step("action = \"wait\"\nduration = \"45 min\""),
+            &[
+                "test.toml:14:12: step[0].duration: invalid duration \"45 min\"",
+                "did you mean \"45m\"?",
+            ],
+        ),
+        bad(
+            "duration in words: 45 minutes",
+            step("action = \"wait\"\nduration = \"45 minutes\""),
+            &[
+                "step[0].duration: invalid duration \"45 minutes\"",
+                "did you mean \"45m\"?",
+            ],
+        ),
+        bad(
+            "duration in words: 1 hour 30 minutes",
+            BASE.replace("\"1h\"", "\"1 hour 30 minutes\""),
+            &["test.toml:1:11: horizon: ", "did you mean \"1h30m\"?"],
+        ),
+        bad(
+            "duration as a clock: 00:45:00",
+            step("action = \"wait\"\nduration = \"00:45:00\""),
+            &[
+                "step[0].duration: invalid duration \"00:45:00\"",
+                "did you mean \"45m\"?",
+            ],
+        ),
+        bad(
+            "distribution mean in words",
+            with_dist(r#"{ distribution = "exponential", mean = "3 mins" }"#),
+            &["feature[0].duration.mean: ", "did you mean \"3m\"?"],
+        ),
+        bad(
+            "a trace mapped to a catalogue feature no [[feature]] defines",
+            trace("cdr-good.csv").replace("IM = \"im\"", "IM = \"app_sharing\""),
+            &[
+                "trace.features.IM: feature \"app_sharing\" is not defined in this scenario; add \
+                 `[[feature]] name = \"app_sharing\"`",
+                "a catalogue name alone is enough",
+            ],
+        ),
+        bad(
+            "a trace and no [[feature]] at all",
+            "horizon = \"1h\"\n[pool]\nservers = 2\n[trace]\nfile = \"cdr-good.csv\"\n\
+             [trace.features]\nIM = \"im\"\n",
+            &[
+                "feature: no features: [trace.features] maps the trace to \"im\", which no \
+                 [[feature]] defines; add `[[feature]] name = \"im\"`",
+            ],
+        ),
+        // Front Ends by name (R22).
+        bad(
+            "a server named in a step of a pool given as a count",
+            step("action = \"pause\"\nserver = \"fe01.contoso.com\""),
+            &[
+                "test.toml:14:10: step[0].server: \"fe01.contoso.com\" names a server, but \
+                 `[pool] servers` is a count",
+            ],
+        ),
+        bad(
+            "a server name that is not in the pool",
+            step("action = \"pause\"\nserver = \"fe03.contoso.com\"").replace(
+                "servers = 4",
+                "servers = [\"fe01.contoso.com\", \"fe02.contoso.com\", \"fe04.contoso.com\"]",
+            ),
+            &[
+                "step[0].server: no server of this pool is named \"fe03.contoso.com\"",
+                "did you mean \"fe01.contoso.com\"?",
+            ],
+        ),
+        bad(
+            "a server named twice in the pool",
+            BASE.replace(
+                "servers = 4",
+                "servers = [\"fe01.contoso.com\", \"FE01.contoso.com\"]",
+            ),
+            &["test.toml:5:32: pool.servers[1]: \"FE01.contoso.com\" is listed twice"],
+        ),
+        bad(
+            "a server name that is no DNS name",
+            BASE.replace("servers = 4", "servers = [\"fe01.contoso.com\", \"fe 02\"]"),
+            &["pool.servers[1]: \"fe 02\" holds ' ', which no DNS name holds"],
+        ),
+        bad(
+            "no server names at all",
+            BASE.replace("servers = 4", "servers = []"),
+            &["pool.servers: lists no server"],
+        ),
+        bad(
+            "an upgrade domain naming a server the pool does not have",
+            BASE.replace(
+                "servers = 4",
+                "servers = [\"fe01.contoso.com\", \"fe02.contoso.com\"]\n\
+                 upgrade_domains = [[\"fe01.contoso.com\"], [\"fe2\"]]",
+            ),
+            &["pool.upgrade_domains[1][0]: no server of this pool is named \"fe2\""],
+        ),
+        bad(
+            "a named pool whose size is swept",
+            format!(
+                "{}\n[sweep]\nservers = [2, 3]\n",
+                BASE.replace(
+                    "servers = 4",
+                    "servers = [\"fe01.contoso.com\", \"fe02.contoso.com\"]"
+                )
+            ),
+            &["names 2 Front Ends, so the pool size cannot change to 3"],
+        ),
         // Load balancer administration (R14).
         bad(
             "lb_* step under DNS load balancing",
@@ -1172,7 +1356,9 @@ fn serde_errors_name_the_field_path() {
         ),
         (
             BASE.replace("servers = 4", "servers = 4.5"),
-            "test.toml:5:11: pool.servers: invalid type: floating point `4.5`, expected an integer",
+            "test.toml:5:11: pool.servers: invalid type: floating point `4.5`, expected a number \
+             of Front Ends, or a list of their FQDNs such as [\"fe01.contoso.com\", \
+             \"fe02.contoso.com\"]",
         ),
         (
             step("action = \"pause\"\nserver = 1\nservices = \"RTCSRV\""),

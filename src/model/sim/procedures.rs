@@ -226,11 +226,7 @@ impl State<'_> {
             Action::Failover { wait_time, .. } => wait_time,
             _ => SimTime::ZERO,
         };
-        let names: Vec<String> = target
-            .servers
-            .iter()
-            .map(|s| format!("FE {}", s + 1))
-            .collect();
+        let names = self.cfg.pool.names.labels(target.servers.iter().copied());
         self.fail_plan(
             now,
             format!(

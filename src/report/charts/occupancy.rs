@@ -65,7 +65,8 @@ pub(super) struct Occupancy {
     title: String,
     subtitle: String,
     legend: Vec<LegendItem>,
-    server: usize,
+    /// The server's label (`FE 1`, or its name).
+    server: String,
     horizon_min: f64,
     y_max: f64,
     /// The drain window (minutes) and its own y scale: most of the server's sessions leave in
@@ -85,13 +86,13 @@ pub(super) fn entry(d: &ReportData<'_>) -> Option<Chart> {
     Some(Chart {
         kind: ChartKind::Occupancy,
         name: "occupancy",
-        title: format!("Occupancy of FE {} over time", s + 1),
+        title: format!("Occupancy of {} over time", d.scenario.base.pool.label(s)),
         caption: format!(
-            "Sessions on FE {} (the server the plan pauses) in replication 0, stacked by \
+            "Sessions on {} (the server the plan pauses) in replication 0, stacked by \
              feature; vertical lines mark the plan's steps on that server (pause, restart, \
              …) and the end of its drain, the grey band the time it is down. The zoom on \
              the right rescales the drain so that the sessions the restart will cut show.",
-            s + 1
+            d.scenario.base.pool.label(s)
         ),
     })
 }
@@ -130,10 +131,8 @@ pub(super) fn figure(d: &ReportData<'_>) -> Occupancy {
         .iter()
         .flat_map(|p| (0..p.times_min.len()).map(|k| p.total(k)))
         .fold(1.0f64, f64::max);
-    let mut subtitle = format!(
-        "sessions on FE {} in replication 0, stacked by feature",
-        server + 1
-    );
+    let label = d.scenario.base.pool.label(server);
+    let mut subtitle = format!("sessions on {label} in replication 0, stacked by feature");
     if runs.len() > shown.len() {
         let mut which = set_words(&set);
         if !first_context.is_empty() {
@@ -147,10 +146,10 @@ pub(super) fn figure(d: &ReportData<'_>) -> Occupancy {
     }
     Occupancy {
         zoom: zoom(&panels, horizon_min),
-        title: format!("Occupancy of FE {} (the paused server)", server + 1),
+        title: format!("Occupancy of {label} (the paused server)"),
+        server: label,
         subtitle,
         legend: legend(d, &panels),
-        server,
         horizon_min: horizon_min.max(1.0),
         y_max: nice_max(y_max * 1.15),
         panels,

@@ -145,12 +145,9 @@ fn runs_lines(o: &mut String, d: &ReportData<'_>) {
     }
 }
 
-/// "FE 1, FE 2" (0-based servers).
-fn server_names(v: &[u32]) -> String {
-    v.iter()
-        .map(|x| format!("FE {}", x + 1))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// "FE 1, FE 2", or the servers' names (0-based servers).
+fn server_names(s: &Scenario, v: &[u32]) -> String {
+    s.base.pool.names.labels(v.iter().copied()).join(", ")
 }
 
 /// "all services", or the services' names.
@@ -173,7 +170,7 @@ fn service_names(s: &Scenario, m: ServiceMask) -> String {
 fn target_words(s: &Scenario, t: &Target) -> String {
     format!(
         "{} ({})",
-        server_names(&t.servers),
+        server_names(s, &t.servers),
         service_names(s, t.services)
     )
 }
@@ -194,7 +191,7 @@ fn describe_step(s: &Scenario, step: &Step, clock: &str) -> String {
         Action::Restart {
             servers: v,
             downtime,
-        } => format!("restart {} (down {downtime})", server_names(v)),
+        } => format!("restart {} (down {downtime})", server_names(s, v)),
         Action::SetStartup { target, startup } => format!(
             "set startup of {} to {}",
             target_words(s, target),
@@ -223,21 +220,24 @@ fn describe_step(s: &Scenario, step: &Step, clock: &str) -> String {
             wait_time,
         } => format!(
             "fail over {} (Invoke-CsComputerFailOver, wait at most {wait_time})",
-            server_names(v)
+            server_names(s, v)
         ),
         Action::Failback { servers: v } => {
-            format!("fail back {} (Invoke-CsComputerFailBack)", server_names(v))
+            format!(
+                "fail back {} (Invoke-CsComputerFailBack)",
+                server_names(s, v)
+            )
         }
         Action::LbMember { servers: v, state } => format!(
             "set {} {} on the hardware load balancer",
-            server_names(v),
+            server_names(s, v),
             state.name()
         ),
         Action::DnsRecord { servers: v, listed } => format!(
             "{} the DNS A record{} of {}",
             if *listed { "add back" } else { "remove" },
             if v.len() > 1 { "s" } else { "" },
-            server_names(v)
+            server_names(s, v)
         ),
     };
     format!("{at}{what}")

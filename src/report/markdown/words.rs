@@ -1,7 +1,7 @@
 //! Phrasing shared by the sections of `report.md`: numbers, intervals, durations, lists, and
 //! the words for features, servers, restarts and drains.
 
-use crate::model::LoadBalancing;
+use crate::model::{LoadBalancing, ServerNames};
 use crate::report::fixed;
 use crate::runner::RunResult;
 use crate::stats::Estimate;
@@ -64,17 +64,13 @@ pub(super) fn human(secs: f64) -> String {
     }
 }
 
-/// "FE 1 and FE 3", or "6 Front Ends" when there are more than four (0-based servers).
-fn fe_list(servers: &[usize]) -> String {
+/// "FE 1 and FE 3" (or the servers' names), or "6 Front Ends" when there are more than four
+/// (0-based servers).
+fn fe_list(names: &ServerNames, servers: &[usize]) -> String {
     if servers.len() > 4 {
         format!("{} Front Ends", servers.len())
     } else {
-        and_list(
-            &servers
-                .iter()
-                .map(|s| format!("FE {}", s + 1))
-                .collect::<Vec<_>>(),
-        )
+        and_list(&names.labels(servers.iter().map(|&s| s as u64)))
     }
 }
 
@@ -121,7 +117,7 @@ pub(super) fn restart_phrase(r: &RunResult) -> Option<String> {
     }
     Some(format!(
         "restarting {}{}",
-        fe_list(&servers),
+        fe_list(&r.run.config.pool.names, &servers),
         since_pause_words(&since, servers.len())
     ))
 }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::super::ctx::{Ctx, FileSource};
+use super::super::ctx::{Ctx, FileSource, parse_duration_hinted};
 use super::super::raw::RawDist;
 use super::super::span::FieldPath;
 use crate::engine::parse_duration;
@@ -53,7 +53,7 @@ pub(super) fn validate_dist(
 
 /// The duration string `v` of parameter `key`, in seconds.
 fn secs(ctx: &mut Ctx<'_>, p: &FieldPath, key: &str, v: &str) -> Option<f64> {
-    ctx.pick(p.key(key), parse_duration(v))
+    ctx.pick(p.key(key), parse_duration_hinted(v))
         .map(|t| t.as_secs_f64())
 }
 

@@ -94,11 +94,19 @@ pub(super) fn validate_features(
     let root = FieldPath::root().key("feature");
     let mut services: Vec<String> = KNOWN_SERVICES.iter().map(|(n, _)| n.to_string()).collect();
     if raw.is_empty() && preset.is_empty() {
-        ctx.err(
-            &root,
+        let msg = if trace_fed.is_empty() {
             "no features: add at least one [[feature]] with a name, arrivals_per_hour and \
-             duration (or a [workload] preset)",
-        );
+             duration (or a [workload] preset)"
+                .to_string()
+        } else {
+            format!(
+                "no features: [trace.features] maps the trace to {}, which no [[feature]] \
+                 defines; add {}",
+                quoted_list(trace_fed),
+                feature_to_add(trace_fed)
+            )
+        };
+        ctx.err(&root, msg);
         return (None, services);
     }
     let before = ctx.diags.len();
@@ -127,6 +135,36 @@ pub(super) fn validate_features(
     let ok = ctx.diags.len() == before;
     check_service_count(ctx, &services);
     (ok.then_some(out), services)
+}
+
+/// `"a", "b"`.
+fn quoted_list(names: &[String]) -> String {
+    let q: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+    q.join(", ")
+}
+
+/// What to write so that the trace's features `names` are defined: `[[feature]] name = "im"`
+/// for each (the name alone for a catalogue feature, whose service comes from the catalogue
+/// and whose sessions come from the trace; a `service` too for any other).
+pub(super) fn feature_to_add(names: &[String]) -> String {
+    let entries: Vec<String> = names
+        .iter()
+        .map(|n| match catalogue_entry(n) {
+            Some(_) => format!("`[[feature]] name = \"{n}\"`"),
+            None => format!("`[[feature]] name = \"{n}\"` with its `service` (e.g. \"RTCSRV\")"),
+        })
+        .collect();
+    let catalogue = names.iter().all(|n| catalogue_entry(n).is_some());
+    format!(
+        "{}{}",
+        entries.join(" and "),
+        if catalogue {
+            " (a catalogue name alone is enough: the catalogue gives the service, the trace \
+             the sessions)"
+        } else {
+            " (the trace gives the sessions; a catalogue name needs nothing else)"
+        }
+    )
 }
 
 /// Preset features first (in the preset's order, each with the index of the `[[feature]]`

@@ -12,6 +12,7 @@ mod lb;
 mod plan;
 mod pool;
 mod profile;
+mod servers;
 mod steps;
 mod syntax;
 mod topology;
@@ -231,7 +232,10 @@ fn validate_base(
     settings: &Settings,
 ) -> Option<Base> {
     let (pool, quorum_explicit) = pool::validate_pool(ctx, &raw.pool, limits);
-    let servers = pool.as_ref().map(|p| p.servers);
+    let servers = servers::PoolServers {
+        count: pool.as_ref().map(|p| p.servers),
+        names: pool.as_ref().and_then(|p| p.names.names()),
+    };
     let topology = topology::validate_topology(ctx, &raw.pool, servers);
     let utilisation_threshold = pool::validate_utilisation_threshold(ctx, &raw.pool);
     let workload = features::validate_workload(ctx, raw, files);

@@ -3,8 +3,8 @@
 //! with `[[step]]` (the candidates *are* the steps) or `[sweep]` (the candidates are the
 //! sweep); a window that no candidate can fit is refused with the shortest candidate's length.
 
-use super::super::ctx::{Ctx, suggest};
-use super::super::raw::{RawPlan, RawScenario};
+use super::super::ctx::{Ctx, parse_duration_hinted, suggest};
+use super::super::raw::{RawPlan, RawScenario, RawServer};
 use super::super::span::FieldPath;
 use super::super::validated::{
     Indifference, PlanObjective, PlanProcedure, PlanSpec, PlanWait, PlanWindow, Secondary,
@@ -34,7 +34,7 @@ pub(super) fn validate_plan(
         );
     }
     let n = base.pool.servers;
-    let servers = plan_servers(ctx, &p, rp, n);
+    let servers = plan_servers(ctx, &p, rp, base);
     let parallel = plan_parallel(ctx, &p, rp, servers.as_ref().map_or(n, |s| s.len() as u32));
     let wait = plan_waits(ctx, &p, rp);
     let drain_limit = ctx.positive_duration(
@@ -131,6 +131,7 @@ pub(super) fn validate_plan(
         objective: objective?,
         indifference: indifference?,
         secondary: secondary?,
+        names: base.pool.names.clone(),
     };
     check_window(ctx, &p, &spec)?;
     ctx.warn(
@@ -161,24 +162,31 @@ fn non_empty<T>(
     }
 }
 
-fn plan_servers(ctx: &mut Ctx<'_>, p: &FieldPath, rp: &RawPlan, n: u32) -> Option<Vec<u32>> {
-    let all: Vec<i64> = (1..=i64::from(n)).collect();
+fn plan_servers(
+    ctx: &mut Ctx<'_>,
+    p: &FieldPath,
+    rp: &RawPlan,
+    base: &RunConfig,
+) -> Option<Vec<u32>> {
+    let n = base.pool.servers;
+    let all: Vec<RawServer> = (1..=i64::from(n)).map(RawServer::Number).collect();
     let list = non_empty(ctx, &p.key("servers"), rp.servers.clone(), all)?;
+    let pool = super::servers::PoolServers {
+        count: Some(n),
+        names: base.pool.names.names(),
+    };
     let before = ctx.diags.len();
     let mut out: Vec<u32> = Vec::new();
-    for (i, &s) in list.iter().enumerate() {
-        if s < 1 || s > i64::from(n) {
-            ctx.err(
-                &p.key("servers").index(i),
-                format!("{s} is not a server of this pool (1 to {n})"),
-            );
-        } else if out.contains(&((s - 1) as u32)) {
-            ctx.err(
-                &p.key("servers").index(i),
-                format!("server {s} is listed twice"),
-            );
+    for (i, s) in list.iter().enumerate() {
+        let sp = p.key("servers").index(i);
+        let Some(ix) = super::servers::resolve(ctx, &sp, s, pool) else {
+            continue;
+        };
+        if out.contains(&ix) {
+            let msg = format!("server {} is listed twice", super::steps::written_as(s));
+            ctx.err(&sp, msg);
         } else {
-            out.push((s - 1) as u32);
+            out.push(ix);
         }
     }
     (ctx.diags.len() == before).then_some(out)
@@ -210,7 +218,7 @@ fn plan_waits(ctx: &mut Ctx<'_>, p: &FieldPath, rp: &RawPlan) -> Option<Vec<Plan
             out.push(PlanWait::Drained);
             continue;
         }
-        match parse_duration(w) {
+        match parse_duration_hinted(w) {
             Ok(d) => out.push(PlanWait::Fixed(d, w.clone())),
             Err(e) => ctx.err(
                 &p.key("wait").index(i),

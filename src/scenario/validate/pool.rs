@@ -17,7 +17,8 @@ pub(super) fn validate_pool(
     limits: &Limits,
 ) -> (Option<PoolConfig>, bool) {
     let p = FieldPath::root().key("pool");
-    let servers = validate_servers(ctx, &p, raw.servers, limits);
+    let (servers, names) =
+        super::servers::validate_pool_servers(ctx, &p, raw.servers.as_ref(), limits);
     let load_balancing = ctx.pick(
         p.key("load_balancing"),
         parse_lb(raw.load_balancing.as_deref().unwrap_or("dns")),
@@ -38,30 +39,10 @@ pub(super) fn validate_pool(
             dns: dns?,
             hardware: hardware?,
             rolling: rolling?,
+            names,
         })
     })();
     (cfg, raw.quorum.is_some())
-}
-
-/// `servers`: required, within the limits.
-fn validate_servers(
-    ctx: &mut Ctx<'_>,
-    p: &FieldPath,
-    servers: Option<i64>,
-    limits: &Limits,
-) -> Option<u32> {
-    let Some(n) = servers else {
-        ctx.err(&p.key("servers"), "is required (number of Front Ends)");
-        return None;
-    };
-    let servers = limits.pool_size(n);
-    if servers.is_none() {
-        ctx.err(
-            &p.key("servers"),
-            format!("must be between 1 and {}, got {n}", limits.max_servers),
-        );
-    }
-    servers
 }
 
 /// `quorum`: as written (and then it must fit the pool size), or the default for the size.

@@ -3,7 +3,7 @@
 //! actions alike) is built by its own function, every `match` on the kind exhaustive so that a
 //! new action cannot be forgotten here.
 
-use super::super::ctx::{Ctx, did_you_mean, one_of};
+use super::super::ctx::{Ctx, OwnWords, did_you_mean, one_of, own_word};
 use super::super::raw::RawStep;
 use super::super::span::FieldPath;
 use crate::engine::SimTime;
@@ -15,8 +15,8 @@ use crate::model::{Action, Member, ServiceMask, StartupType, Step, Target};
 pub(super) struct StepEnv<'a> {
     /// Windows services by index.
     pub services: &'a [String],
-    /// Number of servers.
-    pub servers: Option<u32>,
+    /// The pool's servers (number and names).
+    pub servers: super::servers::PoolServers<'a>,
     /// End of simulated time.
     pub horizon: Option<SimTime>,
     /// Wall-clock time of day at simulated time 0, seconds after midnight.
@@ -54,6 +54,128 @@ fn fields(kind: ActionKind) -> &'static [&'static str] {
     }
 }
 
+/// The administrator's words for the actions: the Services console's, the cmdlets', the
+/// change ticket's.
+const ACTION_WORDS: &[OwnWords] = &[
+    OwnWords {
+        words: &["suspend", "suspendservice", "pauseservice", "pauseservices"],
+        meant: "pause",
+        why: "Suspend-Service, \"Pause\" in the Services console: the services keep their \
+              sessions and take no new ones",
+    },
+    OwnWords {
+        words: &[
+            "drain",
+            "graceful",
+            "gracefulstop",
+            "stopgracefully",
+            "stopcswindowsservice",
+            "stopcswindowsservicegraceful",
+        ],
+        meant: "stop_graceful",
+        why: "Stop-CsWindowsService -Graceful drains the server and stops it once its \
+              sessions end; \"pause\" drains while the services keep running",
+    },
+    OwnWords {
+        words: &["resumeservice", "unpause", "continue"],
+        meant: "resume",
+        why: "Resume-Service: a paused service takes new sessions again",
+    },
+    OwnWords {
+        words: &["stopservice", "kill", "hardstop"],
+        meant: "stop",
+        why: "Stop-Service: the services stop now and their sessions are cut",
+    },
+    OwnWords {
+        words: &["startservice", "startcswindowsservice"],
+        meant: "start",
+        why: "Start-CsWindowsService starts the server's Lync services",
+    },
+    OwnWords {
+        words: &[
+            "reboot",
+            "restartcomputer",
+            "restartserver",
+            "patch",
+            "bounce",
+        ],
+        meant: "restart",
+        why: "Restart-Computer: the server is down for `downtime`, its sessions cut",
+    },
+    OwnWords {
+        words: &["setservice", "startuptype", "setstartuptype"],
+        meant: "set_startup",
+        why: "Set-Service -StartupType",
+    },
+    OwnWords {
+        words: &["sleep", "delay", "pausefor", "hold"],
+        meant: "wait",
+        why: "a fixed wait takes `duration`",
+    },
+    OwnWords {
+        words: &[
+            "drained",
+            "waitfordrain",
+            "waitdrain",
+            "untildrained",
+            "watch",
+        ],
+        meant: "wait_until_drained",
+        why: "waits until the servers hold no session, at most `timeout`",
+    },
+    OwnWords {
+        words: &[
+            "rollingupgrade",
+            "upgrade",
+            "patchpool",
+            "rolling",
+            "invokecspoolupgrade",
+        ],
+        meant: "rolling_restart",
+        why: "one upgrade domain after another, each when Get-CsPoolUpgradeReadinessState \
+              says Ready",
+    },
+    OwnWords {
+        words: &["invokecscomputerfailover"],
+        meant: "failover",
+        why: "Invoke-CsComputerFailOver",
+    },
+    OwnWords {
+        words: &["invokecscomputerfailback"],
+        meant: "failback",
+        why: "Invoke-CsComputerFailBack",
+    },
+    OwnWords {
+        words: &["disable", "lbdrain", "disablemember", "memberdisable"],
+        meant: "lb_disable",
+        why: "the load balancer sends the member no new connection; existing ones stay",
+    },
+    OwnWords {
+        words: &["forceoffline", "offline", "memberforceoffline"],
+        meant: "lb_force_offline",
+        why: "the load balancer sends the member nothing new, not even persistent clients",
+    },
+    OwnWords {
+        words: &["enable", "enablemember", "memberenable"],
+        meant: "lb_enable",
+        why: "the load balancer sends the member connections again",
+    },
+    OwnWords {
+        words: &[
+            "removednsserverresourcerecord",
+            "removedns",
+            "dnsremoverecord",
+        ],
+        meant: "dns_remove",
+        why: "Remove-DnsServerResourceRecord: the server's A record leaves the pool FQDN",
+    },
+    OwnWords {
+        words: &["adddnsserverresourcerecord", "adddns", "dnsaddrecord"],
+        meant: "dns_add",
+        why: "Add-DnsServerResourceRecord: the server's A record is back in the pool FQDN",
+    },
+];
+
 /// One step at `p`, every problem recorded.
 fn validate_step(
     ctx: &mut Ctx<'_>,
@@ -65,11 +187,14 @@ fn validate_step(
         let list: Vec<String> = (ActionKind::ALL.iter())
             .map(|a| format!("\"{}\"", a.name()))
             .collect();
+        let hint = match own_word(&rs.action, ACTION_WORDS) {
+            Some(w) => format!("; did you mean \"{}\"? ({})", w.meant, w.why),
+            None => did_you_mean(&rs.action, ActionKind::ALL.iter().map(|a| a.name())),
+        };
         let msg = format!(
-            "unknown action \"{}\"; expected one of {}{}",
+            "unknown action \"{}\"; expected one of {}{hint}",
             rs.action,
             list.join(", "),
-            did_you_mean(&rs.action, ActionKind::ALL.iter().map(|a| a.name()))
         );
         ctx.err(&p.key("action"), msg);
         return None;
@@ -133,16 +258,17 @@ fn check_fields(ctx: &mut Ctx<'_>, p: &FieldPath, rs: &RawStep, kind: ActionKind
     }
 }
 
-/// `server` or `servers` (1-based as written), 0-based, each once and within the pool.
+/// `server` or `servers` (1-based numbers or names as written), 0-based, each once and
+/// within the pool.
 fn validate_servers(
     ctx: &mut Ctx<'_>,
     p: &FieldPath,
     rs: &RawStep,
     kind: ActionKind,
-    pool_size: Option<u32>,
+    pool: super::servers::PoolServers<'_>,
 ) -> Vec<u32> {
     let mut written = Vec::new();
-    match (rs.server, &rs.servers) {
+    match (&rs.server, &rs.servers) {
         (Some(_), Some(_)) => ctx.err(&p.key("servers"), "give `server` or `servers`, not both"),
         (None, None) => {
             let msg = format!("action \"{}\" needs `server` (or `servers`)", kind.name());
@@ -153,31 +279,29 @@ fn validate_servers(
             if list.is_empty() {
                 ctx.err(&p.key("servers"), "is empty");
             }
-            for (k, &s) in list.iter().enumerate() {
+            for (k, s) in list.iter().enumerate() {
                 written.push((p.key("servers").index(k), s));
             }
         }
     }
     let mut ids = Vec::new();
     for (sp, s) in written {
-        match pool_size {
-            Some(n) if s < 1 || s > n as i64 => ctx.err(
-                &sp,
-                format!("server {s} does not exist: servers are numbered 1 to {n}"),
-            ),
-            None if s < 1 => ctx.err(
-                &sp,
-                format!("server {s} does not exist: servers are numbered from 1"),
-            ),
-            _ => {
-                if ids.contains(&((s - 1) as u32)) {
-                    ctx.err(&sp, format!("server {s} is listed twice"));
-                }
-                ids.push((s - 1) as u32);
+        if let Some(ix) = super::servers::resolve(ctx, &sp, s, pool) {
+            if ids.contains(&ix) {
+                ctx.err(&sp, format!("server {} is listed twice", written_as(s)));
             }
+            ids.push(ix);
         }
     }
     ids
+}
+
+/// A server as the file writes it, for messages: `3` or `"fe03.contoso.com"`.
+pub(super) fn written_as(s: &super::super::raw::RawServer) -> String {
+    match s {
+        super::super::raw::RawServer::Number(n) => n.to_string(),
+        super::super::raw::RawServer::Name(n) => format!("\"{n}\""),
+    }
 }
 
 /// `services` by name (any case), every service when absent.

@@ -3,16 +3,17 @@
 //! and resolved for each pool size of a sweep.
 
 use super::super::ctx::Ctx;
-use super::super::raw::RawPool;
+use super::super::raw::{RawPool, RawServer};
 use super::super::span::FieldPath;
 use super::super::validated::{DomainSpec, TopologySpec};
+use super::servers::{PoolServers, resolve};
 use crate::engine::SimTime;
 
 /// The topology as written; `servers` is the pool size when it is valid.
 pub(super) fn validate_topology(
     ctx: &mut Ctx<'_>,
     raw: &RawPool,
-    servers: Option<u32>,
+    servers: PoolServers<'_>,
 ) -> Option<TopologySpec> {
     let p = FieldPath::root().key("pool");
     let domains = validate_domains(ctx, &p.key("upgrade_domains"), raw, servers);
@@ -44,8 +45,9 @@ fn validate_domains(
     ctx: &mut Ctx<'_>,
     p: &FieldPath,
     raw: &RawPool,
-    servers: Option<u32>,
+    pool: PoolServers<'_>,
 ) -> Option<DomainSpec> {
+    let servers = pool.count;
     match &raw.upgrade_domains {
         None => Some(DomainSpec::PerServer),
         Some(toml::Value::Integer(n)) => {
@@ -58,7 +60,7 @@ fn validate_domains(
             }
             Some(DomainSpec::Count((*n).clamp(1, u32::MAX as i64) as u32))
         }
-        Some(toml::Value::Array(lists)) => domain_lists(ctx, p, lists, servers),
+        Some(toml::Value::Array(lists)) => domain_lists(ctx, p, lists, pool),
         Some(other) => {
             ctx.err(
                 p,
@@ -69,46 +71,56 @@ fn validate_domains(
     }
 }
 
-/// `upgrade_domains = [[1, 2], [3, 4]]`: every server 1-based, in one domain at most.
+/// `upgrade_domains = [[1, 2], [3, 4]]` (or the servers' names): every server in one domain
+/// at most.
 fn domain_lists(
     ctx: &mut Ctx<'_>,
     p: &FieldPath,
     lists: &[toml::Value],
-    servers: Option<u32>,
+    pool: PoolServers<'_>,
 ) -> Option<DomainSpec> {
     let before = ctx.diags.len();
     let mut out = Vec::new();
-    let mut seen = Vec::new();
+    let mut seen: Vec<u32> = Vec::new();
     for (i, l) in lists.iter().enumerate() {
         let lp = p.index(i);
         let Some(items) = l.as_array().filter(|a| !a.is_empty()) else {
             ctx.err(
                 &lp,
-                "each upgrade domain is a non-empty list of server numbers",
+                "each upgrade domain is a non-empty list of servers (numbers or names)",
             );
             continue;
         };
         let mut domain = Vec::new();
         for (k, v) in items.iter().enumerate() {
-            match v.as_integer() {
-                Some(s) if s >= 1 && servers.is_none_or(|n| s <= n as i64) => {
-                    if seen.contains(&s) {
-                        ctx.err(
-                            &lp.index(k),
-                            format!("server {s} is in two upgrade domains"),
-                        );
-                    }
-                    seen.push(s);
-                    domain.push((s - 1) as u32);
+            let raw = match v {
+                toml::Value::Integer(s) => RawServer::Number(*s),
+                toml::Value::String(s) => RawServer::Name(s.clone()),
+                _ => {
+                    ctx.err(
+                        &lp.index(k),
+                        format!(
+                            "{v} is not a server of this pool (1 to {}, or a server's name)",
+                            pool.count.unwrap_or(0)
+                        ),
+                    );
+                    continue;
                 }
-                _ => ctx.err(
+            };
+            let Some(ix) = resolve(ctx, &lp.index(k), &raw, pool) else {
+                continue;
+            };
+            if seen.contains(&ix) {
+                ctx.err(
                     &lp.index(k),
                     format!(
-                        "{v} is not a server of this pool (1 to {})",
-                        servers.unwrap_or(0)
+                        "server {} is in two upgrade domains",
+                        super::steps::written_as(&raw)
                     ),
-                ),
+                );
             }
+            seen.push(ix);
+            domain.push(ix);
         }
         out.push(domain);
     }

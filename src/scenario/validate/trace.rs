@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::super::ctx::{Ctx, Diagnostic, FileSource, Opener, did_you_mean, one_of};
+use super::super::ctx::{Ctx, Diagnostic, FileSource, Opener, one_of};
 use super::super::raw::RawTrace;
 use super::super::span::FieldPath;
 use super::super::spool::{Spool, SpoolWriter};
@@ -161,11 +161,17 @@ fn feature_map(
             Some(ix) => out.push((value.clone(), ix, name.to_string())),
             None => ctx.err(
                 &p.key(value),
-                format!(
-                    "feature \"{name}\" is not defined in this scenario (add a [[feature]] with \
-                     that name){}",
-                    did_you_mean(name, features.iter().map(String::as_str))
-                ),
+                match super::super::ctx::suggest(name, features.iter().map(String::as_str)) {
+                    Some(s) => format!(
+                        "feature \"{name}\" is not defined in this scenario; did you mean \
+                         \"{s}\"? (or add {})",
+                        super::features::feature_to_add(&[name.to_string()])
+                    ),
+                    None => format!(
+                        "feature \"{name}\" is not defined in this scenario; add {}",
+                        super::features::feature_to_add(&[name.to_string()])
+                    ),
+                },
             ),
         }
     }

@@ -42,7 +42,7 @@ impl Paint for Occupancy {
         let area = draw_title(root, &self.title, Some(&self.subtitle))?;
         let area = draw_legend(&area, &self.legend)?;
         let panels = area.split_evenly((self.panels.len().max(1), 1));
-        let y_desc = format!("sessions on FE {}", self.server + 1);
+        let y_desc = format!("sessions on {}", self.server);
         for (p, sub) in self.panels.iter().zip(&panels) {
             let full = OccView {
                 caption: p.title.clone(),
