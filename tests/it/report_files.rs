@@ -209,7 +209,7 @@ fn lb_sweep_report_has_every_file_and_legible_charts() {
         assert!(!r.names().contains(&absent), "{absent} should not be drawn");
     }
     let mut cut_words = vec![
-        "sessions cut per replication",
+        "sessions cut per night",
         "feature",
         "DNS load balancing",
         "hardware load balancing",
@@ -371,7 +371,7 @@ fn wait_sweep_draws_cut_vs_wait() {
         "cut_vs_wait",
         &[
             "wait between pause and restart (min)",
-            "sessions cut per replication",
+            "sessions cut per night",
             "DNS load balancing",
             "hardware load balancing",
         ],
@@ -406,7 +406,7 @@ fn feature_set_sweep_draws_cut_by_feature_set() {
         "cut_by_feature_set",
         &[
             "feature set",
-            "sessions cut per replication (all features)",
+            "sessions cut per night (all features)",
             "im+av_conference",
             "DNS load balancing",
             "hardware load balancing",
@@ -427,13 +427,13 @@ fn a_run_without_sweep_gets_a_verdict_and_one_bar_per_feature() {
     let e = r.cut(0, "all");
     let md = r.text("report.md");
     let line = format!(
-        "- With **DNS** load balancing, restarting FE 1 10 min after pausing it cuts **{}** sessions per replication (95 % CI {}–{})",
+        "- With **DNS** load balancing, restarting FE 1 10 min after pausing it cuts **{}** sessions per night (95 % CI {}–{})",
         fixed(e.mean, 2),
         fixed(e.low, 2),
         fixed(e.high, 2)
     );
     assert!(md.contains(&line), "expected {line:?} in:\n{md}");
-    let mut words = vec!["sessions cut per replication", "DNS load balancing"];
+    let mut words = vec!["sessions cut per night", "DNS load balancing"];
     words.extend(FEATURES);
     check_chart(&r, "cut_by_feature", &words);
     assert!(!r.names().contains(&"compare.csv"));
@@ -542,10 +542,10 @@ fn sessions_sent_to_a_dead_member_are_warned_about_and_tabled() {
         .unwrap_or_else(|| panic!("no failed warning:\n{v}"));
     assert!(
         warning.contains(&format!(
-            "{} per replication in run 0 (load_balancing = hardware)",
+            "{} per night in run 0 (load_balancing = hardware)",
             fixed(failed.mean, 2)
-        )) && warning.contains("`detect_delay` (now 3 min)")
-            && warning.contains("disable the member"),
+        )) && warning.contains("(`detect_delay`, now 3 min)")
+            && warning.contains("take the member out on the load balancer"),
         "{warning}"
     );
     assert!(md.contains(TABLE), "{md}");

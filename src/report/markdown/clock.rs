@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::verdict::cut;
+use super::lookup::cut;
 use super::words::{and_list, ci, context_text, num};
 use crate::model::{Feature, Step};
 use crate::report::ReportData;
@@ -209,7 +209,7 @@ fn patch_sentence(key: &[(String, String)], runs: &[StartCut]) -> String {
     if num(least.1.mean) == num(most.1.mean) {
         let _ = write!(
             o,
-            "every start time cuts **{}** sessions per replication.",
+            "every start time cuts **{}** sessions per night.",
             num(least.1.mean)
         );
         return o;
@@ -227,7 +227,7 @@ fn patch_sentence(key: &[(String, String)], runs: &[StartCut]) -> String {
     let (fewest, most_at) = (tied(least), tied(most));
     let _ = write!(
         o,
-        "starting at {fewest} cuts the fewest sessions per replication, **{}** {}; at {most_at} \
+        "starting at {fewest} cuts the fewest sessions per night, **{}** {}; at {most_at} \
          the most, **{}** {}.",
         num(least.1.mean),
         ci(&least.1),
