@@ -327,7 +327,7 @@ fn fresh_report(dir: &common::TempDir) -> PathBuf {
 }
 
 /// A night with a wall clock: two configurations, FE 1 paused at 02:00.
-const FRESH: &str = r#"
+pub(crate) const FRESH: &str = r#"
 name = "Browser test: pause FE 1 at 02:00"
 seed = 3
 replications = 6

@@ -774,3 +774,50 @@ fn without_time_of_day_the_report_says_nothing_of_the_clock() {
     assert!(!verdict_section(&md).contains("Maintenance"), "{md}");
     assert!(md.contains("1. at 30m: pause FE 1"), "{md}");
 }
+
+/// With a clock, the occupancy chart reads the wall clock on its axes and step labels, and it
+/// has a panel for every paused server of every configuration.
+#[test]
+fn occupancy_shows_every_paused_server_on_the_wall_clock() {
+    let text = crate::browser::FRESH.replace(
+        "[[step]]\nat = \"15m\"\naction = \"pause\"\nserver = 1\n",
+        "[[step]]\nat = \"15m\"\naction = \"pause\"\nserver = 1\n\n[[step]]\naction = \"pause\"\nserver = 2\n",
+    );
+    assert_ne!(text, crate::browser::FRESH);
+    let dir = common::TempDir::new("occupancy-clock");
+    let scenario = dir.write("night.toml", &text);
+    let out = dir.path().join("report");
+    let o = common::drainsim(
+        dir.path(),
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ],
+    );
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let svg = std::fs::read_to_string(out.join("occupancy.svg")).unwrap();
+    for words in [
+        "time of day (hh:mm)",
+        "pause 02:00",
+        "01:45",
+        "FE 1: DNS load balancing",
+        "FE 2: DNS load balancing",
+        "FE 1: hardware load balancing",
+        "FE 2: hardware load balancing",
+        "Occupancy of the paused servers",
+    ] {
+        assert!(svg.contains(words), "occupancy.svg lacks {words:?}");
+    }
+    assert!(
+        !svg.contains("simulated time"),
+        "simulated time on a clocked chart"
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("### Occupancy of the paused servers over time"),
+        "{md}"
+    );
+}
