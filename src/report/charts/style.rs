@@ -110,7 +110,7 @@ fn nth_feature_colour(i: usize) -> RGBColor {
     }
     let k = i - FEATURE_PALETTE.len() - MORE_FEATURES.len();
     let hue = (k as f64 * 137.508 + 15.0) % 360.0;
-    let (s, l) = if k % 2 == 0 {
+    let (s, l) = if k.is_multiple_of(2) {
         (0.55, 0.42)
     } else {
         (0.45, 0.62)
