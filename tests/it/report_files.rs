@@ -509,7 +509,7 @@ fn a_plan_that_cannot_finish_leads_the_verdict_with_a_warning() {
         .find(|l| l.contains("did not finish within the horizon"))
         .unwrap_or_else(|| panic!("no horizon warning:\n{v}"));
     assert!(
-        warning.contains("100 % of replications in run 0 (load_balancing = dns)")
+        warning.contains("100 % of nights in run 0 (load_balancing = dns)")
             && warning.contains("Raise `horizon` (now 1 h)"),
         "{warning}"
     );

@@ -159,7 +159,7 @@ fn subtitle(
     combinations: usize,
 ) -> String {
     let mut subtitle = format!(
-        "{} replications per run, mean and 95 % confidence interval",
+        "{} nights per run, mean and 95 % confidence interval",
         d.scenario.replications
     );
     if let [lb] = lbs {

@@ -131,7 +131,7 @@ fn legend(styles: &[(RGBColor, bool, String)]) -> Vec<LegendItem> {
 /// The subtitle, saying which sets are shown when not all of them are.
 fn subtitle(d: &ReportData<'_>, shown: usize, total: usize) -> String {
     let mut subtitle = format!(
-        "all features of each set, {} replications per run, mean and 95 % confidence interval",
+        "all features of each set, {} nights per run, mean and 95 % confidence interval",
         d.scenario.replications
     );
     if total > shown {

@@ -50,7 +50,7 @@ pub(super) fn figure(d: &ReportData<'_>) -> LineChart {
     LineChart {
         title: "Sessions cut vs wait before the restart".into(),
         subtitle: Some(format!(
-            "all features, {} replications per run, mean and 95 % confidence band",
+            "all features, {} nights per run, mean and 95 % confidence band",
             d.scenario.replications
         )),
         legend: legend(&styles),

@@ -168,7 +168,7 @@ fn answer(o: &mut String, cases: &[&RunResult], reference: &RunResult, ucas: &[&
                 }
             ),
             (true, false) => format!(
-                "- **{name}**: not decided for {} (more replications needed); safe for the others.",
+                "- **{name}**: not decided for {} (simulate more nights: `--replications`); safe for the others.",
                 open.join(", ")
             ),
         };

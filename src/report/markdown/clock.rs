@@ -235,7 +235,7 @@ fn patch_sentence(key: &[(String, String)], runs: &[StartCut]) -> String {
         ci(&most.1)
     );
     if least.1.high.is_finite() && most.1.low.is_finite() && least.1.high >= most.1.low {
-        o.push_str(" Their intervals overlap: these replications do not tell them apart.");
+        o.push_str(" Their intervals overlap: these nights do not tell them apart.");
     }
     if sorted.len() > 2 {
         let _ = write!(

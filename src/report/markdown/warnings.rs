@@ -96,7 +96,7 @@ fn unfinished(runs: &[(&RunResult, &SummaryRow)]) -> Option<String> {
         );
         let items: Vec<(String, String)> = unfinished
             .iter()
-            .map(|(r, f)| (run_name(r), format!("{} of replications", percent(*f))))
+            .map(|(r, f)| (run_name(r), format!("{} of nights", percent(*f))))
             .collect();
         return Some(format!(
             "**The plan did not finish within the horizon**: still running at the end in {}. \
@@ -121,7 +121,7 @@ fn plan_failed(runs: &[(&RunResult, &SummaryRow)]) -> Option<String> {
     if !failed.is_empty() {
         let items: Vec<(String, String)> = failed
             .iter()
-            .map(|(r, f)| (run_name(r), format!("{} of replications", percent(*f))))
+            .map(|(r, f)| (run_name(r), format!("{} of nights", percent(*f))))
             .collect();
         let mut s = format!(
             "**The plan failed and stopped early**: {}.",
@@ -130,7 +130,7 @@ fn plan_failed(runs: &[(&RunResult, &SummaryRow)]) -> Option<String> {
         if let Some((reason, n, total)) = commonest_failure(failed.iter().map(|x| x.0)) {
             let _ = write!(
                 s,
-                " Most often ({n} of {total} failed replications): \u{201c}{reason}\u{201d}."
+                " Most often ({n} of {total} failed nights): \u{201c}{reason}\u{201d}."
             );
         }
         s.push_str(
