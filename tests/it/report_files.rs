@@ -821,3 +821,36 @@ fn occupancy_shows_every_paused_server_on_the_wall_clock() {
         "{md}"
     );
 }
+
+/// Under DNS load balancing, web (HTTPS) sessions still go through the hardware load balancer:
+/// those sent to the down server are blamed on that path, with the advice to take the member
+/// out on the load balancer, not to pause and drain.
+#[test]
+fn failures_through_the_web_path_get_the_load_balancer_advice() {
+    let r = render(
+        &plain_scenario(
+            "1h",
+            "load_balancing = \"dns\"\n\n[pool.hardware]\ndetect_delay = \"3m\"",
+            "[[feature]]\nname = \"web_app\"\nservice = \"RTCSRV\"\ntransport = \"https\"\narrivals_per_hour = 1500\n\
+             duration = { distribution = \"exponential\", mean = \"3m\" }\n\n\
+             [[step]]\nat = \"20m\"\naction = \"restart\"\nserver = 1\ndowntime = \"10m\"",
+        ),
+        2,
+    );
+    let failed = *all_row(&r, 0).measure("failed").expect("failed");
+    assert!(failed.mean > 0.0, "the scenario should fail sessions");
+    let md = r.text("report.md");
+    let v = verdict_section(&md);
+    let warning = v
+        .lines()
+        .find(|l| l.contains("Sessions failed"))
+        .unwrap_or_else(|| panic!("no failed warning:\n{v}"));
+    assert!(
+        warning.contains("came through the hardware load balancer that carries the web services")
+            && warning.contains("web_app")
+            && warning.contains("take the member out on the load balancer")
+            && warning.contains("(`detect_delay`, now 3 min)")
+            && !warning.contains("Pause servers and let them drain"),
+        "{warning}"
+    );
+}

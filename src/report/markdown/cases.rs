@@ -13,8 +13,8 @@ use crate::stats::Estimate;
 use crate::summary::{case_of, case_reference};
 
 /// A configuration drains a feature safely when, with 95 % confidence, it loses fewer than
-/// this many more sessions of the feature per maintenance than the reference (one session in
-/// ten maintenance windows).
+/// this many more sessions of the feature per night than the reference (one session in
+/// ten nights).
 pub const SAFE_MARGIN: f64 = 0.1;
 
 /// Sessions of a feature that did not get through or were cut: what its users notice.
@@ -89,11 +89,11 @@ pub(super) fn cases_section(o: &mut String, d: &ReportData<'_>) {
     let _ = writeln!(o, "\n## Which configurations drain safely\n");
     let _ = writeln!(
         o,
-        "Sessions lost (cut, failed or blocked) per maintenance beyond the reference case \
+        "Sessions lost (cut, failed or blocked) per night beyond the reference case \
          **{}**, on the same sessions, paired night by night: mean (95 % CI). A \
          configuration *loses sessions* of a feature when the interval lies wholly above zero; \
          otherwise it *drains safely* when the interval lies below {} (at most one more lost \
-         session in ten maintenance windows), and is *not decided* when it reaches higher.\n",
+         session in ten nights), and is *not decided* when it reaches higher.\n",
         case_of(reference).unwrap_or("dns"),
         num(SAFE_MARGIN)
     );
@@ -159,7 +159,7 @@ fn answer(o: &mut String, cases: &[&RunResult], reference: &RunResult, ucas: &[&
         let line = match (unsafe_.is_empty(), open.is_empty()) {
             (true, true) => format!("- **{name}**: drains every one of them as safely as DNS."),
             (false, _) => format!(
-                "- **{name}**: **not safe**: loses {} more per maintenance than DNS{}.",
+                "- **{name}**: **not safe**: loses {} more per night than DNS{}.",
                 unsafe_.join(", "),
                 if open.is_empty() {
                     String::new()
