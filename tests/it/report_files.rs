@@ -854,3 +854,85 @@ fn failures_through_the_web_path_get_the_load_balancer_advice() {
         "{warning}"
     );
 }
+
+/// The cells of every table of `report.md`, in order, as plain text.
+fn markdown_cells(md: &str) -> Vec<String> {
+    md.lines()
+        .filter(|l| l.starts_with('|') && !l.starts_with("|---"))
+        .flat_map(|l| {
+            l.trim()
+                .trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().replace(['*', '`'], ""))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The cells of every table of `report.html`, in order, as plain text.
+fn html_cells(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find("<t") {
+        rest = &rest[i + 2..];
+        if !(rest.starts_with('d') || rest.starts_with('h')) || rest[1..].starts_with("ead") {
+            continue;
+        }
+        let Some(open_end) = rest.find('>') else {
+            break;
+        };
+        let close = if rest.starts_with('d') {
+            "</td>"
+        } else {
+            "</th>"
+        };
+        let end = rest.find(close).expect("a closed cell");
+        let inner = &rest[open_end + 1..end];
+        let mut text = String::new();
+        let mut in_tag = false;
+        for c in inner.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        out.push(
+            text.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&")
+                .trim()
+                .to_string(),
+        );
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// report.html holds every table of report.md, cell for cell, and every chart inline.
+#[test]
+fn report_html_has_the_tables_and_charts_of_report_md() {
+    let r = render(
+        &scenario_text("[sweep]\nload_balancing = [\"dns\", \"hardware\"]"),
+        2,
+    );
+    let md = r.text("report.md");
+    let html = r.text("report.html");
+    let cells = markdown_cells(&md);
+    assert!(cells.len() > 50, "{cells:?}");
+    assert_eq!(html_cells(&html), cells);
+    for (name, _) in r.files.iter().filter(|(n, _)| n.ends_with(".svg")) {
+        let chart = name.trim_end_matches(".svg");
+        assert!(
+            html.contains(&format!("data-chart=\"{chart}\"")),
+            "{chart} is not inline"
+        );
+    }
+    // Verdict first: the verdict section comes before the scenario in brief.
+    let v = html.find("<section class=\"verdict\">").expect("a verdict");
+    let b = html.find("The scenario in brief").expect("the brief");
+    assert!(v < b);
+}
