@@ -1,5 +1,6 @@
 //! The plan folder, rendered in memory (the caller writes it atomically): `plan.md`,
-//! `candidates.csv`, `plan_tradeoff.svg`/`.png` and `recommended.toml`, plus the scenario.
+//! `candidates.csv`, `plan_tradeoff.svg`/`.png` and `recommended.toml`, plus the scenario and
+//! `report.html` (plan.md as a page).
 
 use std::fmt::Write as _;
 
@@ -23,7 +24,9 @@ pub fn render(p: &PlanResult, name: &str, source: &str, command: &str) -> Vec<(S
     }
     files.push(("scenario.toml".into(), source.as_bytes().to_vec()));
     let md = plan_md(p, name, command, chart.err());
+    let html = crate::report::html::led_page(&format!("Plan: {name}"), &md, &files);
     files.push(("plan.md".into(), md.into_bytes()));
+    files.push(("report.html".into(), html.into_bytes()));
     files
 }
 

@@ -33,6 +33,7 @@ const REPORT_FILES: &[&str] = &[
     "rg_quorum.csv",
     "scenario.toml",
     "report.md",
+    "report.html",
     // drainsim plan
     "plan.md",
     "candidates.csv",

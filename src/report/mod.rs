@@ -11,6 +11,7 @@ pub mod charts;
 mod clock;
 mod csv_files;
 pub mod folder;
+pub mod html;
 mod markdown;
 pub mod rg_quorum;
 mod text_table;
@@ -118,16 +119,40 @@ pub fn render_files(d: &ReportData<'_>) -> Vec<(String, Content)> {
     let mut files = csv_tables(d);
     let mut drawn_files = Vec::new();
     let drawn = draw_charts(d, &mut drawn_files);
+    let drawn_bytes = drawn_files.clone();
     files.extend(drawn_files.into_iter().map(|(n, b)| (n, Content::Bytes(b))));
     files.push((
         "scenario.toml".into(),
         Content::Bytes(d.source.as_bytes().to_vec()),
     ));
+    let parts = markdown::render_parts(d, &drawn);
+    let html = report_html(&d.scenario.name, &parts, &drawn_bytes);
     files.push((
         "report.md".into(),
-        Content::Bytes(render_markdown(d, &drawn).into_bytes()),
+        Content::Bytes(parts.markdown().into_bytes()),
     ));
+    files.push(("report.html".into(), Content::Bytes(html.into_bytes())));
     files
+}
+
+/// `report.html`: the verdict first, then the scenario and the rest, as in `report.md`.
+fn report_html(title: &str, parts: &markdown::Parts, charts: &[(String, Vec<u8>)]) -> String {
+    // The title heading stays on top: it is the first line of the scenario part.
+    let (head, scenario) = match parts.scenario.find("\n## ") {
+        Some(i) => parts.scenario.split_at(i),
+        None => (parts.scenario.as_str(), ""),
+    };
+    let part = |class, markdown| html::Part { class, markdown };
+    html::page(
+        title,
+        &[
+            part("title", head),
+            part("verdict", &parts.verdict),
+            part("body", scenario),
+            part("body", &parts.rest),
+        ],
+        charts,
+    )
 }
 
 /// Renders the report of `d` into `dir` atomically, streaming its large tables into the

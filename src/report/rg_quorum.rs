@@ -110,7 +110,7 @@ pub fn section(o: &mut String, d: &ReportData<'_>) {
             .collect();
         let _ = writeln!(
             o,
-            "- Run {} ({}): replication {}: {}{}; {} sessions blocked per replication for it.",
+            "- Run {} ({}): replication {}: {}{}; {} sessions blocked per night for it.",
             r.run.index,
             labels.join(", "),
             first.replication,

@@ -56,10 +56,7 @@ fn feature_set_table(out: &mut String, d: &ReportData<'_>) {
         .max()
         .unwrap_or(10)
         .max(12);
-    let _ = writeln!(
-        out,
-        "sessions cut per replication (all features), mean (95% CI)"
-    );
+    let _ = writeln!(out, "sessions cut per night (all features), mean (95% CI)");
     let _ = writeln!(
         out,
         "{:<w0$}  {:>24}  {:>24}  {:>24}",
@@ -89,7 +86,7 @@ fn feature_table(out: &mut String, d: &ReportData<'_>) {
         .collect();
     feats.push("all".into());
     let w0 = feats.iter().map(|f| f.len()).max().unwrap_or(7).max(7);
-    let _ = write!(out, "{:<w0$}", "cut per replication, mean (95% CI)");
+    let _ = write!(out, "{:<w0$}", "cut per night, mean (95% CI)");
     let _ = writeln!(out);
     let _ = write!(out, "{:<w0$}", "feature");
     for r in d.results {
@@ -156,10 +153,7 @@ fn blocked_table(out: &mut String, d: &ReportData<'_>) {
 /// The paired differences hardware − DNS, all features, one line per pair.
 fn paired_lines(out: &mut String, d: &ReportData<'_>) {
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "hardware − DNS, paired per replication (all features):"
-    );
+    let _ = writeln!(out, "hardware − DNS, paired night by night (all features):");
     for c in d.comparisons.iter().filter(|c| c.feature == "all") {
         let ctx = if c.labels.is_empty() {
             String::new()

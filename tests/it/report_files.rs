@@ -210,7 +210,7 @@ fn lb_sweep_report_has_every_file_and_legible_charts() {
         assert!(!r.names().contains(&absent), "{absent} should not be drawn");
     }
     let mut cut_words = vec![
-        "sessions cut per replication",
+        "sessions cut per night",
         "feature",
         "DNS load balancing",
         "hardware load balancing",
@@ -372,7 +372,7 @@ fn wait_sweep_draws_cut_vs_wait() {
         "cut_vs_wait",
         &[
             "wait between pause and restart (min)",
-            "sessions cut per replication",
+            "sessions cut per night",
             "DNS load balancing",
             "hardware load balancing",
         ],
@@ -407,7 +407,7 @@ fn feature_set_sweep_draws_cut_by_feature_set() {
         "cut_by_feature_set",
         &[
             "feature set",
-            "sessions cut per replication (all features)",
+            "sessions cut per night (all features)",
             "im+av_conference",
             "DNS load balancing",
             "hardware load balancing",
@@ -428,13 +428,13 @@ fn a_run_without_sweep_gets_a_verdict_and_one_bar_per_feature() {
     let e = r.cut(0, "all");
     let md = r.text("report.md");
     let line = format!(
-        "- With **DNS** load balancing, restarting FE 1 10 min after pausing it cuts **{}** sessions per replication (95 % CI {}–{})",
+        "- With **DNS** load balancing, restarting FE 1 10 min after pausing it cuts **{}** sessions per night (95 % CI {}–{})",
         fixed(e.mean, 2),
         fixed(e.low, 2),
         fixed(e.high, 2)
     );
     assert!(md.contains(&line), "expected {line:?} in:\n{md}");
-    let mut words = vec!["sessions cut per replication", "DNS load balancing"];
+    let mut words = vec!["sessions cut per night", "DNS load balancing"];
     words.extend(FEATURES);
     check_chart(&r, "cut_by_feature", &words);
     assert!(!r.names().contains(&"compare.csv"));
@@ -510,7 +510,7 @@ fn a_plan_that_cannot_finish_leads_the_verdict_with_a_warning() {
         .find(|l| l.contains("did not finish within the horizon"))
         .unwrap_or_else(|| panic!("no horizon warning:\n{v}"));
     assert!(
-        warning.contains("100 % of replications in run 0 (load_balancing = dns)")
+        warning.contains("100 % of nights in run 0 (load_balancing = dns)")
             && warning.contains("Raise `horizon` (now 1 h)"),
         "{warning}"
     );
@@ -543,10 +543,10 @@ fn sessions_sent_to_a_dead_member_are_warned_about_and_tabled() {
         .unwrap_or_else(|| panic!("no failed warning:\n{v}"));
     assert!(
         warning.contains(&format!(
-            "{} per replication in run 0 (load_balancing = hardware)",
+            "{} per night in run 0 (load_balancing = hardware)",
             fixed(failed.mean, 2)
-        )) && warning.contains("`detect_delay` (now 3 min)")
-            && warning.contains("disable the member"),
+        )) && warning.contains("(`detect_delay`, now 3 min)")
+            && warning.contains("take the member out on the load balancer"),
         "{warning}"
     );
     assert!(md.contains(TABLE), "{md}");
@@ -774,4 +774,166 @@ fn without_time_of_day_the_report_says_nothing_of_the_clock() {
     }
     assert!(!verdict_section(&md).contains("Maintenance"), "{md}");
     assert!(md.contains("1. at 30m: pause FE 1"), "{md}");
+}
+
+/// With a clock, the occupancy chart reads the wall clock on its axes and step labels, and it
+/// has a panel for every paused server of every configuration.
+#[test]
+fn occupancy_shows_every_paused_server_on_the_wall_clock() {
+    let text = crate::browser::FRESH.replace(
+        "[[step]]\nat = \"15m\"\naction = \"pause\"\nserver = 1\n",
+        "[[step]]\nat = \"15m\"\naction = \"pause\"\nserver = 1\n\n[[step]]\naction = \"pause\"\nserver = 2\n",
+    );
+    assert_ne!(text, crate::browser::FRESH);
+    let dir = common::TempDir::new("occupancy-clock");
+    let scenario = dir.write("night.toml", &text);
+    let out = dir.path().join("report");
+    let o = common::drainsim(
+        dir.path(),
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ],
+    );
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let svg = std::fs::read_to_string(out.join("occupancy.svg")).unwrap();
+    for words in [
+        "time of day (hh:mm)",
+        "pause 02:00",
+        "01:45",
+        "FE 1: DNS load balancing",
+        "FE 2: DNS load balancing",
+        "FE 1: hardware load balancing",
+        "FE 2: hardware load balancing",
+        "Occupancy of the paused servers",
+    ] {
+        assert!(svg.contains(words), "occupancy.svg lacks {words:?}");
+    }
+    assert!(
+        !svg.contains("simulated time"),
+        "simulated time on a clocked chart"
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("### Occupancy of the paused servers over time"),
+        "{md}"
+    );
+}
+
+/// Under DNS load balancing, web (HTTPS) sessions still go through the hardware load balancer:
+/// those sent to the down server are blamed on that path, with the advice to take the member
+/// out on the load balancer, not to pause and drain.
+#[test]
+fn failures_through_the_web_path_get_the_load_balancer_advice() {
+    let r = render(
+        &plain_scenario(
+            "1h",
+            "load_balancing = \"dns\"\n\n[pool.hardware]\ndetect_delay = \"3m\"",
+            "[[feature]]\nname = \"web_app\"\nservice = \"RTCSRV\"\ntransport = \"https\"\narrivals_per_hour = 1500\n\
+             duration = { distribution = \"exponential\", mean = \"3m\" }\n\n\
+             [[step]]\nat = \"20m\"\naction = \"restart\"\nserver = 1\ndowntime = \"10m\"",
+        ),
+        2,
+    );
+    let failed = *all_row(&r, 0).measure("failed").expect("failed");
+    assert!(failed.mean > 0.0, "the scenario should fail sessions");
+    let md = r.text("report.md");
+    let v = verdict_section(&md);
+    let warning = v
+        .lines()
+        .find(|l| l.contains("Sessions failed"))
+        .unwrap_or_else(|| panic!("no failed warning:\n{v}"));
+    assert!(
+        warning.contains("came through the hardware load balancer that carries the web services")
+            && warning.contains("web_app")
+            && warning.contains("take the member out on the load balancer")
+            && warning.contains("(`detect_delay`, now 3 min)")
+            && !warning.contains("Pause servers and let them drain"),
+        "{warning}"
+    );
+}
+
+/// The cells of every table of `report.md`, in order, as plain text.
+fn markdown_cells(md: &str) -> Vec<String> {
+    md.lines()
+        .filter(|l| l.starts_with('|') && !l.starts_with("|---"))
+        .flat_map(|l| {
+            l.trim()
+                .trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().replace(['*', '`'], ""))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The cells of every table of `report.html`, in order, as plain text.
+fn html_cells(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find("<t") {
+        rest = &rest[i + 2..];
+        if !(rest.starts_with('d') || rest.starts_with('h')) || rest[1..].starts_with("ead") {
+            continue;
+        }
+        let Some(open_end) = rest.find('>') else {
+            break;
+        };
+        let close = if rest.starts_with('d') {
+            "</td>"
+        } else {
+            "</th>"
+        };
+        let end = rest.find(close).expect("a closed cell");
+        let inner = &rest[open_end + 1..end];
+        let mut text = String::new();
+        let mut in_tag = false;
+        for c in inner.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        out.push(
+            text.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&")
+                .trim()
+                .to_string(),
+        );
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// report.html holds every table of report.md, cell for cell, and every chart inline.
+#[test]
+fn report_html_has_the_tables_and_charts_of_report_md() {
+    let r = render(
+        &scenario_text("[sweep]\nload_balancing = [\"dns\", \"hardware\"]"),
+        2,
+    );
+    let md = r.text("report.md");
+    let html = r.text("report.html");
+    let cells = markdown_cells(&md);
+    assert!(cells.len() > 50, "{cells:?}");
+    assert_eq!(html_cells(&html), cells);
+    for (name, _) in r.files.iter().filter(|(n, _)| n.ends_with(".svg")) {
+        let chart = name.trim_end_matches(".svg");
+        assert!(
+            html.contains(&format!("data-chart=\"{chart}\"")),
+            "{chart} is not inline"
+        );
+    }
+    // Verdict first: the verdict section comes before the scenario in brief.
+    let v = html.find("<section class=\"verdict\">").expect("a verdict");
+    let b = html.find("The scenario in brief").expect("the brief");
+    assert!(v < b);
 }

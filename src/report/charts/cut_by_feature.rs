@@ -5,8 +5,8 @@ use plotters::prelude::RGBColor;
 
 use super::bars::{Bar, BarChart, BarGroup, BarPanel};
 use super::runs::{
-    MAX_PANELS, MAX_SERIES, RunGroup, context, context_text, group_by, in_set, largest_set,
-    lb_name, row, set_words,
+    MAX_PANELS, MAX_SERIES, context, context_text, group_by, in_set, largest_set, lb_name, row,
+    set_words,
 };
 use super::style::{LegendItem, Mark, feature_colour, mean_ci_text};
 use super::{Chart, ChartKind};
@@ -27,11 +27,11 @@ pub(super) fn entry(d: &ReportData<'_>) -> Option<Chart> {
         name: "cut_by_feature",
         title: "Sessions cut per feature".into(),
         caption: if swept_lb {
-            "Mean sessions cut per replication, per feature, with 95 % confidence intervals: \
+            "Mean sessions cut per night, per feature, with 95 % confidence intervals: \
              solid bars with hardware load balancing, light bars with DNS load balancing."
                 .into()
         } else {
-            "Mean sessions cut per replication, per feature, with 95 % confidence intervals.".into()
+            "Mean sessions cut per night, per feature, with 95 % confidence intervals.".into()
         },
     })
 }
@@ -63,8 +63,8 @@ pub(super) fn figure(d: &ReportData<'_>) -> BarChart {
     BarChart {
         title: "Sessions cut per feature".into(),
         subtitle: Some(subtitle(d, &lbs, &largest_set, shown, contexts.len())),
-        legend: legend(&lbs, &contexts),
-        x_desc: "sessions cut per replication".into(),
+        legend: legend(&panels),
+        x_desc: "sessions cut per night".into(),
         y_desc: "feature".into(),
         cols: if panels.len() > 1 { 2 } else { 1 },
         panels,
@@ -128,22 +128,22 @@ fn bar(e: &Estimate, colour: RGBColor, lb: LoadBalancing, compared: bool, severa
     }
 }
 
-/// Solid for hardware, light for DNS, when bars of both (or several runs) share a panel.
-fn legend(lbs: &[LoadBalancing], contexts: &[RunGroup<'_>]) -> Vec<LegendItem> {
+/// Solid for hardware, light for DNS: only when some panel draws bars of both, and only the
+/// marks drawn (a panel with a single run draws solid bars whatever its load balancing, and
+/// its title names it).
+fn legend(panels: &[BarPanel]) -> Vec<LegendItem> {
+    let bars = || panels.iter().flat_map(|p| &p.groups).flat_map(|g| &g.bars);
+    if !bars().any(|b| b.light) {
+        return Vec::new();
+    }
     let mut legend = Vec::new();
-    if lbs.len() > 1 || contexts.iter().any(|(_, runs)| runs.len() > 1) {
-        for lb in [LoadBalancing::Hardware, LoadBalancing::Dns] {
-            if lbs.contains(&lb) {
-                legend.push(LegendItem {
-                    label: format!("{} load balancing", lb_name(lb)),
-                    colour: RGBColor(0x70, 0x70, 0x70),
-                    mark: if lb == LoadBalancing::Dns {
-                        Mark::Light
-                    } else {
-                        Mark::Solid
-                    },
-                });
-            }
+    for (light, lb) in [(false, LoadBalancing::Hardware), (true, LoadBalancing::Dns)] {
+        if bars().any(|b| b.light == light) {
+            legend.push(LegendItem {
+                label: format!("{} load balancing", lb_name(lb)),
+                colour: RGBColor(0x70, 0x70, 0x70),
+                mark: if light { Mark::Light } else { Mark::Solid },
+            });
         }
     }
     legend
@@ -159,7 +159,7 @@ fn subtitle(
     combinations: usize,
 ) -> String {
     let mut subtitle = format!(
-        "{} replications per run, mean and 95 % confidence interval",
+        "{} nights per run, mean and 95 % confidence interval",
         d.scenario.replications
     );
     if let [lb] = lbs {

@@ -20,7 +20,7 @@ pub(super) fn entry(d: &ReportData<'_>) -> Option<Chart> {
         kind: ChartKind::CutByFeatureSet,
         name: "cut_by_feature_set",
         title: "Sessions cut per feature set".into(),
-        caption: "Mean sessions cut per replication (all features of the set) with 95 % \
+        caption: "Mean sessions cut per night (all features of the set) with 95 % \
                   confidence intervals, per load balancing."
             .into(),
     })
@@ -55,7 +55,7 @@ pub(super) fn figure(d: &ReportData<'_>) -> BarChart {
         title: "Sessions cut per feature set".into(),
         subtitle: Some(subtitle(d, sets.len(), all_sets.len())),
         legend: legend(&styles),
-        x_desc: "sessions cut per replication (all features)".into(),
+        x_desc: "sessions cut per night (all features)".into(),
         y_desc: "feature set".into(),
         panels: vec![BarPanel {
             title: None,
@@ -131,7 +131,7 @@ fn legend(styles: &[(RGBColor, bool, String)]) -> Vec<LegendItem> {
 /// The subtitle, saying which sets are shown when not all of them are.
 fn subtitle(d: &ReportData<'_>, shown: usize, total: usize) -> String {
     let mut subtitle = format!(
-        "all features of each set, {} replications per run, mean and 95 % confidence interval",
+        "all features of each set, {} nights per run, mean and 95 % confidence interval",
         d.scenario.replications
     );
     if total > shown {

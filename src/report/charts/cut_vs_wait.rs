@@ -17,7 +17,7 @@ pub(super) fn entry(d: &ReportData<'_>) -> Option<Chart> {
         kind: ChartKind::CutVsWait,
         name: "cut_vs_wait",
         title: "Sessions cut vs wait before the restart".into(),
-        caption: "Mean sessions cut per replication (all features) against the wait between \
+        caption: "Mean sessions cut per night (all features) against the wait between \
                   pause and restart, with 95 % confidence bands."
             .into(),
     })
@@ -50,12 +50,12 @@ pub(super) fn figure(d: &ReportData<'_>) -> LineChart {
     LineChart {
         title: "Sessions cut vs wait before the restart".into(),
         subtitle: Some(format!(
-            "all features, {} replications per run, mean and 95 % confidence band",
+            "all features, {} nights per run, mean and 95 % confidence band",
             d.scenario.replications
         )),
         legend: legend(&styles),
         x_desc: "wait between pause and restart (min)".into(),
-        y_desc: "sessions cut per replication".into(),
+        y_desc: "sessions cut per night".into(),
         x_range: (0.0, nice_max(x_max)),
         y_range: (0.0, nice_max(y_max * 1.08)),
         percent_y: false,

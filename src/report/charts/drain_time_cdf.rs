@@ -56,7 +56,10 @@ pub(super) fn figure(d: &ReportData<'_>) -> LineChart {
     }
     LineChart {
         title: "Drain time".into(),
-        subtitle: Some("from the pause to the last session on the paused services, every pause of every replication".into()),
+        subtitle: Some(
+            "from the pause to the last session on the paused services, every pause of every night"
+                .into(),
+        ),
         legend,
         x_desc: "minutes after the pause".into(),
         y_desc: "pauses drained".into(),
@@ -64,7 +67,9 @@ pub(super) fn figure(d: &ReportData<'_>) -> LineChart {
         y_range: (0.0, 1.0),
         percent_y: true,
         series,
-        note: none_drained.then(|| "no pause drained before its restart, stop, resume or the horizon".to_string()),
+        note: none_drained.then(|| {
+            "no pause drained before its restart, stop, resume or the horizon".to_string()
+        }),
     }
 }
 

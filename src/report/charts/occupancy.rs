@@ -1,26 +1,27 @@
-//! `occupancy`: sessions on the paused server over time in replication 0, stacked by feature,
-//! with the plan's steps on that server marked, and a zoom on the drain.
+//! `occupancy`: sessions on each server the plan pauses over time on one night (replication 0),
+//! stacked by feature, with the plan's steps on that server marked, and a zoom on its drain.
 //!
-//! One panel per load balancing of the first combination of the other axes (in the largest
-//! feature set); the other runs are in `timeseries.csv`.
+//! Small multiples: one panel per run (every configuration of the largest feature set) and per
+//! paused server, at most [`MAX_PANELS`] (the subtitle counts the rest, all in
+//! `timeseries.csv`). Times are on the wall clock when the scenario has one (`clock_start`, a
+//! profile or a trace), in simulated time otherwise.
 
 mod paint;
 
 use plotters::prelude::RGBColor;
 
-use super::runs::{
-    context, context_text, group_by, in_set, largest_set, lb_name, paused_server, set_words,
-};
+use super::runs::{context, context_text, in_set, largest_set, lb_name, paused_servers, set_words};
 use super::style::{INK, LegendItem, Mark, clock, feature_colour, nice_max};
 use super::{Chart, ChartKind};
 use crate::model::{Action, DrainEnd, ReplicationMetrics, Step, StepOutcome, StepRecord};
 use crate::report::ReportData;
+use crate::report::clock::{hhmm, uses_time_of_day};
 use crate::runner::RunResult;
 
 /// Height of one panel, pixels.
 const OCC_PANEL_H: u32 = 300;
-/// Most panels (runs) shown.
-const MAX_RUNS: usize = 4;
+/// Most panels (runs × paused servers) shown.
+const MAX_PANELS: usize = 12;
 
 /// One feature's sessions on the server at every sample.
 struct Layer {
@@ -32,6 +33,14 @@ struct Layer {
 /// One run's occupancy.
 struct OccPanel {
     title: String,
+    /// The label of the server it shows (`FE 1`, or its name).
+    server_label: String,
+    /// The wall-clock time of simulated time 0, minutes after midnight; `None` without a clock.
+    clock_min: Option<f64>,
+    /// The drain window (minutes) and its own y scale: most of the server's sessions leave in
+    /// the first minutes after the pause, so what stays (the sessions the restart will cut) is
+    /// too thin to read on the full-night scale.
+    zoom: Option<((f64, f64), f64, String)>,
     times_min: Vec<f64>,
     layers: Vec<Layer>,
     /// Pauses, drains, restarts… of the server, in time order.
@@ -65,36 +74,74 @@ pub(super) struct Occupancy {
     title: String,
     subtitle: String,
     legend: Vec<LegendItem>,
-    /// The server's label (`FE 1`, or its name).
-    server: String,
     horizon_min: f64,
     y_max: f64,
-    /// The drain window (minutes) and its own y scale: most of the server's sessions leave in
-    /// the first minutes after the pause, so what stays (the sessions the restart will cut) is
-    /// too thin to read on the full-day scale.
-    zoom: Option<((f64, f64), f64, String)>,
     panels: Vec<OccPanel>,
 }
 
 /// The chart's entry in the plan, when a run has a timeseries and pauses a server.
 pub(super) fn entry(d: &ReportData<'_>) -> Option<Chart> {
-    let s = d.results.iter().find_map(|r| {
-        let rep = r.replications.first()?;
-        (!rep.metrics.timeseries.times.is_empty()).then_some(())?;
-        paused_server(r)
-    })?;
+    let runs = shown_runs(d);
+    let servers = servers_of(&runs);
+    let first = *servers.first()?;
+    let (what, whose) = if servers.len() == 1 {
+        (
+            d.scenario.base.pool.label(first),
+            format!(
+                "{} (the server the plan pauses)",
+                d.scenario.base.pool.label(first)
+            ),
+        )
+    } else {
+        (
+            "the paused servers".to_string(),
+            "each server the plan pauses (one panel per server and configuration)".to_string(),
+        )
+    };
+    let when = if uses_time_of_day(d) {
+        "; times are on the wall clock"
+    } else {
+        ""
+    };
     Some(Chart {
         kind: ChartKind::Occupancy,
         name: "occupancy",
-        title: format!("Occupancy of {} over time", d.scenario.base.pool.label(s)),
+        title: format!("Occupancy of {what} over time"),
         caption: format!(
-            "Sessions on {} (the server the plan pauses) in replication 0, stacked by \
-             feature; vertical lines mark the plan's steps on that server (pause, restart, \
-             …) and the end of its drain, the grey band the time it is down. The zoom on \
-             the right rescales the drain so that the sessions the restart will cut show.",
-            d.scenario.base.pool.label(s)
+            "Sessions on {whose} on one night (replication 0), stacked by feature; vertical \
+             lines mark the plan's steps on that server (pause, restart, …) and the end of its \
+             drain, the grey band the time it is down{when}. The zoom on the right rescales the \
+             drain so that the sessions the restart will cut show."
         ),
     })
+}
+
+/// The runs the chart can show: with a timeseries and a paused server, in the largest set.
+fn shown_runs<'r>(d: &'r ReportData<'_>) -> Vec<&'r RunResult> {
+    let set = largest_set(d);
+    d.results
+        .iter()
+        .filter(|r| {
+            r.replications
+                .first()
+                .is_some_and(|rep| !rep.metrics.timeseries.times.is_empty())
+                && !paused_servers(r).is_empty()
+                && in_set(&set, r)
+        })
+        .collect()
+}
+
+/// Every paused server of `runs`, in first-named order.
+fn servers_of(runs: &[&RunResult]) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    for r in runs {
+        for s in paused_servers(r) {
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+    }
+    out
 }
 
 // ------------------------------------------------------------------------------------------
@@ -102,52 +149,45 @@ pub(super) fn entry(d: &ReportData<'_>) -> Option<Chart> {
 
 /// The chart's data.
 pub(super) fn figure(d: &ReportData<'_>) -> Occupancy {
-    let runs: Vec<&RunResult> = d
-        .results
+    let runs = shown_runs(d);
+    let all: Vec<(&RunResult, usize)> = runs
         .iter()
-        .filter(|r| {
-            r.replications
-                .first()
-                .is_some_and(|rep| !rep.metrics.timeseries.times.is_empty())
-                && paused_server(r).is_some()
-        })
+        .flat_map(|r| paused_servers(r).into_iter().map(move |s| (*r, s)))
         .collect();
-    let set = largest_set(d);
-    let contexts = group_by(runs.iter().copied().filter(|r| in_set(&set, r)), |r| {
-        context(r, &["feature_set"])
-    });
-    let (first_context, shown): (Vec<(String, String)>, Vec<&RunResult>) = contexts
-        .into_iter()
-        .next()
-        .map(|(k, v)| (k, v.into_iter().take(MAX_RUNS).collect()))
-        .unwrap_or_default();
-    let server = shown.first().and_then(|r| paused_server(r)).unwrap_or(0);
     let horizon_min = d.scenario.base.horizon.as_secs_f64() / 60.0;
-    let panels: Vec<OccPanel> = shown
+    let several_servers = servers_of(&runs).len() > 1;
+    let panels: Vec<OccPanel> = all
         .iter()
-        .filter_map(|r| panel(d, r, horizon_min))
+        .take(MAX_PANELS)
+        .filter_map(|(r, s)| panel(d, r, *s, several_servers, horizon_min))
         .collect();
     let y_max = panels
         .iter()
         .flat_map(|p| (0..p.times_min.len()).map(|k| p.total(k)))
         .fold(1.0f64, f64::max);
-    let label = d.scenario.base.pool.label(server);
-    let mut subtitle = format!("sessions on {label} in replication 0, stacked by feature");
-    if runs.len() > shown.len() {
-        let mut which = set_words(&set);
-        if !first_context.is_empty() {
-            which.push_str(&format!("{}, ", context_text(&first_context)));
-        }
+    let servers = servers_of(&runs);
+    let (title, whose) = match servers.as_slice() {
+        [s] => (
+            format!("Occupancy of {} (the paused server)", d.scenario.base.pool.label(*s)),
+            format!("sessions on {}", d.scenario.base.pool.label(*s)),
+        ),
+        _ => (
+            "Occupancy of the paused servers".to_string(),
+            "sessions on each paused server".to_string(),
+        ),
+    };
+    let mut subtitle = format!("{whose} on one night (replication 0), stacked by feature");
+    if all.len() > panels.len() {
+        let set = largest_set(d);
         subtitle.push_str(&format!(
-            "; {which}{} of {} runs (all in timeseries.csv)",
-            shown.len(),
-            runs.len()
+            "; {}first {} of {} panels (all in timeseries.csv)",
+            set_words(&set),
+            panels.len(),
+            all.len()
         ));
     }
     Occupancy {
-        zoom: zoom(&panels, horizon_min),
-        title: format!("Occupancy of {label} (the paused server)"),
-        server: label,
+        title,
         subtitle,
         legend: legend(d, &panels),
         horizon_min: horizon_min.max(1.0),
@@ -163,23 +203,35 @@ impl OccPanel {
     }
 }
 
-/// The panel of run `r`: replication 0 on the server its plan pauses.
-fn panel(d: &ReportData<'_>, r: &RunResult, horizon_min: f64) -> Option<OccPanel> {
+/// The panel of run `r` on server `s`: replication 0.
+fn panel(
+    d: &ReportData<'_>,
+    r: &RunResult,
+    s: usize,
+    name_server: bool,
+    horizon_min: f64,
+) -> Option<OccPanel> {
     let m = &r.replications.first()?.metrics;
-    let s = paused_server(r).unwrap_or(0);
-    let (mut markers, down) = step_markers(r, m, s, horizon_min);
-    markers.extend(drain_markers(m, s));
-    markers.extend(restart_markers(m, s));
+    let clock_min = uses_time_of_day(d).then(|| r.run.config.clock_start_s / 60.0);
+    let (mut markers, down) = step_markers(r, m, s, horizon_min, clock_min);
+    markers.extend(drain_markers(m, s, clock_min));
+    markers.extend(restart_markers(m, s, clock_min));
     markers.sort_by(|a, b| a.x.total_cmp(&b.x));
     let lb = r.run.config.pool.load_balancing;
     let ctx = context(r, &["feature_set"]);
-    let title = if ctx.is_empty() {
+    let mut title = if ctx.is_empty() {
         format!("{} load balancing", lb_name(lb))
     } else {
         format!("{} load balancing, {}", lb_name(lb), context_text(&ctx))
     };
-    Some(OccPanel {
+    if name_server {
+        title = format!("{}: {title}", r.run.config.pool.label(s));
+    }
+    let mut p = OccPanel {
         title,
+        server_label: r.run.config.pool.label(s),
+        clock_min,
+        zoom: None,
         times_min: m
             .timeseries
             .times
@@ -189,7 +241,18 @@ fn panel(d: &ReportData<'_>, r: &RunResult, horizon_min: f64) -> Option<OccPanel
         layers: layers(d, r, m, s),
         markers,
         down,
-    })
+    };
+    p.zoom = zoom(&p, horizon_min);
+    Some(p)
+}
+
+/// A time on the chart, minutes: "02:30" on the wall clock when the run has one, "2:30" of
+/// simulated time otherwise.
+pub(super) fn at(min: f64, clock_min: Option<f64>) -> String {
+    match clock_min {
+        Some(c) => hhmm((min + c) * 60.0),
+        None => clock(min),
+    }
 }
 
 /// Sessions of every feature of run `r` on server `s`, sample by sample.
@@ -216,6 +279,7 @@ fn step_markers(
     m: &ReplicationMetrics,
     s: usize,
     horizon_min: f64,
+    clock_min: Option<f64>,
 ) -> (Vec<Marker>, Vec<(f64, f64)>) {
     let mut markers = Vec::new();
     let mut down = Vec::new();
@@ -235,11 +299,11 @@ fn step_markers(
             down.push((x, b));
             continue;
         }
-        markers.extend(failed_failover(step, st, s));
+        markers.extend(failed_failover(step, st, s, clock_min));
         if let Some((kind, word)) = step_kind(step, s) {
             markers.push(Marker {
                 x,
-                label: format!("{word} {}", clock(x)),
+                label: format!("{word} {}", at(x, clock_min)),
                 colour: INK,
                 kind,
             });
@@ -265,7 +329,12 @@ fn step_kind(step: &Step, s: usize) -> Option<(MarkerKind, &'static str)> {
 
 /// A failover of server `s` that does not drain in time resumes the server and fails: the
 /// marker of that end.
-fn failed_failover(step: &Step, st: &StepRecord, s: usize) -> Option<Marker> {
+fn failed_failover(
+    step: &Step,
+    st: &StepRecord,
+    s: usize,
+    clock_min: Option<f64>,
+) -> Option<Marker> {
     let Action::Failover { servers, .. } = &step.action else {
         return None;
     };
@@ -275,22 +344,26 @@ fn failed_failover(step: &Step, st: &StepRecord, s: usize) -> Option<Marker> {
     let xe = st.ended?.as_secs_f64() / 60.0;
     Some(Marker {
         x: xe,
-        label: format!("failover failed, resume {}", clock(xe)),
+        label: format!("failover failed, resume {}", at(xe, clock_min)),
         colour: INK,
         kind: MarkerKind::End,
     })
 }
 
 /// Where server `s`'s drains ended with the server empty.
-fn drain_markers(m: &ReplicationMetrics, s: usize) -> impl Iterator<Item = Marker> + '_ {
+fn drain_markers(
+    m: &ReplicationMetrics,
+    s: usize,
+    clock_min: Option<f64>,
+) -> impl Iterator<Item = Marker> + '_ {
     m.drains
         .iter()
         .filter(move |dr| dr.server == s && dr.end == DrainEnd::Drained)
-        .map(|dr| {
+        .map(move |dr| {
             let x = dr.ended_at.as_secs_f64() / 60.0;
             Marker {
                 x,
-                label: format!("drained {}", clock(x)),
+                label: format!("drained {}", at(x, clock_min)),
                 colour: RGBColor(0x1a, 0x7f, 0x37),
                 kind: MarkerKind::Other,
             }
@@ -298,15 +371,19 @@ fn drain_markers(m: &ReplicationMetrics, s: usize) -> impl Iterator<Item = Marke
 }
 
 /// Server `s`'s restarts.
-fn restart_markers(m: &ReplicationMetrics, s: usize) -> impl Iterator<Item = Marker> + '_ {
+fn restart_markers(
+    m: &ReplicationMetrics,
+    s: usize,
+    clock_min: Option<f64>,
+) -> impl Iterator<Item = Marker> + '_ {
     m.restarts
         .iter()
         .filter(move |rs| rs.server == s)
-        .map(|rs| {
+        .map(move |rs| {
             let x = rs.at.as_secs_f64() / 60.0;
             Marker {
                 x,
-                label: format!("restart {}", clock(x)),
+                label: format!("restart {}", at(x, clock_min)),
                 colour: RGBColor(0xb0, 0x00, 0x20),
                 kind: MarkerKind::End,
             }
@@ -337,7 +414,8 @@ fn legend(d: &ReportData<'_>, panels: &[OccPanel]) -> Vec<LegendItem> {
 /// The zoom: from just before the first pause to just after the restart that follows it;
 /// its y scale leaves out the first fifth of that window, where the server still carries
 /// most of its sessions, so that what the restart will cut is readable.
-fn zoom(panels: &[OccPanel], horizon_min: f64) -> Option<((f64, f64), f64, String)> {
+fn zoom(p: &OccPanel, horizon_min: f64) -> Option<((f64, f64), f64, String)> {
+    let panels = std::slice::from_ref(p);
     let word = |m: &Marker| {
         m.label
             .rsplit_once(' ')

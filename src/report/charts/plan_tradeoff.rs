@@ -47,6 +47,8 @@ pub struct Tradeoff {
 const FEASIBLE: RGBColor = RGBColor(0x1f, 0x5f, 0xaa);
 const INFEASIBLE: RGBColor = RGBColor(0xb8, 0xb8, 0xb8);
 const CHOSEN: RGBColor = RGBColor(0xd9, 0x5f, 0x02);
+/// The window line: a colour of its own, apart from the recommended point's.
+const WINDOW: RGBColor = RGBColor(0x6a, 0x3d, 0x9a);
 
 /// Draws the chart as SVG and PNG bytes.
 pub fn draw(t: &Tradeoff) -> Result<(Vec<u8>, Vec<u8>), String> {
@@ -98,7 +100,7 @@ impl Paint for Tradeoff {
         if let Some(w) = self.window_h {
             chart.draw_series(LineSeries::new(
                 [(w, 0.0), (w, y_max)],
-                ShapeStyle::from(&CHOSEN.mix(0.5)).stroke_width(2),
+                ShapeStyle::from(&WINDOW.mix(0.7)).stroke_width(2),
             ))?;
             chart.draw_series(std::iter::once(Text::new(
                 format!("window {} h ", tick(w)),

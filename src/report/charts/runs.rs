@@ -34,6 +34,25 @@ pub fn paused_server(r: &RunResult) -> Option<usize> {
     })
 }
 
+/// Every server a run's plan pauses, stops gracefully, fails over or restarts (0-based), in the
+/// order the plan first names them.
+pub(super) fn paused_servers(r: &RunResult) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    for s in &r.run.config.plan {
+        let servers: &[u32] = match &s.action {
+            Action::Pause(t) | Action::StopGraceful(t) => &t.servers,
+            Action::Restart { servers, .. } | Action::Failover { servers, .. } => servers,
+            _ => &[],
+        };
+        for &x in servers {
+            if !out.contains(&(x as usize)) {
+                out.push(x as usize);
+            }
+        }
+    }
+    out
+}
+
 /// The summary row of `run` and `feature`.
 pub(super) fn row<'r>(d: &'r ReportData<'_>, run: usize, feature: &str) -> Option<&'r SummaryRow> {
     d.rows.iter().find(|r| r.run == run && r.feature == feature)

@@ -44,6 +44,22 @@ const FEATURE_PALETTE: [RGBColor; 12] = [
     RGBColor(0x79, 0x70, 0x6e),
 ];
 
+/// Features past the palette: twelve more, apart from it and from each other.
+const MORE_FEATURES: [RGBColor; 12] = [
+    RGBColor(0x1b, 0x9e, 0x77),
+    RGBColor(0x75, 0x70, 0xb3),
+    RGBColor(0xe7, 0x29, 0x8a),
+    RGBColor(0x66, 0xa6, 0x1e),
+    RGBColor(0x17, 0xbe, 0xcf),
+    RGBColor(0x39, 0x3b, 0x79),
+    RGBColor(0x84, 0x3c, 0x39),
+    RGBColor(0x7b, 0x41, 0x73),
+    RGBColor(0x63, 0x79, 0x39),
+    RGBColor(0xbc, 0xbd, 0x22),
+    RGBColor(0x00, 0x6d, 0x77),
+    RGBColor(0x2f, 0x2f, 0x2f),
+];
+
 /// DNS load balancing where a chart shows no feature colour.
 const DNS_COLOUR: RGBColor = RGBColor(0x1f, 0x5f, 0xaa);
 /// Hardware load balancing where a chart shows no feature colour.
@@ -80,7 +96,43 @@ pub fn feature_colour(d: &ReportData<'_>, name: &str) -> RGBColor {
         .iter()
         .position(|f| f.name == name)
         .unwrap_or(base.len());
-    FEATURE_PALETTE[i % FEATURE_PALETTE.len()]
+    nth_feature_colour(i)
+}
+
+/// The colour of the `i`-th feature: the palette's, then colours of their own (hues a golden
+/// angle apart, in two lightnesses), so that no two of a scenario's first 40 features share one.
+fn nth_feature_colour(i: usize) -> RGBColor {
+    if let Some(c) = FEATURE_PALETTE.get(i) {
+        return *c;
+    }
+    if let Some(c) = MORE_FEATURES.get(i - FEATURE_PALETTE.len()) {
+        return *c;
+    }
+    let k = i - FEATURE_PALETTE.len() - MORE_FEATURES.len();
+    let hue = (k as f64 * 137.508 + 15.0) % 360.0;
+    let (s, l) = if k.is_multiple_of(2) {
+        (0.55, 0.42)
+    } else {
+        (0.45, 0.62)
+    };
+    hsl(hue, s, l)
+}
+
+/// An RGB colour from hue (degrees), saturation and lightness (0–1).
+fn hsl(h: f64, s: f64, l: f64) -> RGBColor {
+    let c = (1.0 - (2.0 * l - 1.0).abs()) * s;
+    let x = c * (1.0 - ((h / 60.0) % 2.0 - 1.0).abs());
+    let m = l - c / 2.0;
+    let (r, g, b) = match (h / 60.0) as u32 {
+        0 => (c, x, 0.0),
+        1 => (x, c, 0.0),
+        2 => (0.0, c, x),
+        3 => (0.0, x, c),
+        4 => (x, 0.0, c),
+        _ => (c, 0.0, x),
+    };
+    let u = |v: f64| ((v + m) * 255.0).round().clamp(0.0, 255.0) as u8;
+    RGBColor(u(r), u(g), u(b))
 }
 
 fn lb_colour(lb: LoadBalancing) -> RGBColor {
@@ -370,6 +422,19 @@ pub(super) fn nice_max(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_feature_of_a_scenario_has_a_colour_of_its_own() {
+        let colours: Vec<RGBColor> = (0..40).map(nth_feature_colour).collect();
+        for (i, a) in colours.iter().enumerate() {
+            for b in &colours[..i] {
+                let dist = (a.0 as i32 - b.0 as i32).abs()
+                    + (a.1 as i32 - b.1 as i32).abs()
+                    + (a.2 as i32 - b.2 as i32).abs();
+                assert!(dist > 12, "feature {i}: {a:?} is too close to {b:?}");
+            }
+        }
+    }
 
     #[test]
     fn axis_bounds_are_round() {

@@ -121,7 +121,7 @@ fn runs_lines(o: &mut String, d: &ReportData<'_>) {
     let s = d.scenario;
     let _ = writeln!(
         o,
-        "- Horizon {}, {} replications per run, seed {}.",
+        "- Horizon {}, {} simulated nights per run (replications: the plan carried out each time on new traffic), seed {}.",
         s.base.horizon, s.replications, s.seed
     );
     if !s.axes.is_empty() {

@@ -1,7 +1,7 @@
 //! "Which configurations drain safely": with a `case` axis, one row per configuration and one
 //! column per feature that needs DNS load balancing to drain, each cell the sessions that
 //! feature loses (cut, failed or blocked) beyond the reference DNS case on the same sessions,
-//! paired per replication, with its 95 % interval and a verdict.
+//! paired night by night, with its 95 % interval and a verdict.
 
 use std::fmt::Write as _;
 
@@ -13,8 +13,8 @@ use crate::stats::Estimate;
 use crate::summary::{case_of, case_reference};
 
 /// A configuration drains a feature safely when, with 95 % confidence, it loses fewer than
-/// this many more sessions of the feature per maintenance than the reference (one session in
-/// ten maintenance windows).
+/// this many more sessions of the feature per night than the reference (one session in
+/// ten nights).
 pub const SAFE_MARGIN: f64 = 0.1;
 
 /// Sessions of a feature that did not get through or were cut: what its users notice.
@@ -22,14 +22,15 @@ fn lost(c: &FeatureCounts) -> f64 {
     (c.cut() + c.failed + c.blocked) as f64
 }
 
-/// The verdict of one paired difference.
+/// The verdict of one paired difference. An interval wholly above zero loses sessions, however
+/// narrow and low it is: it is never "safe", even below [`SAFE_MARGIN`].
 fn verdict(d: &Estimate) -> &'static str {
-    if d.n < 2 || !d.high.is_finite() {
+    if d.n < 2 || !(d.low.is_finite() && d.high.is_finite()) {
         "not decided"
-    } else if d.high < SAFE_MARGIN {
-        "drains safely"
     } else if d.low > 0.0 {
         "loses sessions"
+    } else if d.high < SAFE_MARGIN {
+        "drains safely"
     } else {
         "not decided"
     }
@@ -88,11 +89,11 @@ pub(super) fn cases_section(o: &mut String, d: &ReportData<'_>) {
     let _ = writeln!(o, "\n## Which configurations drain safely\n");
     let _ = writeln!(
         o,
-        "Sessions lost (cut, failed or blocked) per maintenance beyond the reference case \
-         **{}**, on the same sessions, paired per replication: mean (95 % CI). A \
-         configuration *drains safely* a feature when the interval lies below {} (at most one \
-         more lost session in ten maintenance windows); it *loses sessions* when the interval \
-         lies above zero.\n",
+        "Sessions lost (cut, failed or blocked) per night beyond the reference case \
+         **{}**, on the same sessions, paired night by night: mean (95 % CI). A \
+         configuration *loses sessions* of a feature when the interval lies wholly above zero; \
+         otherwise it *drains safely* when the interval lies below {} (at most one more lost \
+         session in ten nights), and is *not decided* when it reaches higher.\n",
         case_of(reference).unwrap_or("dns"),
         num(SAFE_MARGIN)
     );
@@ -128,7 +129,7 @@ pub(super) fn cases_section(o: &mut String, d: &ReportData<'_>) {
     }
     let _ = writeln!(
         o,
-        "\nThe last two columns are means per replication over these features: sessions a \
+        "\nThe last two columns are means per night over these features: sessions a \
          hardware load balancer sent to the paused server that stayed there, and sessions \
          that failed (sent to a server that was down, or a client that does not try the next \
          address meeting a refusal).\n"
@@ -158,7 +159,7 @@ fn answer(o: &mut String, cases: &[&RunResult], reference: &RunResult, ucas: &[&
         let line = match (unsafe_.is_empty(), open.is_empty()) {
             (true, true) => format!("- **{name}**: drains every one of them as safely as DNS."),
             (false, _) => format!(
-                "- **{name}**: **not safe**: loses {} more per maintenance than DNS{}.",
+                "- **{name}**: **not safe**: loses {} more per night than DNS{}.",
                 unsafe_.join(", "),
                 if open.is_empty() {
                     String::new()
@@ -167,11 +168,37 @@ fn answer(o: &mut String, cases: &[&RunResult], reference: &RunResult, ucas: &[&
                 }
             ),
             (true, false) => format!(
-                "- **{name}**: not decided for {} (more replications needed); safe for the others.",
+                "- **{name}**: not decided for {} (simulate more nights: `--replications`); safe for the others.",
                 open.join(", ")
             ),
         };
         let _ = writeln!(o, "{line}");
     }
     let _ = writeln!(o);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(mean: f64, low: f64, high: f64) -> Estimate {
+        Estimate {
+            mean,
+            low,
+            high,
+            n: 200,
+            sd: 1.0,
+        }
+    }
+
+    #[test]
+    fn an_interval_wholly_above_zero_is_never_safe() {
+        // The port monitor's Response Group loss: 0.06 (0.02–0.10), below the margin.
+        assert_eq!(verdict(&e(0.06, 0.02, 0.0999)), "loses sessions");
+        assert_eq!(verdict(&e(0.01, 0.001, 0.02)), "loses sessions");
+        assert_eq!(verdict(&e(0.0, 0.0, 0.0)), "drains safely");
+        assert_eq!(verdict(&e(0.02, -0.03, 0.07)), "drains safely");
+        assert_eq!(verdict(&e(0.1, -0.05, 0.25)), "not decided");
+        assert_eq!(verdict(&e(-1.0, -2.0, -0.5)), "drains safely");
+    }
 }

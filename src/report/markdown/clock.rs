@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::verdict::cut;
+use super::lookup::cut;
 use super::words::{and_list, ci, context_text, num};
 use crate::model::{Feature, Step};
 use crate::report::ReportData;
@@ -209,7 +209,7 @@ fn patch_sentence(key: &[(String, String)], runs: &[StartCut]) -> String {
     if num(least.1.mean) == num(most.1.mean) {
         let _ = write!(
             o,
-            "every start time cuts **{}** sessions per replication.",
+            "every start time cuts **{}** sessions per night.",
             num(least.1.mean)
         );
         return o;
@@ -227,7 +227,7 @@ fn patch_sentence(key: &[(String, String)], runs: &[StartCut]) -> String {
     let (fewest, most_at) = (tied(least), tied(most));
     let _ = write!(
         o,
-        "starting at {fewest} cuts the fewest sessions per replication, **{}** {}; at {most_at} \
+        "starting at {fewest} cuts the fewest sessions per night, **{}** {}; at {most_at} \
          the most, **{}** {}.",
         num(least.1.mean),
         ci(&least.1),
@@ -235,7 +235,7 @@ fn patch_sentence(key: &[(String, String)], runs: &[StartCut]) -> String {
         ci(&most.1)
     );
     if least.1.high.is_finite() && most.1.low.is_finite() && least.1.high >= most.1.low {
-        o.push_str(" Their intervals overlap: these replications do not tell them apart.");
+        o.push_str(" Their intervals overlap: these nights do not tell them apart.");
     }
     if sorted.len() > 2 {
         let _ = write!(

@@ -3,8 +3,9 @@
 
 use std::fmt::Write as _;
 
+use super::lookup::{cut, dominant_names, drain_phrase};
+use super::sentence::{verdict_pair, verdict_single};
 use super::tables::table_head;
-use super::verdict::{cut, dominant_names, drain_phrase, verdict_pair, verdict_single};
 use super::words::{num, percent};
 use crate::report::{ReportData, label_columns, mean_ci};
 use crate::runner::RunResult;

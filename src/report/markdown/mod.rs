@@ -6,11 +6,16 @@
 //! Every number in the verdict is a summary row's number written with
 //! [`fixed`](crate::report::fixed)`(x, 2)`, the same two decimals as the tables, so the words and
 //! the tables never disagree.
+//!
+//! The modules call downwards only: `verdict` → `many`, `sentence`, `warnings` → `tables`,
+//! `clock` → `lookup`, `words`.
 
 mod brief;
 mod cases;
 mod clock;
+mod lookup;
 mod many;
+mod sentence;
 mod tables;
 mod verdict;
 mod warnings;
@@ -21,13 +26,39 @@ use std::fmt::Write as _;
 use super::charts::Drawn;
 use super::{ReportData, label_columns};
 
+/// The report in three parts: the title and the scenario (with its cases), the verdict, and
+/// the rest (charts, tables, reproduction). `report.md` is them in that order; `report.html`
+/// leads with the verdict.
+pub struct Parts {
+    /// The title, the scenario in brief and its cases.
+    pub scenario: String,
+    /// The verdict.
+    pub verdict: String,
+    /// Charts, tables, and how to reproduce.
+    pub rest: String,
+}
+
+impl Parts {
+    /// `report.md`.
+    pub fn markdown(&self) -> String {
+        [self.scenario.as_str(), &self.verdict, &self.rest].concat()
+    }
+}
+
 /// Renders `report.md`; `charts` are the charts [`super::render`] drew (or failed to).
 pub fn render_markdown(d: &ReportData<'_>, charts: &[Drawn]) -> String {
+    render_parts(d, charts).markdown()
+}
+
+/// Renders the parts of `report.md`.
+pub fn render_parts(d: &ReportData<'_>, charts: &[Drawn]) -> Parts {
+    let mut scenario = String::new();
+    title(&mut scenario, d);
+    brief::scenario_in_brief(&mut scenario, d);
+    cases::cases_section(&mut scenario, d);
+    let mut v = String::new();
+    verdict::verdict(&mut v, d);
     let mut o = String::new();
-    title(&mut o, d);
-    brief::scenario_in_brief(&mut o, d);
-    cases::cases_section(&mut o, d);
-    verdict::verdict(&mut o, d);
     charts_section(&mut o, charts);
     tables::cut_table(&mut o, d);
     tables::not_through_table(&mut o, d);
@@ -36,7 +67,11 @@ pub fn render_markdown(d: &ReportData<'_>, charts: &[Drawn]) -> String {
     tables::drains_table(&mut o, d);
     crate::report::rg_quorum::section(&mut o, d);
     reproduce(&mut o, d);
-    o
+    Parts {
+        scenario,
+        verdict: v,
+        rest: o,
+    }
 }
 
 /// The scenario's name and description.

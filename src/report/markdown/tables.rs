@@ -48,9 +48,9 @@ fn feature_cell(feature: &str) -> String {
     }
 }
 
-/// "Sessions cut per replication": every summary row.
+/// "Sessions cut per night": every summary row.
 pub(super) fn cut_table(o: &mut String, d: &ReportData<'_>) {
-    let _ = writeln!(o, "## Sessions cut per replication, mean (95 % CI)\n");
+    let _ = writeln!(o, "## Sessions cut per night, mean (95 % CI)\n");
     table_head(
         o,
         true,
@@ -81,12 +81,12 @@ pub(super) fn cut_table(o: &mut String, d: &ReportData<'_>) {
     );
 }
 
-/// "Hardware − DNS, paired per replication", when the runs come in DNS/hardware pairs.
+/// "Hardware − DNS, paired night by night", when the runs come in DNS/hardware pairs.
 pub(super) fn paired_table(o: &mut String, d: &ReportData<'_>) {
     if d.comparisons.is_empty() {
         return;
     }
-    let _ = writeln!(o, "\n## Hardware − DNS, paired per replication\n");
+    let _ = writeln!(o, "\n## Hardware − DNS, paired night by night\n");
     let extra: Vec<String> = d
         .comparisons
         .first()
@@ -116,7 +116,7 @@ pub(super) fn paired_table(o: &mut String, d: &ReportData<'_>) {
     let _ = writeln!(
         o,
         "\nEach replication runs the same arrivals and holding times under both load balancings, \
-         so the difference is measured per replication; `compare.csv` also gives the wider \
+         so the difference is measured night by night; `compare.csv` also gives the wider \
          interval the runs would have had if they were independent."
     );
 }

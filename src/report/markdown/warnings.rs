@@ -5,8 +5,8 @@
 
 use std::fmt::Write as _;
 
-use super::words::{and_list, context_text, human, num, percent};
-use crate::model::LoadBalancing;
+use super::words::{and_list, context_text, display_name, human, num, percent};
+use crate::model::{LoadBalancing, Transport};
 use crate::report::ReportData;
 use crate::runner::RunResult;
 use crate::summary::SummaryRow;
@@ -65,10 +65,15 @@ fn run_list(items: &[(String, String)]) -> String {
 /// One sentence per kind of problem, in a fixed order.
 pub(super) fn warning_lines(d: &ReportData<'_>) -> Vec<String> {
     let runs = runs(d);
-    [unfinished, plan_failed, sessions_failed, sessions_blocked]
-        .iter()
-        .filter_map(|warning| warning(&runs))
-        .collect()
+    [
+        unfinished(&runs),
+        plan_failed(&runs),
+        sessions_failed(d, &runs),
+        sessions_blocked(&runs),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// The plan still running at the horizon (not failed: that is the next warning).
@@ -91,7 +96,7 @@ fn unfinished(runs: &[(&RunResult, &SummaryRow)]) -> Option<String> {
         );
         let items: Vec<(String, String)> = unfinished
             .iter()
-            .map(|(r, f)| (run_name(r), format!("{} of replications", percent(*f))))
+            .map(|(r, f)| (run_name(r), format!("{} of nights", percent(*f))))
             .collect();
         return Some(format!(
             "**The plan did not finish within the horizon**: still running at the end in {}. \
@@ -116,7 +121,7 @@ fn plan_failed(runs: &[(&RunResult, &SummaryRow)]) -> Option<String> {
     if !failed.is_empty() {
         let items: Vec<(String, String)> = failed
             .iter()
-            .map(|(r, f)| (run_name(r), format!("{} of replications", percent(*f))))
+            .map(|(r, f)| (run_name(r), format!("{} of nights", percent(*f))))
             .collect();
         let mut s = format!(
             "**The plan failed and stopped early**: {}.",
@@ -125,7 +130,7 @@ fn plan_failed(runs: &[(&RunResult, &SummaryRow)]) -> Option<String> {
         if let Some((reason, n, total)) = commonest_failure(failed.iter().map(|x| x.0)) {
             let _ = write!(
                 s,
-                " Most often ({n} of {total} failed replications): \u{201c}{reason}\u{201d}."
+                " Most often ({n} of {total} failed nights): \u{201c}{reason}\u{201d}."
             );
         }
         s.push_str(
@@ -137,50 +142,122 @@ fn plan_failed(runs: &[(&RunResult, &SummaryRow)]) -> Option<String> {
     None
 }
 
-/// Sessions sent to a server that was down.
-fn sessions_failed(runs: &[(&RunResult, &SummaryRow)]) -> Option<String> {
+/// Sessions sent to a server that was down, with advice matched to the path they came by: a
+/// hardware load balancer (the pool's, or under DNS load balancing the one that carries the
+/// web services) keeps sending to a member until it notices it is down, so the member must be
+/// taken out on the load balancer; DNS clients that do not try the next address meet the
+/// paused or down server; anything else is a server taken down before it drained.
+fn sessions_failed(d: &ReportData<'_>, runs: &[(&RunResult, &SummaryRow)]) -> Option<String> {
     let lost: Vec<(&RunResult, f64)> = runs
         .iter()
         .filter_map(|(r, row)| row.measure("failed").map(|e| (*r, e.mean)))
         .filter(|(_, m)| *m > 0.0)
         .collect();
-    if !lost.is_empty() {
-        let items: Vec<(String, String)> = lost
-            .iter()
-            .map(|(r, m)| (run_name(r), format!("{} per replication", num(*m))))
-            .collect();
-        let hardware: Vec<String> = dedup(
-            lost.iter()
-                .filter(|(r, _)| r.run.config.pool.load_balancing == LoadBalancing::Hardware)
-                .map(|(r, _)| human(r.run.config.pool.hardware.detect_delay.as_secs_f64())),
-        );
-        let mut s = format!(
-            "**Sessions failed: sent to a server that was down**: {}. They are not in the \
-             sessions cut.",
-            run_list(&items)
-        );
-        if hardware.is_empty() {
-            s.push_str(" Pause servers and let them drain before taking them down.");
-        } else {
-            let _ = write!(
-                s,
-                " The hardware load balancer keeps sending to a member until it notices it is \
-                 down: lower its `detect_delay` (now {}), or disable the member on the load \
-                 balancer before restarting it.",
-                and_list(&hardware)
-            );
-        }
-        let stuck = lost
-            .iter()
-            .any(|(r, _)| r.run.config.pool.dns.failover_clients < 1.0);
-        if stuck {
-            s.push_str(
-                " Under DNS load balancing, failed sessions also include those of clients that                  do not try the next address (`failover_clients`) and met a paused or down                  server first.",
-            );
-        }
-        return Some(s);
+    if lost.is_empty() {
+        return None;
     }
-    None
+    let items: Vec<(String, String)> = lost
+        .iter()
+        .map(|(r, m)| (run_name(r), format!("{} per night", num(*m))))
+        .collect();
+    let mut s = format!(
+        "**Sessions failed: sent to a server that was down**: {}. They are not in the \
+         sessions cut.",
+        run_list(&items)
+    );
+    let delays = |rs: &[&RunResult]| {
+        and_list(&dedup(rs.iter().map(|r| {
+            human(r.run.config.pool.hardware.detect_delay.as_secs_f64())
+        })))
+    };
+    let hardware: Vec<&RunResult> = lost
+        .iter()
+        .filter(|(r, _)| r.run.config.pool.load_balancing == LoadBalancing::Hardware)
+        .map(|(r, _)| *r)
+        .collect();
+    // Under DNS load balancing, the failures of web (HTTPS) features came through the hardware
+    // load balancer that carries the web services.
+    let web: Vec<(&RunResult, f64, Vec<String>)> = lost
+        .iter()
+        .filter(|(r, _)| r.run.config.pool.load_balancing == LoadBalancing::Dns)
+        .filter_map(|(r, _)| {
+            let mut total = 0.0;
+            let mut names = Vec::new();
+            for f in &r.run.config.features {
+                if f.transport != Transport::Https {
+                    continue;
+                }
+                let failed = failed_mean(d, r.run.index, &f.name);
+                if num(failed) != num(0.0) {
+                    total += failed;
+                    names.push(display_name(&f.name));
+                }
+            }
+            (total > 0.0).then_some((*r, total, names))
+        })
+        .collect();
+    let web_only = hardware.is_empty()
+        && !web.is_empty()
+        && web
+            .iter()
+            .all(|(r, w, _)| num(*w) == num(failed_mean(d, r.run.index, "all")));
+    if !hardware.is_empty() {
+        let _ = write!(
+            s,
+            " The hardware load balancer keeps sending new sessions to a member until its \
+             health monitor notices the server is down (`detect_delay`, now {}): take the \
+             member out on the load balancer (disable it, or force it offline) before \
+             restarting the server, or lower `detect_delay`.",
+            delays(&hardware)
+        );
+    }
+    if !web.is_empty() {
+        let names = dedup(web.iter().flat_map(|(_, _, n)| n.iter().cloned()));
+        let amounts: Vec<(String, String)> = web
+            .iter()
+            .map(|(r, w, _)| (run_name(r), format!("{} per night", num(*w))))
+            .collect();
+        let runs: Vec<&RunResult> = web.iter().map(|(r, _, _)| *r).collect();
+        let _ = write!(
+            s,
+            " {} came through the hardware load balancer that carries the web services \
+             ({}: HTTPS, whatever the SIP load balancing), which keeps sending to a member \
+             until it notices the server is down (`detect_delay`, now {}): take the member out \
+             on the load balancer (disable it, or force it offline) before restarting the \
+             server; pausing its services does not reach that path.",
+            if web_only {
+                "They".to_string()
+            } else {
+                format!("Of these, {}", run_list(&amounts))
+            },
+            and_list(&names),
+            delays(&runs)
+        );
+    }
+    let stuck = lost.iter().any(|(r, _)| {
+        r.run.config.pool.load_balancing == LoadBalancing::Dns
+            && r.run.config.pool.dns.failover_clients < 1.0
+    });
+    if stuck {
+        s.push_str(
+            " Under DNS load balancing, failed sessions also include those of clients that do \
+             not try the next address (`failover_clients`) and met a paused or down server \
+             first.",
+        );
+    }
+    if hardware.is_empty() && !web_only && !stuck {
+        s.push_str(" Pause servers and let them drain before taking them down.");
+    }
+    Some(s)
+}
+
+/// Mean sessions failed per night in `run` for `feature` (or `all`); 0 when not reported.
+fn failed_mean(d: &ReportData<'_>, run: usize, feature: &str) -> f64 {
+    d.rows
+        .iter()
+        .find(|x| x.run == run && x.feature == feature)
+        .and_then(|x| x.measure("failed"))
+        .map_or(0.0, |e| e.mean)
 }
 
 /// Sessions refused for lack of capacity.
@@ -193,7 +270,7 @@ fn sessions_blocked(runs: &[(&RunResult, &SummaryRow)]) -> Option<String> {
     if !blocked.is_empty() {
         let items: Vec<(String, String)> = blocked
             .iter()
-            .map(|(r, m)| (run_name(r), format!("{} per replication", num(*m))))
+            .map(|(r, m)| (run_name(r), format!("{} per night", num(*m))))
             .collect();
         return Some(format!(
             "**Sessions blocked: no server could take them**: {}. They are not in the \

@@ -16,7 +16,7 @@ pub(super) fn ci(e: &Estimate) -> String {
     if e.low.is_finite() && e.high.is_finite() {
         format!("(95 % CI {}–{})", num(e.low), num(e.high))
     } else {
-        "(one replication: no confidence interval)".into()
+        "(one night simulated: no confidence interval)".into()
     }
 }
 

@@ -8,8 +8,8 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::{Marker, OCC_PANEL_H, OccPanel, Occupancy};
 use crate::report::charts::Paint;
 use crate::report::charts::style::{
-    DrawResult, HEIGHT, LEGEND_ROW, Plot, WIDTH, anchored, clock, draw_legend, draw_title,
-    house_mesh, text, tick,
+    DrawResult, HEIGHT, LEGEND_ROW, Plot, WIDTH, anchored, draw_legend, draw_title, house_mesh,
+    text, tick,
 };
 
 /// One occupancy plot: `x` the time range shown, sessions clipped at `y_max`.
@@ -19,6 +19,8 @@ struct OccView<'a> {
     y_max: f64,
     y_desc: &'a str,
     x_labels: usize,
+    /// The wall-clock time of simulated time 0, minutes; `None` without a clock.
+    clock_min: Option<f64>,
 }
 
 impl Occupancy {
@@ -42,21 +44,23 @@ impl Paint for Occupancy {
         let area = draw_title(root, &self.title, Some(&self.subtitle))?;
         let area = draw_legend(&area, &self.legend)?;
         let panels = area.split_evenly((self.panels.len().max(1), 1));
-        let y_desc = format!("sessions on {}", self.server);
         for (p, sub) in self.panels.iter().zip(&panels) {
+            let y_desc = format!("sessions on {}", p.server_label);
             let full = OccView {
+                clock_min: p.clock_min,
                 caption: p.title.clone(),
                 x: (0.0, self.horizon_min),
                 y_max: self.y_max,
                 y_desc: &y_desc,
                 x_labels: 10,
             };
-            match &self.zoom {
+            match &p.zoom {
                 Some((x, y_max, caption)) => {
                     let (w, _) = sub.dim_in_pixel();
                     let (left, right) = sub.split_horizontally(w * 60 / 100);
                     paint_view(&left, p, &full)?;
                     let zoom = OccView {
+                        clock_min: p.clock_min,
                         caption: caption.clone(),
                         x: *x,
                         y_max: *y_max,
@@ -116,6 +120,7 @@ where
 {
     let (x0, x1) = v.x;
     let unit = v.unit();
+    let clock_min = v.clock_min;
     let mut chart = ChartBuilder::on(area)
         .margin(10)
         .margin_right(24)
@@ -128,10 +133,14 @@ where
             .configure_mesh()
             .x_labels(v.x_labels)
             .y_labels(6)
-            .x_desc("simulated time (h:mm)")
+            .x_desc(if v.clock_min.is_some() {
+                "time of day (hh:mm)"
+            } else {
+                "simulated time (h:mm)"
+            })
             .y_desc(v.y_desc),
     )
-    .x_label_formatter(&|v| clock(*v * unit))
+    .x_label_formatter(&|v| super::at(*v * unit, clock_min))
     .y_label_formatter(&|v| tick(*v))
     .draw()?;
     Ok(chart.plotting_area().clone())
