@@ -696,10 +696,10 @@ pub fn judge_values(kind: Kind, b: &Bound, xs: &[f64], looks: usize) -> Verdict 
     }
     // Fails when the mean is shown outside; passes when shown inside on every side. The
     // tests are made at the bound itself; the ends are found only for the message.
-    let above = |m: f64| bounds::shown_above(kind, xs, m, ALPHA, looks);
-    let below = |m: f64| bounds::shown_below(kind, xs, m, ALPHA, looks);
-    let outside = hi.is_some_and(above) || lo.is_some_and(below);
-    let inside = lo.is_none_or(above) && hi.is_none_or(below);
+    let above = |m: f64, at: bool| bounds::shown_above(kind, xs, m, ALPHA, looks, at);
+    let below = |m: f64, at: bool| bounds::shown_below(kind, xs, m, ALPHA, looks, at);
+    let outside = hi.is_some_and(|h| above(h, false)) || lo.is_some_and(|l| below(l, false));
+    let inside = lo.is_none_or(|l| above(l, true)) && hi.is_none_or(|h| below(h, true));
     v.decision = if outside {
         Decision::Fail
     } else if inside {

@@ -251,7 +251,16 @@ pub fn ends(kind: Kind, xs: &[f64], alpha: f64, looks: usize) -> Ends {
 
 /// Whether the mean is shown to be above `m` at level `1 − alpha` (what [`ends`]' lower end
 /// says of `m`, tested at `m` itself without finding the end).
-pub fn shown_above(kind: Kind, xs: &[f64], m: f64, alpha: f64, looks: usize) -> bool {
+/// With `inclusive`, a Student-t end exactly at `m` counts (a bound is inclusive: a mean
+/// shown to be at least `m` meets `min = m`).
+pub fn shown_above(
+    kind: Kind,
+    xs: &[f64],
+    m: f64,
+    alpha: f64,
+    looks: usize,
+    inclusive: bool,
+) -> bool {
     let n = xs.len();
     let per_look = alpha / looks.max(1) as f64;
     let (mean, sd) = skew_corrected(xs);
@@ -259,7 +268,7 @@ pub fn shown_above(kind: Kind, xs: &[f64], m: f64, alpha: f64, looks: usize) -> 
         (n >= MIN_FOR_T)
             .then(|| t_half(n, sd, a))
             .flatten()
-            .is_some_and(|h| mean - h > m)
+            .is_some_and(|h| mean - h > m || inclusive && mean - h == m)
     };
     match kind {
         Kind::Indicator => clopper_pearson(count_ones(xs), n, per_look)
@@ -272,7 +281,16 @@ pub fn shown_above(kind: Kind, xs: &[f64], m: f64, alpha: f64, looks: usize) -> 
 }
 
 /// Whether the mean is shown to be below `m` at level `1 − alpha` ([`ends`]' upper end).
-pub fn shown_below(kind: Kind, xs: &[f64], m: f64, alpha: f64, looks: usize) -> bool {
+/// With `inclusive`, a Student-t end exactly at `m` counts (a mean shown to be at most `m`
+/// meets `max = m`).
+pub fn shown_below(
+    kind: Kind,
+    xs: &[f64],
+    m: f64,
+    alpha: f64,
+    looks: usize,
+    inclusive: bool,
+) -> bool {
     let n = xs.len();
     let per_look = alpha / looks.max(1) as f64;
     let (mean, sd) = skew_corrected(xs);
@@ -283,31 +301,26 @@ pub fn shown_below(kind: Kind, xs: &[f64], m: f64, alpha: f64, looks: usize) -> 
         // A fraction is also a nonnegative measure: the betting end of [0, 1] is slow when
         // the fraction is small, so the Student-t end joins it (each at half of α).
         Kind::Unit => {
-            below_unit(xs, m, alpha / 2.0) || t_upper_below(n, mean, sd, per_look / 2.0, m)
+            below_unit(xs, m, alpha / 2.0)
+                || t_upper_below(n, mean, sd, per_look / 2.0, m, inclusive)
         }
-        Kind::NonNegative | Kind::Signed => (n >= MIN_FOR_T)
-            .then(|| {
-                t_half(
-                    n,
-                    sd,
-                    if kind == Kind::Signed {
-                        per_look
-                    } else {
-                        per_look / 2.0
-                    },
-                )
-            })
-            .flatten()
-            .is_some_and(|h| mean + h < m),
+        Kind::NonNegative | Kind::Signed => {
+            let a = if kind == Kind::Signed {
+                per_look
+            } else {
+                per_look / 2.0
+            };
+            t_upper_below(n, mean, sd, a, m, inclusive)
+        }
     }
 }
 
 /// Whether the Student-t upper end (from [`MIN_FOR_T`] values) lies below `m`.
-fn t_upper_below(n: usize, mean: f64, sd: f64, alpha: f64, m: f64) -> bool {
+fn t_upper_below(n: usize, mean: f64, sd: f64, alpha: f64, m: f64, inclusive: bool) -> bool {
     (n >= MIN_FOR_T)
         .then(|| t_half(n, sd, alpha))
         .flatten()
-        .is_some_and(|h| mean + h < m)
+        .is_some_and(|h| mean + h < m || inclusive && mean + h == m)
 }
 
 /// Nights with value 1 among 0/1 values.

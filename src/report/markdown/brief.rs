@@ -16,6 +16,7 @@ pub(super) fn scenario_in_brief(o: &mut String, d: &ReportData<'_>) {
     pool_line(o, d.scenario);
     load_balancing_line(o, d);
     features_line(o, d.scenario);
+    trace_line(o, d.scenario);
     clock_line(o, d);
     runs_lines(o, d);
     let _ = writeln!(o, "\nPlan:\n");
@@ -23,6 +24,39 @@ pub(super) fn scenario_in_brief(o: &mut String, d: &ReportData<'_>) {
         let clock = step_clock(d, step);
         let _ = writeln!(o, "{}. {}", i + 1, describe_step(d.scenario, step, &clock));
     }
+}
+
+/// "- Sessions: replayed from the trace …": which trace, how, over which window, and what the
+/// report's intervals then cover (R20).
+fn trace_line(o: &mut String, s: &Scenario) {
+    let Some(t) = &s.base.trace else {
+        return;
+    };
+    let window = format!(
+        "{} from {} (time of day)",
+        s.base.horizon,
+        crate::report::clock::hhmm(s.base.clock_start_s)
+    );
+    let covers = match t.mode {
+        crate::model::trace::TraceMode::Replay => {
+            "every replication replays the same recorded sessions, so the intervals of this \
+             report cover the routing randomness on those sessions only: they say nothing of \
+             how another day would differ"
+        }
+        crate::model::trace::TraceMode::Bootstrap => {
+            "each replication resamples the recorded sessions (Poisson bootstrap, keeping their \
+             times of day): the spread across replications is that of nights like the recorded \
+             one, and the interval of a mean narrows with replications without saying more \
+             about nights unlike it"
+        }
+    };
+    let _ = writeln!(
+        o,
+        "- Sessions of {}: the trace {} in mode {}, window {window}; {covers}.",
+        t.features.join(", "),
+        t.source,
+        t.mode.name()
+    );
 }
 
 /// "- Pool: 8 Front Ends, quorum lync2013."
