@@ -7,7 +7,11 @@ use crate::model::{CATALOGUE, Participants};
 pub fn features() -> Outcome {
     outln!(
         "{:<27} {:<11} {:<13} {:<15} {:<29} description",
-        "feature", "service", "needs DNS LB", "on server loss", "participants"
+        "feature",
+        "service",
+        "needs DNS LB",
+        "on server loss",
+        "participants"
     );
     for e in CATALOGUE {
         outln!(

@@ -273,7 +273,6 @@ impl PlanProcedure {
     }
 }
 
-
 /// The indifference zone δ of the selection, in units of the objective.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Indifference {

@@ -168,7 +168,10 @@ pub(super) fn figure(d: &ReportData<'_>) -> Occupancy {
     let servers = servers_of(&runs);
     let (title, whose) = match servers.as_slice() {
         [s] => (
-            format!("Occupancy of {} (the paused server)", d.scenario.base.pool.label(*s)),
+            format!(
+                "Occupancy of {} (the paused server)",
+                d.scenario.base.pool.label(*s)
+            ),
             format!("sessions on {}", d.scenario.base.pool.label(*s)),
         ),
         _ => (
