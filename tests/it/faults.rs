@@ -407,7 +407,7 @@ fn a_thousand_server_time_series_stays_small() {
         + "\n[[step]]\nat = \"10m\"\naction = \"pause\"\nserver = 1\n";
     dir.write("big.toml", &text);
     let mut child = Command::new(env!("CARGO_BIN_EXE_drainsim"))
-        .args(["run", "big.toml", "--out", "r", "-q"])
+        .args(["run", "big.toml", "--out", "r", "-q", "--detail"])
         .current_dir(dir.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -484,7 +484,7 @@ fn undeletable_or_unchangeable_report_folders_lose_nothing() {
     // deleted whole and is named in a warning.
     assert_eq!(code(&o), Some(0), "{}", stderr(&o));
     assert!(report("report.md").unwrap().contains("--seed 2 "));
-    assert!(report("replications.csv").is_ok() && report(".drainsim-report").is_ok());
+    assert!(report("summary.csv").is_ok() && report(".drainsim-report").is_ok());
     assert!(
         stderr(&o).contains("could not be removed"),
         "{}",
