@@ -37,9 +37,7 @@ pub mod report;
 pub mod select;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use rayon::prelude::*;
+use std::sync::atomic::AtomicBool;
 
 use crate::model::sim::Seeds;
 use crate::model::{RunConfig, SimError, Simulation};
@@ -728,43 +726,27 @@ fn extend(
         .iter()
         .flat_map(|&i| (e[i].obs.len() as u32..upto).map(move |k| (i, k)))
         .collect();
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(j) = opts.jobs {
-        builder = builder.num_threads(j.max(1));
-    }
-    let pool = builder
-        .build()
-        .map_err(|err| PlanError::Threads(err.to_string()))?;
+    let pool = crate::runner::worker_pool(opts.jobs).map_err(PlanError::Threads)?;
     let cancel = opts.cancel.clone();
     let configs: Vec<&RunConfig> = e.iter().map(|c| &c.config).collect();
-    let outs: Vec<Result<Obs, PlanError>> = pool.install(|| {
-        pairs
-            .par_iter()
-            .map(|&(i, k)| {
-                if cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
-                    return Err(PlanError::Interrupted);
-                }
-                let seeds = Seeds::derive(scenario.seed, u64::from(k));
-                let m = Simulation::new(configs[i], seeds)
-                    .run_cancellable(cancel.as_deref())
-                    .map_err(|source| match source {
-                        SimError::Cancelled { .. } => PlanError::Interrupted,
-                        source => PlanError::Simulation {
-                            index: i,
-                            replication: k,
-                            source,
-                        },
-                    })?;
-                if let Some(p) = &opts.progress {
-                    p();
-                }
-                Ok(observe(spec, configs[i], &m))
-            })
-            .collect()
-    });
-    if cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
-        return Err(PlanError::Interrupted);
-    }
+    let outs = crate::runner::par_pairs(&pool, cancel.as_deref(), &pairs, |i, k| {
+        let seeds = Seeds::derive(scenario.seed, u64::from(k));
+        let m = Simulation::new(configs[i], seeds)
+            .run_cancellable(cancel.as_deref())
+            .map_err(|source| match source {
+                SimError::Cancelled { .. } => PlanError::Interrupted,
+                source => PlanError::Simulation {
+                    index: i,
+                    replication: k,
+                    source,
+                },
+            })?;
+        if let Some(p) = &opts.progress {
+            p();
+        }
+        Ok(observe(spec, configs[i], &m))
+    })
+    .ok_or(PlanError::Interrupted)?;
     let n = pairs.len() as u64;
     for ((i, _), o) in pairs.into_iter().zip(outs) {
         e[i].obs.push(o?);

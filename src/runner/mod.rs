@@ -246,13 +246,40 @@ fn identical_runs(runs: &[&Run]) -> Vec<usize> {
 
 /// The worker pool of `opts.jobs` threads.
 fn thread_pool(opts: &RunOptions) -> Result<rayon::ThreadPool, RunError> {
+    worker_pool(opts.jobs).map_err(RunError::Threads)
+}
+
+/// A pool of `jobs` worker threads (default: one per core). Shared with the planner, which
+/// runs its candidates' replications through [`par_pairs`] as runs do.
+pub(crate) fn worker_pool(jobs: Option<usize>) -> Result<rayon::ThreadPool, String> {
     let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(j) = opts.jobs {
+    if let Some(j) = jobs {
         builder = builder.num_threads(j.max(1));
     }
-    builder
-        .build()
-        .map_err(|e| RunError::Threads(e.to_string()))
+    builder.build().map_err(|e| e.to_string())
+}
+
+/// The one parallel loop over (item, replication) pairs: `f` on every pair on `pool`, the
+/// results in the order of `pairs` whatever the thread count (what makes reports identical
+/// for any `--jobs`). `None` when `cancel` was set: pairs not yet started are skipped and the
+/// results are incomplete.
+pub(crate) fn par_pairs<T: Send, E: Send>(
+    pool: &rayon::ThreadPool,
+    cancel: Option<&AtomicBool>,
+    pairs: &[(usize, u32)],
+    f: impl Fn(usize, u32) -> Result<T, E> + Sync,
+) -> Option<Vec<Result<T, E>>> {
+    let cancelled = || cancel.is_some_and(|c| c.load(Ordering::Relaxed));
+    let out: Vec<Option<Result<T, E>>> = pool.install(|| {
+        pairs
+            .par_iter()
+            .map(|&(i, k)| (!cancelled()).then(|| f(i, k)))
+            .collect()
+    });
+    if cancelled() {
+        return None;
+    }
+    out.into_iter().collect()
 }
 
 /// Simulates the (run, replication) pairs in parallel, in a fixed result order.
@@ -264,26 +291,15 @@ fn simulate_pairs(
     opts: &RunOptions,
 ) -> Result<Vec<Result<ReplicationOutcome, RunError>>, RunError> {
     let cancel = opts.cancel.clone();
-    let outcomes = pool.install(|| {
-        pairs
-            .par_iter()
-            .map(|&(r, k)| {
-                if cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
-                    return Err(RunError::Interrupted);
-                }
-                let out = simulate(scenario, runs[r], k, cancel.as_deref())
-                    .map_err(|source| replication_error(runs[r], r, k, source));
-                if let Some(f) = &opts.on_replication {
-                    f();
-                }
-                out
-            })
-            .collect()
-    });
-    if cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
-        return Err(RunError::Interrupted);
-    }
-    Ok(outcomes)
+    par_pairs(pool, cancel.as_deref(), pairs, |r, k| {
+        let out = simulate(scenario, runs[r], k, cancel.as_deref())
+            .map_err(|source| replication_error(runs[r], r, k, source));
+        if let Some(f) = &opts.on_replication {
+            f();
+        }
+        out
+    })
+    .ok_or(RunError::Interrupted)
 }
 
 /// The error of replication `k` of run `r`.
