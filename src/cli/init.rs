@@ -240,8 +240,9 @@ fn starter(a: &InitArgs) -> Result<String, CliError> {
     w(
         &mut o,
         &format!(
-            "window = \"{}\"                # every server back within the window",
-            span(window_min)
+            "window = \"{}-{}\"      # the change window: every server back by its end",
+            clock(ws),
+            clock(we)
         ),
     );
     w(

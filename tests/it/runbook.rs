@@ -234,7 +234,7 @@ fn init_writes_a_named_starter_that_checks_runs_and_plans_and_never_replaces_a_f
         "load_balancing = \"hardware\"",
         "users = 2000",
         "start = [\"01:00\"]",
-        "window = \"2h30m\"",
+        "window = \"01:00-03:30\"",
     ] {
         assert!(text.contains(want), "lacks {want:?}:\n{text}");
     }
