@@ -476,21 +476,11 @@ fn decide(spec: &PlanSpec, e: &mut Evaluated, looks: &[u32], looked: &mut u32, a
 }
 
 /// One-sided Clopper–Pearson bounds (lower, upper) on a proportion with `k` of `n`, each at
-/// error `alpha`.
+/// error `alpha`: the expectations' exact bounds ([`crate::expect::bounds::clopper_pearson`]),
+/// as the pair the feasibility checks compare.
 pub fn clopper_pearson(k: u64, n: u64, alpha: f64) -> (f64, f64) {
-    use statrs::distribution::{Beta, ContinuousCDF};
-    let (k, n) = (k as f64, n as f64);
-    let lower = if k == 0.0 {
-        0.0
-    } else {
-        Beta::new(k, n - k + 1.0).map_or(0.0, |b| b.inverse_cdf(alpha))
-    };
-    let upper = if k >= n {
-        1.0
-    } else {
-        Beta::new(k + 1.0, n - k).map_or(1.0, |b| b.inverse_cdf(1.0 - alpha))
-    };
-    (lower, upper)
+    let e = crate::expect::bounds::clopper_pearson(k as usize, n as usize, alpha);
+    (e.lower.unwrap_or(0.0), e.upper.unwrap_or(1.0))
 }
 
 /// Pool or routing-group quorum lost in any replication: infeasible, in how many nights.
