@@ -7,7 +7,9 @@
 //! "Shown" means by one-sided confidence ends at level `1 − α` (α = 5 %) that hold whatever
 //! the measure's shape: see [`bounds`] for which end each kind of measure gets (Clopper–Pearson
 //! for 0/1 nights, betting for fractions and for the lower end of counts, Student t for the
-//! upper end of counts only from [`bounds::MIN_FOR_T`] replications). Undecided expectations
+//! upper end of counts only from [`bounds::MIN_FOR_T`] replications, widened for skewness).
+//! A count whose nights all agree (0 on every night so far) is decided as a "never" is, below,
+//! since a Student-t end has nothing to go on. Undecided expectations
 //! get more replications at looks planned before the first one ([`Looks`]); a bound decided at
 //! a look keeps that verdict.
 //!
@@ -399,14 +401,18 @@ pub fn needs_of(scenario: &Scenario) -> Vec<u32> {
     needs
 }
 
-/// The replications bound `b` on a measure of kind `kind` needs before it can pass: the
-/// nights that prove a "never", or [`bounds::MIN_FOR_T`] for a bound that may use a
-/// Student-t end.
-pub fn need_of(kind: Kind, b: &Bound) -> Option<u32> {
+/// The replications bound `b` on a measure of kind `kind` needs before it can be decided: the
+/// nights that prove a "never"; for a bound that may use a Student-t end,
+/// [`bounds::MIN_FOR_T`] and the nights that decide it on a sample whose nights all agree
+/// (see [`judge_values`]).
+pub fn need_of(kind: Kind, b: &Bound) -> Vec<u32> {
+    let never = bounds::never_needs(rarer_than(b), ALPHA);
     match never_of(kind, b) {
-        Some(_) => Some(bounds::never_needs(rarer_than(b), ALPHA)),
-        None if matches!(kind, Kind::NonNegative | Kind::Signed) => Some(bounds::MIN_FOR_T as u32),
-        None => None,
+        Some(_) => vec![never],
+        None if matches!(kind, Kind::NonNegative | Kind::Signed) => {
+            vec![bounds::MIN_FOR_T as u32, never]
+        }
+        None => Vec::new(),
     }
 }
 
@@ -649,6 +655,9 @@ pub struct Verdict {
     pub never: Option<(Never, f64, u32)>,
     /// Replications needed at least, when undecided and that count is exact.
     pub needs: Option<u32>,
+    /// For a bound on a count or a difference whose nights all agreed: their value, the rate
+    /// `p` that nights that differ are shown rarer than, and the nights that show it.
+    pub constant: Option<(f64, f64, u32)>,
     /// Values in the sample.
     pub n: usize,
 }
@@ -665,6 +674,7 @@ pub fn judge_values(kind: Kind, b: &Bound, xs: &[f64], looks: usize) -> Verdict 
         breaking: None,
         never: None,
         needs: None,
+        constant: None,
         n,
     };
     if let Some(never) = never_of(kind, b) {
@@ -707,6 +717,29 @@ pub fn judge_values(kind: Kind, b: &Bound, xs: &[f64], looks: usize) -> Verdict 
     } else {
         Decision::Undecided
     };
+    // Nights that all agree give a Student-t end nothing to go on (a measure that is 0 on
+    // most nights shows 0 on every night of a short run): such a sample decides only as a
+    // "never" does, once it shows that nights that differ are rarer than `rarer_than`.
+    if v.decision == Decision::Undecided
+        && matches!(kind, Kind::NonNegative | Kind::Signed)
+        && bounds::all_equal(xs)
+    {
+        let c = xs[0];
+        let p = rarer_than(b);
+        let needs = bounds::never_needs(p, ALPHA);
+        v.constant = Some((c, p, needs));
+        if n >= needs as usize {
+            let holds = lo.is_none_or(|l| c >= l) && hi.is_none_or(|h| c <= h);
+            v.decision = if holds {
+                Decision::Pass
+            } else {
+                Decision::Fail
+            };
+        } else {
+            v.needs = Some(needs);
+        }
+        return v;
+    }
     // The only exact count: a Student-t end that does not exist yet.
     if v.decision == Decision::Undecided
         && matches!(kind, Kind::NonNegative | Kind::Signed)
@@ -790,6 +823,31 @@ impl Verdict {
                     bound_text(b)
                 ),
             };
+        }
+        if let Some((c, p, needs)) = self.constant {
+            let mut msg = if self.decision == Decision::Undecided {
+                format!(
+                    "{column}: every one of {} replications so far was {c}, which gives a \
+                     Student t end nothing to go on; showing nights that differ rarer than 1 in \
+                     {:.0} takes {needs}, {}",
+                    self.n,
+                    1.0 / p,
+                    bound_text(b)
+                )
+            } else {
+                format!(
+                    "{column}: every one of {} replications was {c}; at 95 % confidence nights \
+                     that differ are rarer than {} (1 in {:.0}), {}",
+                    self.n,
+                    fmt_p(bounds::never_rate(self.n, ALPHA)),
+                    1.0 / p,
+                    bound_text(b)
+                )
+            };
+            if self.decision == Decision::Fail {
+                msg.push_str(": the mean is outside the bound");
+            }
+            return msg;
         }
         let ends = bounds::ends(s.kind, &s.values, ALPHA, self.looks);
         let end = |x: Option<f64>| x.map_or("—".to_string(), |x| format!("{x:.4}"));
@@ -941,11 +999,45 @@ mod tests {
     }
 
     #[test]
-    fn zeros_alone_do_not_prove_a_small_mean_before_thirty_nights() {
-        let v = judge_values(Kind::NonNegative, &max(0.1), &[0.0; 16], 6);
-        assert_eq!((v.decision, v.needs), (Decision::Undecided, Some(30)));
-        let v = judge_values(Kind::NonNegative, &max(0.1), &[0.0; 30], 6);
+    fn zeros_alone_prove_a_small_mean_only_as_a_never_does() {
+        // No night differs: a Student-t end has nothing to go on, at 16 nights or at 30.
+        for n in [16, 30, 298] {
+            let v = judge_values(Kind::NonNegative, &max(0.1), &vec![0.0; n], 6);
+            assert_eq!(
+                (v.decision, v.needs),
+                (Decision::Undecided, Some(299)),
+                "{n}"
+            );
+        }
+        let v = judge_values(Kind::NonNegative, &max(0.1), &[0.0; 299], 6);
         assert_eq!(v.decision, Decision::Pass);
+        assert_eq!(v.constant, Some((0.0, 0.01, 299)));
+        // rarer_than sets the rate, as for a "never".
+        let b = Bound {
+            rarer_than: Some(0.05),
+            ..max(0.1)
+        };
+        assert_eq!(
+            judge_values(Kind::NonNegative, &b, &[0.0; 59], 6).decision,
+            Decision::Pass
+        );
+        // Nights that agree on a value outside the bound fail it the same way.
+        assert_eq!(
+            judge_values(Kind::NonNegative, &b, &[0.5; 59], 6).decision,
+            Decision::Fail
+        );
+        // One night that differs and the t end decides: the mean 1/30 is far below 10.
+        let mut xs = vec![0.0; 29];
+        xs.push(1.0);
+        assert_eq!(
+            judge_values(Kind::NonNegative, &max(10.0), &xs, 6).decision,
+            Decision::Pass
+        );
+        // …and below 30 nights it waits for them.
+        assert_eq!(
+            judge_values(Kind::NonNegative, &max(10.0), &xs[10..], 6).needs,
+            Some(30)
+        );
     }
 
     #[test]

@@ -19,19 +19,21 @@
 //!   betting on `x / m − 1 ≥ −1`, which needs only `x ≥ 0` — valid whatever the shape — at
 //!   `α / 2`, joined (from [`MIN_FOR_T`] replications) by the Student-t lower end at
 //!   `α / (2 · looks)`. The upper end needs more than `x ≥ 0`: it is the Student-t end at
-//!   `α / looks`, and only from [`MIN_FOR_T`] replications, so that a measure nonzero on one
-//!   night in ten or more has shown itself (0.9³⁰ < 5 %). This is the one assumption of the
-//!   procedure, and the error-rate study measures it (docs/model.md, R16).
+//!   `α / (2 · looks)`, widened for skewness ([`t_ends`]), only from [`MIN_FOR_T`]
+//!   replications, and only once some night differs from the others. Nights that all agree
+//!   (a measure that is 0 on most nights is 0 on every night of a short run) give it nothing
+//!   to go on; such a sample is decided only as a "never" is, once it shows that nights that
+//!   differ are rarer than `rarer_than` (`crate::expect::judge_values`).
 //! - **Any sign** (the paired hardware − DNS difference): Student-t at `α / looks` both ends,
-//!   from [`MIN_FOR_T`] replications.
+//!   on the same terms.
 //!
 //! Each end is one-sided at level `1 − α`: a false claim passes with probability at most `α`,
 //! and so does a true claim fail.
 
 use statrs::distribution::{Beta, ContinuousCDF, StudentsT};
 
-/// Replications before a Student-t end is used: a measure that is nonzero on at least one
-/// night in ten has shown a nonzero night in 30 with probability 1 − 0.9³⁰ > 95 %.
+/// Replications before a Student-t end is used: the sample deviation and skewness of fewer
+/// nights are too rough for the end, however the nights look.
 pub const MIN_FOR_T: usize = 30;
 
 /// What one night's value of a measure can be.
@@ -154,30 +156,37 @@ pub fn mean_sd(xs: &[f64]) -> (f64, f64) {
     (mean, (ss / (n - 1.0)).sqrt())
 }
 
-/// The centre and standard deviation of the Student-t ends: the mean moved by Johnson's
-/// correction for skewness, `μ̂₃ / (6 s² n)` (Johnson 1978, "Modified t tests and confidence
-/// intervals for asymmetrical populations", *JASA* 73(363)). A right-skewed measure (rare
-/// large nights) has a sample mean and deviation that are too small together; the plain t
-/// end then lies below the mean too often, and the correction moves it up.
-pub fn skew_corrected(xs: &[f64]) -> (f64, f64) {
-    let (mean, sd) = mean_sd(xs);
-    let n = xs.len() as f64;
-    if xs.len() < 3 || sd.is_nan() || sd <= 0.0 {
-        return (mean, sd);
-    }
-    let m3 = xs.iter().map(|x| (x - mean).powi(3)).sum::<f64>() / n;
-    (mean + m3 / (6.0 * sd * sd * n), sd)
-}
-
-/// The one-sided Student-t half-width at level `1 − alpha` (None below 2 values).
-fn t_half(n: usize, sd: f64, alpha: f64) -> Option<f64> {
-    if n < 2 || !sd.is_finite() {
+/// The Student-t ends of the mean of `xs`, each one-sided at level `1 − alpha`, widened for
+/// skewness; `None` below [`MIN_FOR_T`] values (or when they cannot be computed).
+///
+/// The plain t end `x̄ ± t·s/√n` assumes the studentised mean is symmetric. For a
+/// right-skewed measure (a few large nights) it is not: the sample mean and deviation are
+/// small together, and the upper end lies below the mean too often. The Edgeworth expansion
+/// of the studentised mean (Hall 1992, *The Bootstrap and Edgeworth Expansion*, §2.6; the
+/// same term as Johnson 1978, "Modified t tests and confidence intervals for asymmetrical
+/// populations", *JASA* 73(363), whose test has it as the `μ̂₃/(3s⁴)·(x̄ − μ)²` term) moves
+/// each end by `s·γ̂·(2t² + 1)/(6n)`, with `γ̂` the sample skewness. Each end takes that move
+/// only where it widens the interval (the upper end for right skew, the lower for left), so
+/// the correction never makes an end bolder than the plain t end.
+pub fn t_ends(xs: &[f64], alpha: f64) -> Option<(f64, f64)> {
+    let n = xs.len();
+    if n < MIN_FOR_T {
         return None;
     }
-    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
+    let (mean, sd) = mean_sd(xs);
+    // Nights that all agree (sd 0) say nothing of how far another night could be.
+    if !sd.is_finite() || all_equal(xs) {
+        return None;
+    }
+    let nf = n as f64;
+    let t = StudentsT::new(0.0, 1.0, nf - 1.0)
         .ok()?
         .inverse_cdf(1.0 - alpha);
-    Some(t * sd / (n as f64).sqrt())
+    let half = t * sd / nf.sqrt();
+    let m3 = xs.iter().map(|x| (x - mean).powi(3)).sum::<f64>() / nf;
+    let skew = m3 / sd.powi(3);
+    let shift = sd * skew * (2.0 * t * t + 1.0) / (6.0 * nf);
+    Some((mean - half + shift.min(0.0), mean + half + shift.max(0.0)))
 }
 
 /// Clopper–Pearson one-sided ends for `k` of `n`, each at level `1 − alpha`.
@@ -210,15 +219,10 @@ pub fn clopper_pearson(k: usize, n: usize, alpha: f64) -> Ends {
 pub fn ends(kind: Kind, xs: &[f64], alpha: f64, looks: usize) -> Ends {
     let n = xs.len();
     let per_look = alpha / looks.max(1) as f64;
-    let (mean, sd) = skew_corrected(xs);
-    let t_ok = n >= MIN_FOR_T;
     match kind {
         Kind::Indicator => clopper_pearson(count_ones(xs), n, per_look),
         Kind::Unit => {
-            let t_upper = t_ok
-                .then(|| t_half(n, sd, per_look / 2.0))
-                .flatten()
-                .map(|h| mean + h);
+            let t_upper = t_ends(xs, per_look / 2.0).map(|(_, u)| u);
             let bet = (n > 0).then(|| betting_upper_unit(xs, alpha / 2.0));
             Ends {
                 lower: (n > 0).then(|| betting_lower(xs, alpha)),
@@ -227,23 +231,20 @@ pub fn ends(kind: Kind, xs: &[f64], alpha: f64, looks: usize) -> Ends {
         }
         Kind::NonNegative => {
             let bet = (n > 0).then(|| betting_lower(xs, alpha / 2.0));
-            let t_lower = t_ok
-                .then(|| t_half(n, sd, per_look / 2.0))
-                .flatten()
-                .map(|h| (mean - h).max(0.0));
+            let t = t_ends(xs, per_look / 2.0);
             Ends {
-                lower: bet.into_iter().chain(t_lower).reduce(f64::max),
-                upper: t_ok
-                    .then(|| t_half(n, sd, per_look / 2.0))
-                    .flatten()
-                    .map(|h| mean + h),
+                lower: bet
+                    .into_iter()
+                    .chain(t.map(|(l, _)| l.max(0.0)))
+                    .reduce(f64::max),
+                upper: t.map(|(_, u)| u),
             }
         }
         Kind::Signed => {
-            let h = t_ok.then(|| t_half(n, sd, per_look)).flatten();
+            let t = t_ends(xs, per_look);
             Ends {
-                lower: h.map(|h| mean - h),
-                upper: h.map(|h| mean + h),
+                lower: t.map(|(l, _)| l),
+                upper: t.map(|(_, u)| u),
             }
         }
     }
@@ -261,17 +262,10 @@ pub fn shown_above(
     looks: usize,
     inclusive: bool,
 ) -> bool {
-    let n = xs.len();
     let per_look = alpha / looks.max(1) as f64;
-    let (mean, sd) = skew_corrected(xs);
-    let t_lower = |a: f64| {
-        (n >= MIN_FOR_T)
-            .then(|| t_half(n, sd, a))
-            .flatten()
-            .is_some_and(|h| mean - h > m || inclusive && mean - h == m)
-    };
+    let t_lower = |a: f64| t_ends(xs, a).is_some_and(|(l, _)| l > m || inclusive && l == m);
     match kind {
-        Kind::Indicator => clopper_pearson(count_ones(xs), n, per_look)
+        Kind::Indicator => clopper_pearson(count_ones(xs), xs.len(), per_look)
             .lower
             .is_some_and(|l| l > m),
         Kind::Unit => above(xs, m, alpha),
@@ -291,36 +285,23 @@ pub fn shown_below(
     looks: usize,
     inclusive: bool,
 ) -> bool {
-    let n = xs.len();
     let per_look = alpha / looks.max(1) as f64;
-    let (mean, sd) = skew_corrected(xs);
+    let t_upper = |a: f64| t_ends(xs, a).is_some_and(|(_, u)| u < m || inclusive && u == m);
     match kind {
-        Kind::Indicator => clopper_pearson(count_ones(xs), n, per_look)
+        Kind::Indicator => clopper_pearson(count_ones(xs), xs.len(), per_look)
             .upper
             .is_some_and(|u| u < m),
         // A fraction is also a nonnegative measure: the betting end of [0, 1] is slow when
         // the fraction is small, so the Student-t end joins it (each at half of α).
-        Kind::Unit => {
-            below_unit(xs, m, alpha / 2.0)
-                || t_upper_below(n, mean, sd, per_look / 2.0, m, inclusive)
-        }
-        Kind::NonNegative | Kind::Signed => {
-            let a = if kind == Kind::Signed {
-                per_look
-            } else {
-                per_look / 2.0
-            };
-            t_upper_below(n, mean, sd, a, m, inclusive)
-        }
+        Kind::Unit => below_unit(xs, m, alpha / 2.0) || t_upper(per_look / 2.0),
+        Kind::NonNegative => t_upper(per_look / 2.0),
+        Kind::Signed => t_upper(per_look),
     }
 }
 
-/// Whether the Student-t upper end (from [`MIN_FOR_T`] values) lies below `m`.
-fn t_upper_below(n: usize, mean: f64, sd: f64, alpha: f64, m: f64, inclusive: bool) -> bool {
-    (n >= MIN_FOR_T)
-        .then(|| t_half(n, sd, alpha))
-        .flatten()
-        .is_some_and(|h| mean + h < m || inclusive && mean + h == m)
+/// Whether every value equals the first (true of an empty sample).
+pub fn all_equal(xs: &[f64]) -> bool {
+    xs.iter().all(|&x| x == xs[0])
 }
 
 /// Nights with value 1 among 0/1 values.
@@ -375,10 +356,37 @@ mod tests {
     }
 
     #[test]
+    fn skewness_widens_only_the_side_it_endangers() {
+        // One large night among small ones: right-skewed, so the upper end moves up, past
+        // the plain t end, and the lower end stays where the plain t end puts it.
+        let mut xs = vec![1.0; 39];
+        xs.push(40.0);
+        let (lo, hi) = t_ends(&xs, 0.05).expect("40 values");
+        let (mean, sd) = mean_sd(&xs);
+        let t = StudentsT::new(0.0, 1.0, 39.0).unwrap().inverse_cdf(0.95);
+        let half = t * sd / 40f64.sqrt();
+        assert!(
+            (lo - (mean - half)).abs() < 1e-12,
+            "{lo} vs {}",
+            mean - half
+        );
+        assert!(hi > mean + half + 0.5, "{hi} vs {}", mean + half);
+        // Mirrored: left skew moves the lower end down and leaves the upper end.
+        let ys: Vec<f64> = xs.iter().map(|x| -x).collect();
+        let (lo2, hi2) = t_ends(&ys, 0.05).expect("40 values");
+        assert!((lo2 + hi).abs() < 1e-9 && (hi2 + lo).abs() < 1e-9);
+    }
+
+    #[test]
     fn the_upper_end_of_an_unbounded_measure_waits_for_enough_nights() {
         let few = ends(Kind::NonNegative, &[0.0; 29], 0.05, 1);
         assert_eq!(few.upper, None);
-        let enough = ends(Kind::NonNegative, &[0.0; 30], 0.05, 1);
-        assert_eq!(enough.upper, Some(0.0));
+        // Nights that all agree give the t end nothing to go on, however many.
+        let agree = ends(Kind::NonNegative, &[0.0; 300], 0.05, 1);
+        assert_eq!(agree.upper, None);
+        let mut xs = vec![0.0; 29];
+        xs.push(1.0);
+        let enough = ends(Kind::NonNegative, &xs, 0.05, 1);
+        assert!(enough.upper.is_some_and(|u| u > 1.0 / 30.0), "{enough:?}");
     }
 }

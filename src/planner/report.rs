@@ -754,7 +754,8 @@ pub fn recommended_toml(p: &PlanResult) -> Option<String> {
         let _ = writeln!(
             o,
             "# - maintenance_s_mean <= {w}: the window, from this runbook's start to its close \
-             (mean {} here).",
+             (mean {} here). Nights that all take as long give a confidence interval nothing to \
+             go on: they pass once nights that differ are shown rarer than 1 in 20 (59 nights).",
             hm(mean(&maintenance(e)))
         );
     }
@@ -766,9 +767,10 @@ pub fn recommended_toml(p: &PlanResult) -> Option<String> {
         let _ = writeln!(
             o,
             "# - blocked_in_maintenance_mean <= 1: no new session was blocked in the plan's \
-             nights (a count decides after a few replications, a fraction of zero after hundreds)."
+             nights; nights that block none pass once nights that block one are shown rarer \
+             than 1 in 20 (59 nights)."
         );
-        Some("blocked_in_maintenance_mean = { max = 1 }".to_string())
+        Some("blocked_in_maintenance_mean = { max = 1, rarer_than = 0.05 }".to_string())
     } else {
         let bound = p.spec.max_blocked_fraction.max(1.5 * b.high);
         let _ = writeln!(
@@ -810,7 +812,10 @@ pub fn recommended_toml(p: &PlanResult) -> Option<String> {
         );
     }
     if let Some(w) = window_s {
-        let _ = writeln!(o, "\n[[expect]]\nmaintenance_s_mean = {{ max = {w} }}");
+        let _ = writeln!(
+            o,
+            "\n[[expect]]\nmaintenance_s_mean = {{ max = {w}, rarer_than = 0.05 }}"
+        );
     }
     if let Some(line) = blocked_line {
         let _ = writeln!(o, "\n[[expect]]\nfeature = \"all\"\n{line}");

@@ -116,7 +116,11 @@ fn documented_fields(doc: &str) -> BTreeSet<String> {
     }
     for (i, _) in doc.match_indices(" = ") {
         let before = &doc[..i];
-        let start = before.rfind(|c| !word(c)).map_or(0, |k| k + 1);
+        let start = before
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !word(c))
+            .map_or(0, |(k, c)| k + c.len_utf8());
         out.insert(before[start..].to_string());
     }
     out

@@ -56,7 +56,7 @@ feature = "im"
 arrivals_mean = {{ min = 1 }}
 
 [[expect]]
-blocked_mean = {{ max = 0.5 }}
+blocked_mean = {{ max = 0.5, rarer_than = 0.1 }}
 "#
     )
 }
