@@ -339,11 +339,15 @@ fn rows_for(r: &RunResult) -> Vec<SummaryRow> {
             feature,
             replications: n,
             // Every measure is a count or a duration: an interval end below zero says
-            // nothing more than zero, so the reported interval is clipped there.
+            // nothing more than zero, so the reported interval is clipped there. An absent
+            // interval (NaN: too few replications, or pairs for a bootstrap) stays absent
+            // (`f64::max` would make its lower end 0).
             estimates: (0..nm)
                 .map(|j| {
                     let mut e = two.estimate(f * nm + j);
-                    e.low = e.low.max(0.0);
+                    if !e.low.is_nan() {
+                        e.low = e.low.max(0.0);
+                    }
                     e
                 })
                 .collect(),
