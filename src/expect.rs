@@ -134,6 +134,15 @@ struct Sample {
     kind: Kind,
     reps: Vec<u32>,
     values: Vec<f64>,
+    /// Whether its run bootstraps a trace: replications `2k` and `2k + 1` share a resample,
+    /// so an odd replication reruns only beside its even partner.
+    pairs: bool,
+}
+
+/// Whether run `r` bootstraps a trace (its replications come in pairs, R13).
+fn bootstraps(r: &RunResult) -> bool {
+    (r.run.config.trace.as_ref())
+        .is_some_and(|t| t.mode == crate::model::trace::TraceMode::Bootstrap)
 }
 
 /// What to judge with: the runs' replications, their summary and comparisons, where the looks
@@ -226,6 +235,7 @@ fn paired_sample(c: &Comparison, results: &[RunResult]) -> Option<Sample> {
         kind: Kind::Signed,
         reps: Vec::new(),
         values: Vec::new(),
+        pairs: bootstraps(d),
     };
     for (rd, rh) in d.replications.iter().zip(h.replications.iter()) {
         let x = cut_of(&rh.metrics, &h.run.config, &c.feature)
@@ -524,6 +534,7 @@ fn sample_of(column: &str, r: &SummaryRow, results: &[RunResult]) -> Option<Samp
         kind,
         reps: Vec::new(),
         values: Vec::new(),
+        pairs: bootstraps(run),
     };
     let measure = column
         .strip_suffix("_mean")
@@ -754,8 +765,29 @@ pub fn judge_values(kind: Kind, b: &Bound, xs: &[f64], looks: usize) -> Verdict 
 /// The seed that reruns replication `k` of a scenario seeded `seed` as replication 0 of a
 /// one-replication run: replication `k`'s seeds are `mix64(mix64(seed) ^ k)`, and `mix64` is
 /// a bijection, so the seed `s` with `mix64(s) = mix64(seed) ^ k` gives them to replication 0.
+/// (A bootstrapped trace's resample is the pair's, `mix64(mix64(seed) ^ (k & !1))`: the same
+/// for an even `k`; an odd one reruns beside its partner, see `rerun_text`.)
 pub fn rerun_seed(seed: u64, k: u32) -> u64 {
     unmix64(mix64(seed) ^ u64::from(k))
+}
+
+/// How to rerun replication `k` of a scenario seeded `seed` alone. A bootstrapped trace's odd
+/// replication shares its resample with replication `k − 1` ([`Seeds`]), so it reruns as
+/// replication 1 of a two-replication run.
+fn rerun_text(seed: u64, k: u32, pairs: bool, file: &str) -> String {
+    if pairs && k % 2 == 1 {
+        format!(
+            "rerun that night with `drainsim run {file} --seed {} --replications 2 \
+             --max-replications 2`, where it is replication 1",
+            rerun_seed(seed, k - 1)
+        )
+    } else {
+        format!(
+            "rerun that night alone with `drainsim run {file} --seed {} --replications 1 \
+             --max-replications 1`",
+            rerun_seed(seed, k)
+        )
+    }
 }
 
 /// The inverse of [`mix64`].
@@ -798,11 +830,10 @@ impl Verdict {
                     let x = s.values[i];
                     format!(
                         "{column}: {} says no night {}, and replication {k} (of scenario seed \
-                         {seed}) has {x}; rerun that night alone with `drainsim run {file} \
-                         --seed {} --replications 1 --max-replications 1`",
+                         {seed}) has {x}; {}",
                         bound_text(b),
                         never.text(),
-                        rerun_seed(seed, k)
+                        rerun_text(seed, k, s.pairs, file)
                     )
                 }
                 None if self.decision == Decision::Pass => format!(
@@ -965,9 +996,23 @@ mod tests {
     }
 
     #[test]
+    fn an_odd_replication_of_a_bootstrap_reruns_as_replication_1_beside_its_partner() {
+        for (seed, k) in [(0u64, 1u32), (2026, 7), (u64::MAX, 4_095)] {
+            let s = rerun_seed(seed, k - 1);
+            assert_eq!(seeds_of(s, 1), seeds_of(seed, k));
+            assert!(rerun_text(seed, k, true, "f.toml").contains("--replications 2"));
+            assert!(rerun_text(seed, k - 1, true, "f.toml").contains("--replications 1"));
+            assert!(rerun_text(seed, k, false, "f.toml").contains("--replications 1"));
+        }
+    }
+
+    #[test]
     fn a_rerun_seed_gives_replication_0_the_seeds_of_replication_k() {
         for (seed, k) in [(42u64, 17u32), (0, 1), (u64::MAX, 1234)] {
-            assert_eq!(seeds_of(rerun_seed(seed, k), 0), seeds_of(seed, k));
+            let (a, b) = (seeds_of(rerun_seed(seed, k), 0), seeds_of(seed, k));
+            assert_eq!(a.sessions, b.sessions);
+            // The resample pair too, for an even k; an odd one needs its partner (above).
+            assert_eq!(a == b, k % 2 == 0);
         }
     }
 

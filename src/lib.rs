@@ -26,8 +26,9 @@
 //!   and value parsers, below both validation and sweeps), `validate/` (stage two, one file per
 //!   section), `sweep` (axes), `expand` (runs), `schema` (JSON Schema from the serde types).
 //! - [`runner`]: replications in parallel, deterministic whatever the thread count.
-//! - [`stats`], [`summary`]: means, Student-t intervals, quantiles, paired comparisons; the
-//!   summary columns.
+//! - [`stats`], [`summary`]: means, Student-t intervals (for a bootstrapped trace, intervals
+//!   for the process behind the recorded night), quantiles, paired comparisons; the summary
+//!   columns.
 //! - [`report`]: CSV files, charts and `report.md`, written atomically. [`expect`]: `[[expect]]`
 //!   checks.
 //! - [`harness`]: runs routing policies (built-in or yours) against the model's rules on the

@@ -4,6 +4,7 @@
 
 use std::sync::OnceLock;
 
+use crate::model::trace::TraceMode;
 use crate::model::{DrainEnd, FeatureCounts};
 use crate::runner::RunResult;
 use crate::stats::{
@@ -281,13 +282,24 @@ pub fn column_names(axes: &[String]) -> Vec<String> {
     names
 }
 
+/// The two-pass summary of `k` samples of run `r`: paired ([`TwoPass::paired`]) when it
+/// bootstraps a trace, so that its intervals are for the process behind the recorded night.
+fn two_pass_for(r: &RunResult, k: usize) -> TwoPass {
+    let bootstrap = (r.run.config.trace.as_ref()).is_some_and(|t| t.mode == TraceMode::Bootstrap);
+    if bootstrap {
+        TwoPass::paired(k)
+    } else {
+        TwoPass::new(k)
+    }
+}
+
 /// The rows of run `r`, one per feature then `all`, without their drain and maintenance
 /// statistics: every measure of every row from two passes over the replications.
 fn rows_for(r: &RunResult) -> Vec<SummaryRow> {
     let nf = r.run.config.features.len();
     let nm = MEASURES.len();
     // Sample (feature or `all` = nf) × measure.
-    let mut two = TwoPass::new((nf + 1) * nm);
+    let mut two = two_pass_for(r, (nf + 1) * nm);
     let mut pooled = vec![FeatureCounts::default(); nf + 1];
     let mut n = 0usize;
     let each = |two: &mut TwoPass, m: &crate::model::ReplicationMetrics, first: bool| {
@@ -304,6 +316,7 @@ fn rows_for(r: &RunResult) -> Vec<SummaryRow> {
         total
     };
     for rep in r.replications.iter() {
+        two.replication(rep.replication);
         let total = each(&mut two, &rep.metrics, true);
         for (f, c) in rep.metrics.features.iter().enumerate() {
             pooled[f].add(c);
@@ -313,6 +326,7 @@ fn rows_for(r: &RunResult) -> Vec<SummaryRow> {
     }
     two.end_first();
     for rep in r.replications.iter() {
+        two.replication(rep.replication);
         each(&mut two, &rep.metrics, false);
     }
     let names = r.run.config.features.iter().map(|f| f.name.clone());
@@ -325,11 +339,15 @@ fn rows_for(r: &RunResult) -> Vec<SummaryRow> {
             feature,
             replications: n,
             // Every measure is a count or a duration: an interval end below zero says
-            // nothing more than zero, so the reported interval is clipped there.
+            // nothing more than zero, so the reported interval is clipped there. An absent
+            // interval (NaN: too few replications, or pairs for a bootstrap) stays absent
+            // (`f64::max` would make its lower end 0).
             estimates: (0..nm)
                 .map(|j| {
                     let mut e = two.estimate(f * nm + j);
-                    e.low = e.low.max(0.0);
+                    if !e.low.is_nan() {
+                        e.low = e.low.max(0.0);
+                    }
                     e
                 })
                 .collect(),

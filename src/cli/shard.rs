@@ -32,9 +32,9 @@ const MANIFEST: &str = "shard.json";
 const CELLS: &str = "cells.bin";
 /// The scenario's text.
 const SCENARIO: &str = "scenario.toml";
-/// Version of the shard folder format (3: checksummed cell records that name their run and
-/// carry the users counts of R21).
-const FORMAT: u32 = 3;
+/// Version of the shard folder format (4: checksummed cell records that name their run,
+/// carry the users counts of R21 and the seed of the replication's resample pair, R13).
+const FORMAT: u32 = 4;
 
 /// A shard folder.
 const SHARD: Kind = Kind {

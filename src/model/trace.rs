@@ -39,8 +39,10 @@ pub trait TracePass: Send {
 pub enum TraceMode {
     /// Every replication replays the same sessions (routing choices stay random).
     Replay,
-    /// Each replication takes every session a Poisson(1) number of times (the Poisson
-    /// bootstrap): a resample of the sessions that keeps their times of day.
+    /// Each pair of replications (`2k`, `2k + 1`) takes every session a Poisson(1) number of
+    /// times (the Poisson bootstrap): a resample of the sessions that keeps their times of day.
+    /// The summary's intervals are then for the process behind the recorded night
+    /// (`stats::TwoPass::paired`).
     Bootstrap,
 }
 

@@ -165,6 +165,7 @@ fn frame(body: &[u8], out: &mut Vec<u8>) {
 fn encode_body(o: &ReplicationOutcome, e: &mut Enc) {
     e.u(u64::from(o.replication));
     e.u(o.seeds.sessions);
+    e.u(o.seeds.pair);
     // Destructured, so that a new field cannot be forgotten here.
     let ReplicationMetrics {
         features,
@@ -400,7 +401,10 @@ pub fn decode(b: &[u8]) -> R<ReplicationOutcome> {
 /// Decodes the body of a record from `d`.
 fn decode_body(d: &mut Dec<'_>) -> R<ReplicationOutcome> {
     let replication = d.u32()?;
-    let seeds = Seeds { sessions: d.u()? };
+    let seeds = Seeds {
+        sessions: d.u()?,
+        pair: d.u()?,
+    };
     let features = d.vec(decode_counts)?;
     let restarts = d.vec(|d| {
         Ok(RestartRecord {
@@ -553,7 +557,7 @@ impl<T: Read> Reader<T> {
 /// The first bytes of a shard's `cells.bin`.
 const SHARD_MAGIC: &[u8] = b"drainsim cells\n";
 /// Version of a shard's `cells.bin` layout.
-const SHARD_LAYOUT: u64 = 2;
+const SHARD_LAYOUT: u64 = 3;
 
 /// What a shard's `cells.bin` says it is, in its header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

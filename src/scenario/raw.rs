@@ -157,7 +157,8 @@ pub struct RawTrace {
     /// first session's start).
     pub start: Option<String>,
     /// `"replay"` (default: the same sessions in every replication) or `"bootstrap"` (each
-    /// replication resamples the sessions, keeping their times of day).
+    /// pair of replications resamples the sessions, keeping their times of day; intervals are
+    /// then for the process that produced the recorded night).
     pub mode: Option<String>,
     /// Column names of the export.
     #[serde(default)]

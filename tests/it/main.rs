@@ -3,6 +3,7 @@
 mod common;
 
 mod bad_input;
+mod bootstrap_coverage;
 mod browser;
 mod cli;
 mod closed_form;

@@ -514,6 +514,96 @@ fn merge_checks_the_files_the_scenario_reads() {
     assert!(!dir.path().join("again").exists());
 }
 
+/// A bootstrapped trace: replications 2k and 2k + 1 share a resample, and the summary's
+/// intervals come from the pairs. Cells are dealt to shards one by one, so with 3 shards every
+/// pair is split between two of them; merge still writes the unsharded report (the pair's
+/// seed travels in each cell record), with its odd last replication outside the pairs.
+#[test]
+fn a_bootstrap_split_across_shards_merges_to_the_unsharded_report() {
+    let dir = TempDir::new("shards-bootstrap");
+    let mut csv = String::from("InviteTime,EndTime,Media\n");
+    let mut x: u64 = 11;
+    for i in 0..600u64 {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let start = i * 6 + (x >> 62);
+        let end = start + 30 + (x >> 33) % 1_200;
+        let t = |s: u64| {
+            format!(
+                "2026-11-03 {:02}:{:02}:{:02}",
+                8 + s / 3600,
+                s / 60 % 60,
+                s % 60
+            )
+        };
+        csv.push_str(&format!("{},{},IM\n", t(start), t(end)));
+    }
+    dir.write("day.csv", &csv);
+    dir.write(
+        "boot.toml",
+        r#"name = "bootstrap"
+seed = 3
+horizon = "30m"
+replications = 7
+[trace]
+file = "day.csv"
+start = "2026-11-03 08:20:00"
+mode = "bootstrap"
+[trace.features]
+IM = "im"
+[pool]
+servers = 3
+quorum = "none"
+[[feature]]
+name = "im"
+[[step]]
+at = "08:30"
+action = "pause"
+server = 1
+[[step]]
+action = "wait"
+duration = "5m"
+[[step]]
+action = "restart"
+server = 1
+downtime = "2m"
+"#,
+    );
+    ok(&drainsim(
+        dir.path(),
+        &["run", "boot.toml", "--out", "full", "-q"],
+    ));
+    let s = shards(&dir, "boot.toml", 3, "s", &[]);
+    ok(&drainsim(
+        dir.path(),
+        &["merge", &s[2], &s[0], &s[1], "--out", "merged", "-q"],
+    ));
+    same_folders(&dir.path().join("full"), &dir.path().join("merged"));
+    // The intervals exist (3 complete pairs) and are for the process, not for the mean: the
+    // arrivals of a pair are the same (no routing noise within), so the interval is that of
+    // a new pair mean, t(2) · √(4/3) · sₘ, several times the mean's t(6) · sd / √7.
+    let summary = std::fs::read_to_string(dir.path().join("full/summary.csv")).unwrap();
+    let mut lines = summary.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let row: Vec<&str> = lines
+        .find(|l| l.contains(",im,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    let col = |name: &str| -> f64 {
+        let i = head.iter().position(|c| *c == name).unwrap();
+        row[i]
+            .parse()
+            .unwrap_or_else(|e| panic!("{name} = {:?}: {e}", row[i]))
+    };
+    let (sd, low, high) = (
+        col("arrivals_sd"),
+        col("arrivals_ci95_low"),
+        col("arrivals_ci95_high"),
+    );
+    let t_half = 2.447 * sd / 7f64.sqrt();
+    assert!((high - low) / 2.0 > 2.0 * t_half, "{low}–{high}, sd {sd}");
+}
+
 /// Merge refuses a shard whose cells were damaged or whose `shard.json` was edited, naming the
 /// shard, and writes nothing: a flipped bit anywhere in `cells.bin` (each record and the file
 /// carry a CRC-32), records that break conservation although their checksums match, one

@@ -93,10 +93,17 @@ const MAX_REROUTES: u8 = 4;
 /// run of a sweep replays the same sessions (common random numbers, R11). Each feature has
 /// three streams keyed by its name: arrivals, holding times, and placement (one number per
 /// session that seeds that session's routing choices).
+///
+/// A trace's bootstrap resample (R13) is the one stream shared by two replications:
+/// replications `2k` and `2k + 1` resample the trace alike, so that the summary can tell the
+/// spread between resamples (nights like the recorded one) from the routing noise within one
+/// (`stats::TwoPass::paired`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Seeds {
-    /// Seed of every stream of the replication.
+    /// Seed of every stream of the replication but the resample.
     pub sessions: u64,
+    /// Seed of the trace's resample: the `sessions` seed of the pair's even replication.
+    pub pair: u64,
 }
 
 pub use super::mix::mix64;
@@ -122,8 +129,10 @@ pub fn stable_hash(s: &str) -> u64 {
 impl Seeds {
     /// The seeds of replication `replication` of run `run` of a scenario seeded `seed`.
     pub fn derive(seed: u64, replication: u64) -> Seeds {
+        let of = |r: u64| mix64(mix64(seed) ^ r);
         Seeds {
-            sessions: mix64(mix64(seed) ^ replication),
+            sessions: of(replication),
+            pair: of(replication & !1),
         }
     }
 }

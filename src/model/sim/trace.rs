@@ -33,7 +33,8 @@ pub(super) struct Cursor<'a> {
     pending: Option<Pending>,
     /// Copies of `pending` still to arrive after it (bootstrap).
     copies_left: u32,
-    /// Draws the number of copies of each row (bootstrap only).
+    /// Draws the number of copies of each row (bootstrap only; the same draws for both
+    /// replications of a pair).
     resample: Option<(SimRng, Poisson<f64>)>,
     /// Why the trace stopped early, if it did.
     pub(super) error: Option<String>,
@@ -56,7 +57,9 @@ impl<'a> Cursor<'a> {
             Err(e) => (None, Some(e)),
         };
         let resample = (trace.mode == TraceMode::Bootstrap).then(|| {
-            let mut rng = SimRng::seed_from_u64(mix64(seeds.sessions ^ stable_hash("trace")));
+            // Keyed by the pair, not the replication: replications 2k and 2k + 1 take the
+            // same resample (see `Seeds`).
+            let mut rng = SimRng::seed_from_u64(mix64(seeds.pair ^ stable_hash("trace")));
             rng.set_stream(4);
             (rng, Poisson::new(1.0).expect("a rate of 1 is valid"))
         });

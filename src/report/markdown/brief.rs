@@ -44,10 +44,12 @@ fn trace_line(o: &mut String, s: &Scenario) {
              how another day would differ"
         }
         crate::model::trace::TraceMode::Bootstrap => {
-            "each replication resamples the recorded sessions (Poisson bootstrap, keeping their \
-             times of day): the spread across replications is that of nights like the recorded \
-             one, and the interval of a mean narrows with replications without saying more \
-             about nights unlike it"
+            "each pair of replications resamples the recorded sessions (Poisson bootstrap, \
+             keeping their times of day), so the interval of each measure is for the process \
+             that produced the recorded night, not for the mean of the replications: it stays \
+             about as wide however many replications run, because one recorded night cannot say \
+             more; the intervals of differences between runs (hardware − DNS, cases) are still \
+             those of the mean difference on the resampled nights"
         }
     };
     let _ = writeln!(

@@ -11,10 +11,15 @@ pub(super) fn num(x: f64) -> String {
     fixed(x, 2)
 }
 
-/// "(95 % CI 11.80–12.90)", or a note when there is no interval (one replication).
+/// "(95 % CI 11.80–12.90)", or a note when there is no interval (one replication, or fewer
+/// than two complete pairs of a bootstrapped trace).
 pub(super) fn ci(e: &Estimate) -> String {
     if e.low.is_finite() && e.high.is_finite() {
         format!("(95 % CI {}–{})", num(e.low), num(e.high))
+    } else if e.n >= 2 {
+        "(no confidence interval: a bootstrapped trace needs two pairs of nights, 4 \
+         replications)"
+            .into()
     } else {
         "(one night simulated: no confidence interval)".into()
     }
