@@ -444,6 +444,26 @@ pub fn pivot_half_width(g: usize, s2_m: f64, s2_w: f64, draws: &[[f64; 3]]) -> f
     quantile(&t, 0.95)
 }
 
+/// The one-sided half-width at level `level` of the interval for the process's value of
+/// [`pivot_half_width`] (the same pivot, signed: the `level` quantile of
+/// Z · √(R_b + Rₘ / G)); NaN below two complete pairs. For judging a bound on a bootstrapped
+/// run at a look's own error rate.
+pub fn pivot_one_sided(g: usize, s2_m: f64, s2_w: f64, level: f64) -> f64 {
+    if g < 2 {
+        return f64::NAN;
+    }
+    let gf = g as f64;
+    let mut t: Vec<f64> = (pivot_draws(g).iter())
+        .map(|&[z, u, v]| {
+            let r_m = s2_m / u;
+            let r_b = (r_m - s2_w / v / 2.0).max(0.0);
+            z * (r_b + r_m / gf).sqrt()
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    quantile(&t, level)
+}
+
 /// The `q`-quantile of `sorted` (ascending), by linear interpolation between order statistics
 /// (Hyndman & Fan type 7, as R and NumPy default). NaN for an empty sample.
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {

@@ -96,9 +96,16 @@ impl Process {
         let cuts: Vec<f64> = (results[0].replications.iter())
             .map(|o| o.metrics.features[0].cut() as f64)
             .collect();
+        let reps: Vec<u32> = results[0]
+            .replications
+            .iter()
+            .map(|o| o.replication)
+            .collect();
         DayResult {
             new: *row.measure("cut").unwrap(),
             old: stats::estimate(&cuts),
+            ends: drainsim::expect::process_ends(&reps, &cuts, drainsim::expect::ALPHA)
+                .map(|(l, u, _)| (l, u)),
         }
     }
 }
@@ -155,6 +162,9 @@ downtime = "30s"
 struct DayResult {
     new: stats::Estimate,
     old: stats::Estimate,
+    /// The one-sided 95 % ends an `[[expect]]` bound on `cut_mean` is judged against at one
+    /// look ([`drainsim::expect::process_ends`]).
+    ends: Option<(f64, f64)>,
 }
 
 /// Coverage of `theta` by `days`' intervals: (new, old) counts and mean widths.
@@ -231,6 +241,28 @@ fn bootstrap_intervals_cover_the_process_not_only_the_recorded_day() {
         hi >= 0.92 && lo <= 0.98,
         "coverage {new}/{DAYS} is not about 95 % (99 % interval {lo:.3}–{hi:.3})"
     );
+    // An expectation on the day: `cut_mean = { max = θ }` is just false when the process's mean
+    // is θ, and passes when the upper end lies below θ; `{ min = θ }` likewise. Each must
+    // pass on at most 5 % of days (the 99 % Clopper–Pearson lower end of the count at most
+    // 5 %); the one-sided 95 % ends of the pivot passed them on 7.6 % and 6.3 %.
+    let below = days
+        .iter()
+        .filter(|d| d.ends.is_some_and(|(_, u)| u < theta))
+        .count() as u64;
+    let above = days
+        .iter()
+        .filter(|d| d.ends.is_some_and(|(l, _)| l > theta))
+        .count() as u64;
+    println!(
+        "  expectations at one look: max = θ passes on {below}/{DAYS} days ({:.1} %), min = θ \
+         on {above}/{DAYS} ({:.1} %)",
+        pct(below),
+        pct(above)
+    );
+    for (k, what) in [(below, "max = θ"), (above, "min = θ")] {
+        let (lo_k, _) = clopper_pearson(k, DAYS, 0.01);
+        assert!(lo_k <= 0.05, "{what} passed on {k}/{DAYS} days");
+    }
     // The interval of the mean describes one recorded day's simulation noise: far below 95 %.
     let (_, old_hi) = clopper_pearson(old, DAYS, 0.01);
     assert!(
