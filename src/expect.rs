@@ -426,6 +426,40 @@ pub fn need_of(kind: Kind, b: &Bound) -> Vec<u32> {
     }
 }
 
+/// Warnings for `drainsim check`: each "never" bound whose proof takes more nights than the
+/// scenario's `max_replications` allows, so it can only fail or end inconclusive
+/// (`file:line:col: warning: expect[i].column: …`).
+pub fn never_warnings(scenario: &Scenario) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in &scenario.expects {
+        for b in &e.bounds {
+            let Some(kind) = kind_of(&b.column, e.paired) else {
+                continue;
+            };
+            let Some(never) = never_of(kind, b) else {
+                continue;
+            };
+            let p = rarer_than(b);
+            let needs = bounds::never_needs(p, ALPHA);
+            if needs > scenario.max_replications {
+                out.push(format!(
+                    "{}: warning: expect[{}].{}: no night {} is shown only after {needs} nights \
+                     without one (rarer than 1 in {:.0}), but max_replications is {}: it can \
+                     only fail or end inconclusive; raise max_replications to {needs} or set \
+                     rarer_than (0.05 takes 59 nights)",
+                    e.location,
+                    e.index,
+                    b.column,
+                    never.text(),
+                    1.0 / p,
+                    scenario.max_replications
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// The looks of `scenario`: from its `replications` to its `max_replications` with the
 /// counts its bounds need; one look when it has neither expectations nor a precision target.
 pub fn looks_for(scenario: &Scenario) -> Looks {

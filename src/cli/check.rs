@@ -16,6 +16,9 @@ pub fn check(paths: &[PathBuf]) -> Result<Outcome, CliError> {
                 for w in &s.warnings {
                     eprintln!("{}", w.as_warning());
                 }
+                for w in crate::expect::never_warnings(&s) {
+                    eprintln!("{w}");
+                }
                 let runs = scenario::expand(&s).map(|r| r.len()).unwrap_or(0);
                 outln!(
                     "{}: ok ({} run{}, {} replications each)",

@@ -64,6 +64,9 @@ impl Pipeline {
         if let Some(seed) = self.overrides.seed {
             scenario.seed = seed;
         }
+        for w in crate::expect::never_warnings(&scenario) {
+            eprintln!("{w}");
+        }
         let runs = scenario::expand(&scenario).map_err(|messages| CliError::Sweep {
             file: scenario.file.clone(),
             messages,

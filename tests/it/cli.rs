@@ -305,6 +305,48 @@ fn check_and_run_print_warnings_and_still_succeed() {
     assert_eq!(stderr(&o), "");
 }
 
+#[test]
+fn a_never_bound_the_cap_cannot_prove_is_a_warning() {
+    let dir = TempDir::new("cli-never");
+    let capped = |expect: &str| {
+        scenario(expect).replace(
+            "replications = 2\n",
+            "replications = 2\nmax_replications = 100\n",
+        )
+    };
+    let never = "[[expect]]\ncut_mean = { max = 0 }\n";
+    dir.write("never.toml", &capped(never));
+    let warning = "never.toml:14:1: warning: expect[0].cut_mean: no night above 0 is shown only \
+                   after 299 nights without one (rarer than 1 in 100), but max_replications is \
+                   100: it can only fail or end inconclusive; raise max_replications to 299 or \
+                   set rarer_than (0.05 takes 59 nights)\n";
+    let o = drainsim(dir.path(), &["check", "never.toml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stderr(&o), warning);
+    // `test` says it too, with the cap it will use: raised, the warning goes.
+    let o = drainsim(
+        dir.path(),
+        &["test", "never.toml", "--max-replications", "120"],
+    );
+    assert!(
+        stderr(&o).contains("max_replications is 120"),
+        "{}",
+        stderr(&o)
+    );
+    let o = drainsim(
+        dir.path(),
+        &["test", "never.toml", "--max-replications", "299"],
+    );
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+    // rarer_than = 0.05 needs 59 nights: no warning.
+    dir.write(
+        "rare.toml",
+        &capped(&never.replace("max = 0 }", "max = 0, rarer_than = 0.05 }")),
+    );
+    let o = drainsim(dir.path(), &["check", "rare.toml"]);
+    assert_eq!(stderr(&o), "");
+}
+
 /// The per-replication tables `--detail` adds.
 const DETAIL: [&str; 4] = [
     "drains.csv",
