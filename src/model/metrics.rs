@@ -222,6 +222,10 @@ pub struct RestartRecord {
     pub cut: Vec<u64>,
     /// Sessions disrupted, per feature id.
     pub disrupted: Vec<u64>,
+    /// Users in the sessions cut, per feature id (R21).
+    pub users_cut: Vec<u64>,
+    /// Users in the sessions disrupted, per feature id.
+    pub users_disrupted: Vec<u64>,
 }
 
 /// How a drain ended.

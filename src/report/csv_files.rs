@@ -146,6 +146,8 @@ pub fn write_restarts_csv(d: &ReportData<'_>, out: &mut dyn Write) -> io::Result
             "feature",
             "cut",
             "disrupted",
+            "users_cut",
+            "users_disrupted",
         ]
         .map(String::from),
     );
@@ -166,6 +168,8 @@ pub fn write_restarts_csv(d: &ReportData<'_>, out: &mut dyn Write) -> io::Result
                         v.push(feat.name.clone());
                         v.push(rs.cut[f].to_string());
                         v.push(rs.disrupted[f].to_string());
+                        v.push(rs.users_cut[f].to_string());
+                        v.push(rs.users_disrupted[f].to_string());
                         row(v)?;
                     }
                 }

@@ -196,6 +196,10 @@ fn encode_body(o: &ReplicationOutcome, e: &mut Enc) {
         r.cut.iter().for_each(|&x| e.u(x));
         e.len(r.disrupted.len());
         r.disrupted.iter().for_each(|&x| e.u(x));
+        e.len(r.users_cut.len());
+        r.users_cut.iter().for_each(|&x| e.u(x));
+        e.len(r.users_disrupted.len());
+        r.users_disrupted.iter().for_each(|&x| e.u(x));
     }
     e.len(drains.len());
     for d in drains {
@@ -413,6 +417,8 @@ fn decode_body(d: &mut Dec<'_>) -> R<ReplicationOutcome> {
             paused_at: d.ot()?,
             cut: d.vec(Dec::u)?,
             disrupted: d.vec(Dec::u)?,
+            users_cut: d.vec(Dec::u)?,
+            users_disrupted: d.vec(Dec::u)?,
         })
     })?;
     let drains = d.vec(|d| {
@@ -557,7 +563,7 @@ impl<T: Read> Reader<T> {
 /// The first bytes of a shard's `cells.bin`.
 const SHARD_MAGIC: &[u8] = b"drainsim cells\n";
 /// Version of a shard's `cells.bin` layout.
-const SHARD_LAYOUT: u64 = 3;
+const SHARD_LAYOUT: u64 = 4;
 
 /// What a shard's `cells.bin` says it is, in its header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -937,3 +937,57 @@ fn report_html_has_the_tables_and_charts_of_report_md() {
     let b = html.find("The scenario in brief").expect("the brief");
     assert!(v < b);
 }
+
+#[test]
+fn restarts_csv_counts_the_users_of_the_sessions_each_restart_cut() {
+    // Conferences have several participants (R21): a restart's users cut exceed its sessions
+    // cut, and summed over a night's restarts both are the night's restart cuts.
+    let r = render(
+        &scenario_text("[sweep]\nload_balancing = [\"dns\", \"hardware\"]"),
+        2,
+    );
+    let mut csv = csv::Reader::from_reader(r.file("restarts.csv"));
+    let header = csv.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (run, rep, feature) = (col("run"), col("replication"), col("feature"));
+    let (cut, users_cut) = (col("cut"), col("users_cut"));
+    let (disrupted, users_disrupted) = (col("disrupted"), col("users_disrupted"));
+    let mut sums = std::collections::BTreeMap::<(usize, u32, String), [u64; 4]>::new();
+    for row in csv.records() {
+        let row = row.unwrap();
+        let n = |i: usize| row[i].parse::<u64>().unwrap();
+        let key = (n(run) as usize, n(rep) as u32, row[feature].to_string());
+        let s = sums.entry(key).or_default();
+        for (k, i) in [cut, users_cut, disrupted, users_disrupted]
+            .into_iter()
+            .enumerate()
+        {
+            s[k] += n(i);
+        }
+    }
+    let mut more_users = false;
+    for res in &r.results {
+        for o in res.replications.iter() {
+            for (f, feat) in res.run.config.features.iter().enumerate() {
+                let c = &o.metrics.features[f];
+                let got = sums
+                    .get(&(res.run.index, o.replication, feat.name.clone()))
+                    .copied()
+                    .unwrap_or_default();
+                let want = [
+                    c.cut_by[0],
+                    c.users.cut_by[0],
+                    c.disrupted,
+                    c.users.disrupted,
+                ];
+                assert_eq!(
+                    got, want,
+                    "run {} replication {} {}",
+                    res.run.index, o.replication, feat.name
+                );
+                more_users |= got[1] > got[0];
+            }
+        }
+    }
+    assert!(more_users, "no restart cut a conference of several users");
+}

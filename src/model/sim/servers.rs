@@ -229,6 +229,8 @@ impl State<'_> {
             paused_at: self.paused_at[s],
             cut: vec![0; nf],
             disrupted: vec![0; nf],
+            users_cut: vec![0; nf],
+            users_disrupted: vec![0; nf],
         };
         self.cut_sessions(now, s, CutReason::Restart, |_, _| true, Some(&mut record));
         self.m.restarts.push(record);

@@ -336,6 +336,7 @@ impl State<'_> {
                     c.users.cut_by[reason_ix] += users;
                     if let Some(r) = record.as_deref_mut() {
                         r.cut[f] += n;
+                        r.users_cut[f] += users;
                     }
                 }
                 OnLoss::Recovers => {
@@ -343,6 +344,7 @@ impl State<'_> {
                     c.users.disrupted += users;
                     if let Some(r) = record.as_deref_mut() {
                         r.disrupted[f] += n;
+                        r.users_disrupted[f] += users;
                     }
                 }
             }
