@@ -5,7 +5,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::ViolationKind;
 use crate::engine::SimTime;
-use crate::model::{Admission, Decision, Feature, Pool, RouteRng, RoutingPolicy, Status};
+use crate::model::{
+    Admission, Decision, Feature, Pool, RouteRng, RoutingPolicy, ServerNames, Status,
+};
 
 /// What the checking policy hands back to the harness between events.
 #[derive(Default)]
@@ -29,6 +31,8 @@ pub(super) struct Checker {
     pub(super) inner: Box<dyn RoutingPolicy>,
     /// Where verdicts go.
     pub(super) shared: Arc<Mutex<Shared>>,
+    /// What the servers are called, for the verdicts.
+    pub(super) names: ServerNames,
 }
 
 /// A broken rule: which, what exactly, and whether the decision must be refused (placement
@@ -81,8 +85,8 @@ impl Checker {
         mislabelled.then(|| Verdict {
             kind: ViolationKind::WrongAdmission,
             detail: format!(
-                "{who} on server {} (status {status:?}) labelled {admission:?}",
-                server + 1
+                "{who} on {} (status {status:?}) labelled {admission:?}",
+                self.names.label(server)
             ),
             refuse: false,
         })
@@ -97,7 +101,7 @@ impl Checker {
         feature: &Feature,
         who: &str,
     ) -> Option<(ViolationKind, String)> {
-        let on = format!("server {}", server + 1);
+        let on = self.names.label(server);
         match pool.status(server, f) {
             Status::Down => Some((
                 ViolationKind::AcceptedOnDown,

@@ -228,6 +228,7 @@ where
         let checker = Checker {
             inner: (self.factory)(cfg),
             shared: Arc::clone(shared),
+            names: cfg.pool.names.clone(),
         };
         let seeds = Seeds::derive(case.seed, u64::from(rep));
         let mut sim = Simulation::with_policy(cfg, seeds, Box::new(checker));

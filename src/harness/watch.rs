@@ -41,7 +41,7 @@ impl Watch {
                 self.check_feature_on_server(pool, cfg, s, f, report);
             }
         }
-        self.check_restarts(sim, report);
+        self.check_restarts(sim, cfg, report);
         self.check_conservation(sim, cfg, report);
     }
 
@@ -56,8 +56,8 @@ impl Watch {
             report(
                 ViolationKind::OverCapacity,
                 format!(
-                    "server {} holds {total} sessions, above max_sessions_per_server = {cap}",
-                    s + 1
+                    "{} holds {total} sessions, above max_sessions_per_server = {cap}",
+                    cfg.pool.label(s)
                 ),
             );
         }
@@ -81,9 +81,9 @@ impl Watch {
             report(
                 ViolationKind::SessionOnDeadService,
                 format!(
-                    "{active} {:?} sessions on server {}, whose status for it is {status:?}",
+                    "{active} {:?} sessions on {}, whose status for it is {status:?}",
                     name_of(cfg, f),
-                    s + 1
+                    cfg.pool.label(s)
                 ),
             );
         }
@@ -94,8 +94,8 @@ impl Watch {
             report(
                 ViolationKind::OverCapacity,
                 format!(
-                    "server {} holds {active} {:?} sessions, above max_per_server = {cap}",
-                    s + 1,
+                    "{} holds {active} {:?} sessions, above max_per_server = {cap}",
+                    cfg.pool.label(s),
                     name_of(cfg, f)
                 ),
             );
@@ -104,7 +104,7 @@ impl Watch {
     }
 
     /// Every server restarted since the last event is empty (R7).
-    fn check_restarts(&mut self, sim: &Simulation<'_>, report: Sink<'_>) {
+    fn check_restarts(&mut self, sim: &Simulation<'_>, cfg: &RunConfig, report: Sink<'_>) {
         let pool = sim.pool();
         let restarts = &sim.metrics().restarts;
         for r in restarts.iter().skip(self.restarts_seen) {
@@ -113,8 +113,8 @@ impl Watch {
                 report(
                     ViolationKind::RestartNotEmpty,
                     format!(
-                        "server {} still holds {left} sessions after its restart",
-                        r.server + 1
+                        "{} still holds {left} sessions after its restart",
+                        cfg.pool.label(r.server)
                     ),
                 );
             }

@@ -117,7 +117,7 @@ fn catches_a_policy_that_ignores_server_state() {
         v.time >= SimTime::from_secs(15 * 60) && v.time < SimTime::from_secs(25 * 60),
         "{v}"
     );
-    assert!(v.detail.contains("server 1"), "{v}");
+    assert!(v.detail.contains("FE 1"), "{v}");
     // During the restart (down 2m from 25m) server 1 is down.
     let v = report
         .of_kind(ViolationKind::AcceptedOnDown)
