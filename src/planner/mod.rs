@@ -157,6 +157,10 @@ pub struct PlanResult {
     pub h2: f64,
     /// The scenario's seed.
     pub seed: u64,
+    /// The fewest nights, none breaking a constraint, that show a candidate feasible at this
+    /// plan's error rate per test (more looks, from a higher cap, need a few more); `None`
+    /// when every night must hold (`nights = 1`).
+    pub feasible_needs: Option<u32>,
 }
 
 /// Why planning could not be done.
@@ -236,6 +240,7 @@ pub fn plan(
     let mut spent = extend(scenario, &spec, &mut evaluated, &all, n0, opts)?;
     let looks = looks(n0, cap);
     let alpha_f = ALPHA / 2.0 / (evaluated.len() as f64 * looks.len() as f64);
+    let feasible_needs = nights_to_show(1.0 - spec.nights, alpha_f);
     let mut looked = vec![0u32; evaluated.len()];
     for i in 0..evaluated.len() {
         decide(&spec, &mut evaluated[i], &looks, &mut looked[i], alpha_f);
@@ -338,7 +343,15 @@ pub fn plan(
         replications_spent: spent,
         h2,
         seed: scenario.seed,
+        feasible_needs,
     })
+}
+
+/// The fewest nights without a break whose Clopper–Pearson upper end (at error `alpha`) on
+/// the rate of nights that break a constraint is below `eps`: the least `n` with
+/// `1 − alpha^(1/n) < eps`. `None` for `eps` ≤ 0.
+pub fn nights_to_show(eps: f64, alpha: f64) -> Option<u32> {
+    (eps > 0.0 && eps < 1.0).then(|| (alpha.ln() / (1.0 - eps).ln()).floor() as u32 + 1)
 }
 
 /// More replications of the recommended candidate until its mean cut is known to within half
@@ -809,6 +822,14 @@ mod tests {
             (lo - 0.0164).abs() < 5e-4 && (hi - 0.1128).abs() < 5e-4,
             "{lo} {hi}"
         );
+    }
+
+    #[test]
+    fn nights_to_show_feasibility_is_the_first_clean_count_that_does() {
+        let n = nights_to_show(0.05, 0.0005).unwrap();
+        assert!(clopper_pearson(0, u64::from(n), 0.0005).1 < 0.05);
+        assert!(clopper_pearson(0, u64::from(n - 1), 0.0005).1 >= 0.05);
+        assert_eq!(nights_to_show(0.0, 0.05), None);
     }
 
     #[test]

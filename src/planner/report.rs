@@ -374,7 +374,16 @@ fn recommendation(o: &mut String, p: &PlanResult) {
         let closest = p.runner_up;
         let why = closest.map_or(String::new(), |i| match &p.candidates[i].feasibility {
             Feasibility::Infeasible(w) => format!("it {w}"),
-            _ => "its feasibility could not be decided within `max_replications`".into(),
+            _ => match p.feasible_needs.filter(|&n| n > p.cap) {
+                Some(n) => format!(
+                    "its feasibility could not be decided within `max_replications` ({}): \
+                     showing that fewer than {} % of nights break the plan takes at least {n} \
+                     nights without one, so raise `max_replications` above {n}",
+                    p.cap,
+                    fixed(100.0 * (1.0 - p.spec.nights), 1)
+                ),
+                None => "its feasibility could not be decided within `max_replications`".into(),
+            },
         });
         let _ = writeln!(
             o,

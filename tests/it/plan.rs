@@ -534,3 +534,39 @@ fn the_plan_can_minimise_users_cut() {
         "{errs:?}"
     );
 }
+
+#[test]
+fn a_cap_too_low_to_show_feasibility_says_how_many_nights_it_takes() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = TempDir::new("plan-low-cap");
+    let out = dir.path().join("out");
+    let t = drainsim(
+        root,
+        &[
+            "plan",
+            "scenarios/plan-night.toml",
+            "--max-replications",
+            "100",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let md = std::fs::read_to_string(out.join("plan.md")).unwrap();
+    assert!(
+        md.contains("**No candidate was shown to meet every constraint.**"),
+        "{md}\n{}",
+        stderr(&t)
+    );
+    // The nights named are the fewest whose Clopper–Pearson bound shows fewer than 5 % break.
+    let needs: u32 = md
+        .split("takes at least ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no count of nights in:\n{md}"));
+    assert!((100..400).contains(&needs), "{needs}");
+    assert!(
+        md.contains(&format!("raise `max_replications` above {needs}")),
+        "{md}"
+    );
+}
