@@ -112,6 +112,9 @@ pub struct Judgement {
     pub replications_needed: Option<u64>,
     /// The look (index into [`Looks::sizes`]) at which it was decided, or the last one.
     pub look: usize,
+    /// For an undecided bound: false when no number of replications can decide it (nights
+    /// that all agree on a measure with no most, [`Verdict::constant`]).
+    pub more_may_decide: bool,
 }
 
 /// One expectation that did not hold (failed, or still undecided at the cap: inconclusive).
@@ -137,6 +140,15 @@ struct Sample {
     /// Whether its run bootstraps a trace: replications `2k` and `2k + 1` share a resample,
     /// so an odd replication reruns only beside its even partner.
     pairs: bool,
+    /// The most one night's value can be (the horizon for a maintenance time; otherwise the
+    /// kind's own limit).
+    top: f64,
+}
+
+/// Whether `scenario` bootstraps a trace (its replications come in pairs, R13).
+fn bootstrapped(scenario: &Scenario) -> bool {
+    (scenario.base.trace.as_ref())
+        .is_some_and(|t| t.mode == crate::model::trace::TraceMode::Bootstrap)
 }
 
 /// Whether run `r` bootstraps a trace (its replications come in pairs, R13).
@@ -184,6 +196,7 @@ pub fn judge(expects: &[Expectation], ev: &Evidence<'_>) -> Vec<Judgement> {
                 message: format!("nothing matches [{}]", selector_text(e)),
                 replications_needed: None,
                 look: ev.look,
+                more_may_decide: true,
             });
         }
     }
@@ -236,6 +249,7 @@ fn paired_sample(c: &Comparison, results: &[RunResult]) -> Option<Sample> {
         reps: Vec::new(),
         values: Vec::new(),
         pairs: bootstraps(d),
+        top: f64::INFINITY,
     };
     for (rd, rh) in d.replications.iter().zip(h.replications.iter()) {
         let x = cut_of(&rh.metrics, &h.run.config, &c.feature)
@@ -267,7 +281,9 @@ fn judge_paired(e: &Expectation, b: &Bound, c: &Comparison, ev: &Evidence<'_>) -
         "{}{p} ({place})",
         v.describe("diff_mean", b, &s, ev.seed, file_of(e))
     );
-    judgement(e, v.decision, msg, v.needs.map(u64::from), ev.look)
+    let mut j = judgement(e, v.decision, msg, v.needs.map(u64::from), ev.look);
+    j.more_may_decide = v.more_may_decide();
+    j
 }
 
 fn judgement(
@@ -283,6 +299,7 @@ fn judgement(
         message,
         replications_needed: n,
         look,
+        more_may_decide: true,
     }
 }
 
@@ -315,6 +332,9 @@ pub fn failures(judgements: &[Judgement]) -> Vec<Failure> {
                      (raise max_replications)",
                     j.message
                 ),
+                (Decision::Undecided, None) if !j.more_may_decide => {
+                    format!("inconclusive: {}", j.message)
+                }
                 (Decision::Undecided, None) => format!(
                     "inconclusive: {}; more replications may decide it (raise max_replications)",
                     j.message
@@ -350,8 +370,10 @@ pub struct Decided {
 pub fn precision_met(p: &Precision, rows: &[SummaryRow]) -> bool {
     rows.iter().filter(|r| r.feature == "all").all(|r| {
         r.measure("cut").is_some_and(|e| {
-            let half = if e.n >= 2 && e.sd.is_finite() {
-                crate::stats::t95(e.n - 1) * e.sd / (e.n as f64).sqrt()
+            // The summary's own interval: on a bootstrapped trace, the process's, which one
+            // recorded night keeps from narrowing past the spread between its resamples.
+            let half = if e.n >= 2 && e.high.is_finite() {
+                e.high - e.mean
             } else {
                 f64::INFINITY
             };
@@ -403,7 +425,16 @@ pub fn needs_of(scenario: &Scenario) -> Vec<u32> {
             let Some(kind) = kind_of(&b.column, e.paired) else {
                 continue;
             };
-            needs.extend(need_of(kind, b));
+            // On a bootstrapped trace the two nights of a pair are one trial: a "never" takes
+            // twice the nights.
+            let per_trial = if bootstrapped(scenario) { 2 } else { 1 };
+            needs.extend(need_of(kind, b).into_iter().map(|n| {
+                if never_of(kind, b).is_some() {
+                    n.saturating_mul(per_trial)
+                } else {
+                    n
+                }
+            }));
         }
     }
     needs.sort_unstable();
@@ -411,17 +442,13 @@ pub fn needs_of(scenario: &Scenario) -> Vec<u32> {
     needs
 }
 
-/// The replications bound `b` on a measure of kind `kind` needs before it can be decided: the
-/// nights that prove a "never"; for a bound that may use a Student-t end,
-/// [`bounds::MIN_FOR_T`] and the nights that decide it on a sample whose nights all agree
-/// (see [`judge_values`]).
+/// The replications bound `b` on a measure of kind `kind` needs before it can pass: the
+/// nights that prove a "never", or [`bounds::MIN_FOR_T`] for a bound that may use a
+/// Student-t end.
 pub fn need_of(kind: Kind, b: &Bound) -> Vec<u32> {
-    let never = bounds::never_needs(rarer_than(b), ALPHA);
     match never_of(kind, b) {
-        Some(_) => vec![never],
-        None if matches!(kind, Kind::NonNegative | Kind::Signed) => {
-            vec![bounds::MIN_FOR_T as u32, never]
-        }
+        Some(_) => vec![bounds::never_needs(rarer_than(b), ALPHA)],
+        None if matches!(kind, Kind::NonNegative | Kind::Signed) => vec![bounds::MIN_FOR_T as u32],
         None => Vec::new(),
     }
 }
@@ -441,18 +468,27 @@ pub fn never_warnings(scenario: &Scenario) -> Vec<String> {
             };
             let p = rarer_than(b);
             let needs = bounds::never_needs(p, ALPHA);
+            let needs = if bootstrapped(scenario) {
+                needs.saturating_mul(2)
+            } else {
+                needs
+            };
             if needs > scenario.max_replications {
                 out.push(format!(
                     "{}: warning: expect[{}].{}: no night {} is shown only after {needs} nights \
                      without one (rarer than 1 in {:.0}), but max_replications is {}: it can \
-                     only fail or end inconclusive; raise max_replications to {needs} or set \
-                     rarer_than (0.05 takes 59 nights)",
+                     only fail or end inconclusive; raise max_replications to {needs}{}",
                     e.location,
                     e.index,
                     b.column,
                     never.text(),
                     1.0 / p,
-                    scenario.max_replications
+                    scenario.max_replications,
+                    if p < 0.05 {
+                        " or set rarer_than (0.05 takes 59 nights)"
+                    } else {
+                        ""
+                    }
                 ));
             }
         }
@@ -569,6 +605,11 @@ fn sample_of(column: &str, r: &SummaryRow, results: &[RunResult]) -> Option<Samp
         reps: Vec::new(),
         values: Vec::new(),
         pairs: bootstraps(run),
+        top: if column == "maintenance_s_mean" {
+            cfg.horizon.as_secs_f64()
+        } else {
+            kind.support().1
+        },
     };
     let measure = column
         .strip_suffix("_mean")
@@ -608,7 +649,9 @@ fn judge_bound(e: &Expectation, b: &Bound, r: &SummaryRow, ev: &Evidence<'_>) ->
             "{} ({place})",
             v.describe(&b.column, b, &s, ev.seed, file_of(e))
         );
-        return judgement(e, v.decision, msg, v.needs.map(u64::from), ev.look);
+        let mut j = judgement(e, v.decision, msg, v.needs.map(u64::from), ev.look);
+        j.more_may_decide = v.more_may_decide();
+        return j;
     }
     let Some(x) = summary::column(&b.column).and_then(|c| c.value(r)) else {
         let msg = format!("{place}: column {} is empty", b.column);
@@ -700,9 +743,10 @@ pub struct Verdict {
     pub never: Option<(Never, f64, u32)>,
     /// Replications needed at least, when undecided and that count is exact.
     pub needs: Option<u32>,
-    /// For a bound on a count or a difference whose nights all agreed: their value, the rate
-    /// `p` that nights that differ are shown rarer than, and the nights that show it.
-    pub constant: Option<(f64, f64, u32)>,
+    /// For a bound on a count, a duration or a difference whose nights all agreed: their
+    /// value and the rate that nights that differ must be shown rarer than to decide it
+    /// (`None`: nothing can: a measure with no most one night can be).
+    pub constant: Option<(f64, Option<f64>)>,
     /// For a bootstrapped run: the ends for the process behind the recorded night (lower,
     /// upper) and the complete pairs they come from ([`process_ends`]).
     pub process: Option<(f64, f64, usize)>,
@@ -715,22 +759,33 @@ pub struct Verdict {
 /// recorded night ([`process_ends`]), not the mean of the resampled nights. A "never" bound,
 /// and nights that all agree, are judged night by night as on any run.
 fn judge_sample(s: &Sample, b: &Bound, looks: usize) -> Verdict {
-    let mut v = judge_values(s.kind, b, &s.values, looks);
-    if !s.pairs || v.never.is_some() || v.constant.is_some() {
+    let per_trial = if s.pairs { 2 } else { 1 };
+    let mut v = judge_nights(s.kind, b, &s.values, looks, s.top, per_trial);
+    if !s.pairs || v.never.is_some() || v.constant.is_some() || s.values.is_empty() {
         return v;
     }
     let (lo, hi) = limits(b);
-    let alpha = ALPHA / looks.max(1) as f64;
     let (s_lo, s_hi) = s.kind.support();
-    v.process =
-        process_ends(&s.reps, &s.values, alpha).map(|(l, u, g)| (l.max(s_lo), u.min(s_hi), g));
+    if hi.is_some_and(|h| h < s_lo) || lo.is_some_and(|l| l > s_hi) {
+        return v;
+    }
+    // The nights' own verdict treats the two nights of a pair as independent, which they are
+    // not: it may only hold a claim back. The process's ends decide, from enough pairs.
+    let nights = v.decision;
+    let alpha = ALPHA / looks.max(1) as f64;
+    v.process = process_ends(&s.reps, &s.values, alpha)
+        .filter(|&(_, _, g)| g >= bounds::MIN_FOR_T / 2)
+        .map(|(l, u, g)| (l.max(s_lo), u.min(s_hi), g));
     v.needs = None;
     v.decision = match v.process {
         None => Decision::Undecided,
         Some((l, u, _)) => {
             if hi.is_some_and(|h| l > h) || lo.is_some_and(|m| u < m) {
                 Decision::Fail
-            } else if hi.is_none_or(|h| u <= h) && lo.is_none_or(|m| l >= m) {
+            } else if hi.is_none_or(|h| u <= h)
+                && lo.is_none_or(|m| l >= m)
+                && nights == Decision::Pass
+            {
                 Decision::Pass
             } else {
                 Decision::Undecided
@@ -775,8 +830,77 @@ pub fn process_ends(reps: &[u32], xs: &[f64], alpha: f64) -> Option<(f64, f64, u
 }
 
 /// Judges bound `b` on `xs` (one value per replication, in replication order) of a measure
-/// of kind `kind`, at a look among `looks` planned ones. Public for the error-rate study.
+/// of kind `kind`, at a look among `looks` planned ones: independent nights with no known
+/// upper limit but the kind's. Public for the error-rate study.
 pub fn judge_values(kind: Kind, b: &Bound, xs: &[f64], looks: usize) -> Verdict {
+    judge_nights(kind, b, xs, looks, kind.support().1, 1)
+}
+
+/// Nights that all took value `c`, against the bound `lo`..`hi` on their mean, for a measure
+/// whose one night lies in `range`: whether they can decide it, as (decision, the rate `q` that
+/// nights that differ must be shown rarer than, the nights without one that show it).
+///
+/// If nights that differ from `c` have rate `q`, the mean lies between `c − q·(c − least)`
+/// and `c + q·(most − c)`. So a mean bound `hi ≥ c` holds once such nights are shown rarer
+/// than `(hi − c)/(most − c)`, which `n` nights all equal to `c` show at 95 % confidence once
+/// `(1 − q)ⁿ ≤ α` (the "never" proof, [`bounds::never_needs`]); likewise for `lo`, and for a
+/// `c` outside the bound (it fails). A false claim then passes only if `n` nights agree
+/// although nights that differ are at least that common: at most α, with no correction for
+/// looks (the count is fixed by `c` and the bound, not chosen by the data). With no most (a
+/// count of sessions) nothing bounds the mean from above: `None`.
+///
+/// Nights that sit exactly on a bound leave no slack: the mean stays within it only if no
+/// night goes beyond, so that side is judged as a "never" is, with nights beyond it shown
+/// rarer than `exact` (the bound's `rarer_than`).
+fn constant_verdict(
+    c: f64,
+    lo: Option<f64>,
+    hi: Option<f64>,
+    (least, most): (f64, f64),
+    exact: f64,
+) -> Option<(Decision, f64, u32)> {
+    // The rate of differing nights that would move the mean from c to x.
+    let rate = |x: f64| {
+        if x == c {
+            return exact;
+        }
+        let span = if x > c { most - c } else { c - least };
+        ((x - c).abs() / span).min(1.0)
+    };
+    let inside = lo.is_none_or(|l| c >= l) && hi.is_none_or(|h| c <= h);
+    let decision = if inside {
+        Decision::Pass
+    } else {
+        Decision::Fail
+    };
+    // Passing needs every bound shown; failing needs one broken bound shown.
+    let rates: Vec<f64> = if inside {
+        lo.into_iter().chain(hi).map(rate).collect()
+    } else {
+        (lo.filter(|&l| c < l).into_iter())
+            .chain(hi.filter(|&h| c > h))
+            .map(rate)
+            .collect()
+    };
+    let q = if inside {
+        rates.into_iter().reduce(f64::min)?
+    } else {
+        rates.into_iter().reduce(f64::max)?
+    };
+    (q > 0.0 && q.is_finite()).then(|| (decision, q, bounds::never_needs(q, ALPHA)))
+}
+
+/// [`judge_values`] for nights whose one value is at most `top` (a duration within the
+/// horizon), counted `per_trial` nights to an independent trial (2 on a bootstrapped trace:
+/// the nights of a pair share a resample).
+fn judge_nights(
+    kind: Kind,
+    b: &Bound,
+    xs: &[f64],
+    looks: usize,
+    top: f64,
+    per_trial: u32,
+) -> Verdict {
     let (mean, _) = bounds::mean_sd(xs);
     let n = xs.len();
     let mut v = Verdict {
@@ -792,7 +916,7 @@ pub fn judge_values(kind: Kind, b: &Bound, xs: &[f64], looks: usize) -> Verdict 
     };
     if let Some(never) = never_of(kind, b) {
         let p = rarer_than(b);
-        let needs = bounds::never_needs(p, ALPHA);
+        let needs = bounds::never_needs(p, ALPHA).saturating_mul(per_trial);
         v.never = Some((never, p, needs));
         v.breaking = xs.iter().position(|&x| never.breaks(x));
         v.decision = if v.breaking.is_some() {
@@ -831,25 +955,25 @@ pub fn judge_values(kind: Kind, b: &Bound, xs: &[f64], looks: usize) -> Verdict 
         Decision::Undecided
     };
     // Nights that all agree give a Student-t end nothing to go on (a measure that is 0 on
-    // most nights shows 0 on every night of a short run): such a sample decides only as a
-    // "never" does, once it shows that nights that differ are rarer than `rarer_than`.
+    // most nights shows 0 on every night of a short run). Such a sample bounds the mean only
+    // through the most and the least one night can be: see [`constant_verdict`].
     if v.decision == Decision::Undecided
         && matches!(kind, Kind::NonNegative | Kind::Signed)
         && bounds::all_equal(xs)
     {
         let c = xs[0];
-        let p = rarer_than(b);
-        let needs = bounds::never_needs(p, ALPHA);
-        v.constant = Some((c, p, needs));
-        if n >= needs as usize {
-            let holds = lo.is_none_or(|l| c >= l) && hi.is_none_or(|h| c <= h);
-            v.decision = if holds {
-                Decision::Pass
-            } else {
-                Decision::Fail
-            };
-        } else {
-            v.needs = Some(needs);
+        let verdict = constant_verdict(c, lo, hi, (s_lo, top), rarer_than(b));
+        v.constant = Some((c, verdict.map(|(_, q, _)| q)));
+        match verdict {
+            Some((decision, _, needs)) => {
+                let needs = needs.saturating_mul(per_trial);
+                if n >= needs as usize {
+                    v.decision = decision;
+                } else {
+                    v.needs = Some(needs);
+                }
+            }
+            None => v.needs = None,
         }
         return v;
     }
@@ -922,6 +1046,12 @@ fn inverse_odd(a: u64) -> u64 {
 }
 
 impl Verdict {
+    /// Whether more replications could decide it (not for nights that all agree on a
+    /// measure with no most: they never bound its mean).
+    fn more_may_decide(&self) -> bool {
+        !matches!(self.constant, Some((_, None)))
+    }
+
     /// "cut_mean = 0.89 after 40 replications, mean ≥ 0.41 and ≤ 1.6 at 95 % (betting below,
     /// Student t above), bound max 0.5".
     fn describe(&self, column: &str, b: &Bound, s: &Sample, seed: u64, file: &str) -> String {
@@ -957,25 +1087,33 @@ impl Verdict {
                 ),
             };
         }
-        if let Some((c, p, needs)) = self.constant {
-            let mut msg = if self.decision == Decision::Undecided {
-                format!(
-                    "{column}: every one of {} replications so far was {c}, which gives a \
-                     Student t end nothing to go on; showing nights that differ rarer than 1 in \
-                     {:.0} takes {needs}, {}",
+        if let Some((c, rate)) = self.constant {
+            let mut msg = match (self.decision, rate) {
+                (Decision::Undecided, None) => format!(
+                    "{column}: every one of {} replications so far was {c}, and one night has no \
+                     limit on that side, so nights that all agree cannot bound the mean however \
+                     many there are; to claim that no night has any, write a bound of 0 \
+                     (\"never\"), {}",
                     self.n,
-                    1.0 / p,
                     bound_text(b)
-                )
-            } else {
-                format!(
+                ),
+                (Decision::Undecided, Some(q)) => format!(
+                    "{column}: every one of {} replications so far was {c}; showing nights that \
+                     differ rarer than {} (what the bound allows, given the most one night can \
+                     be) takes {}, {}",
+                    self.n,
+                    fmt_p(q),
+                    self.needs.unwrap_or(0),
+                    bound_text(b)
+                ),
+                _ => format!(
                     "{column}: every one of {} replications was {c}; at 95 % confidence nights \
-                     that differ are rarer than {} (1 in {:.0}), {}",
+                     that differ are rarer than {}, which keeps the mean within what one night \
+                     can be, {}",
                     self.n,
-                    fmt_p(bounds::never_rate(self.n, ALPHA)),
-                    1.0 / p,
+                    fmt_p(rate.unwrap_or(f64::NAN)),
                     bound_text(b)
-                )
+                ),
             };
             if self.decision == Decision::Fail {
                 msg.push_str(": the mean is outside the bound");
@@ -1106,6 +1244,7 @@ mod tests {
             reps,
             values,
             pairs: false,
+            top: f64::INFINITY,
         };
         assert_eq!(judge_sample(&s, &max(1.5), 8).decision, Decision::Pass);
         s.pairs = true;
@@ -1204,33 +1343,42 @@ mod tests {
     }
 
     #[test]
-    fn zeros_alone_prove_a_small_mean_only_as_a_never_does() {
-        // No night differs: a Student-t end has nothing to go on, at 16 nights or at 30.
-        for n in [16, 30, 298] {
+    fn nights_that_all_agree_bound_a_mean_only_through_the_most_one_night_can_be() {
+        // A count has no most: zeros alone never bound its mean, however many.
+        for n in [16, 30, 299, 2000] {
             let v = judge_values(Kind::NonNegative, &max(0.1), &vec![0.0; n], 6);
-            assert_eq!(
-                (v.decision, v.needs),
-                (Decision::Undecided, Some(299)),
-                "{n}"
-            );
+            assert_eq!((v.decision, v.needs), (Decision::Undecided, None), "{n}");
+            assert_eq!(v.constant, Some((0.0, None)));
         }
-        let v = judge_values(Kind::NonNegative, &max(0.1), &[0.0; 299], 6);
-        assert_eq!(v.decision, Decision::Pass);
-        assert_eq!(v.constant, Some((0.0, 0.01, 299)));
-        // rarer_than sets the rate, as for a "never".
-        let b = Bound {
-            rarer_than: Some(0.05),
-            ..max(0.1)
+        // A maintenance time is at most the horizon (4 h): 1.5 h every night against a bound
+        // of 2 h passes once nights that differ are shown rarer than (2 − 1.5)/(4 − 1.5) = 0.2.
+        let b = max(7200.0);
+        let needs = bounds::never_needs(0.2, ALPHA);
+        let at = |n: usize, per_trial: u32| {
+            judge_nights(
+                Kind::NonNegative,
+                &b,
+                &vec![5400.0; n],
+                6,
+                14_400.0,
+                per_trial,
+            )
         };
-        assert_eq!(
-            judge_values(Kind::NonNegative, &b, &[0.0; 59], 6).decision,
-            Decision::Pass
+        assert_eq!(at(needs as usize - 1, 1).needs, Some(needs));
+        assert_eq!(at(needs as usize, 1).decision, Decision::Pass);
+        // On a bootstrapped trace two nights make one trial.
+        assert_eq!(at(needs as usize, 2).decision, Decision::Undecided);
+        assert_eq!(at(2 * needs as usize, 2).decision, Decision::Pass);
+        // Above the bound every night, it fails the same way.
+        let v = judge_nights(
+            Kind::NonNegative,
+            &max(3600.0),
+            &vec![5400.0; 60],
+            6,
+            14_400.0,
+            1,
         );
-        // Nights that agree on a value outside the bound fail it the same way.
-        assert_eq!(
-            judge_values(Kind::NonNegative, &b, &[0.5; 59], 6).decision,
-            Decision::Fail
-        );
+        assert_eq!(v.decision, Decision::Fail);
         // One night that differs and the t end decides: the mean 1/30 is far below 10.
         let mut xs = vec![0.0; 29];
         xs.push(1.0);

@@ -422,7 +422,9 @@ fn pivot_draws(g: usize) -> Vec<[f64; 3]> {
 /// effect): with (G − 1) s²ₘ / σ²ₘ ~ χ²(G − 1) and G s²_w / σ²_w ~ χ²(G), the variances
 /// "solved" from each draw are Rₘ = s²ₘ / (U / (G − 1)) and R_w = s²_w / (V / G), the
 /// day-to-day spread is R_b = max(0, Rₘ − R_w / 2), and the value of the process lies at
-/// mean − Z · √(R_b + Rₘ / G). The half-width is the 95 % quantile of |Z| · √(R_b + Rₘ / G)
+/// mean − Z · √(R_b + Rₘ / G), with Rₘ at least R_w / 2 (a pair mean varies at least by
+/// its routing noise, so pairs that happen to agree do not make the interval vanish). The
+/// half-width is the 95 % quantile of |Z| · √(R_b + Rₘ / G)
 /// over the draws. It carries the uncertainty of σ²_b, which a t quantile on G − 1 degrees of
 /// freedom ignores (in the days of `tests/it/bootstrap_coverage.rs` on 8 servers, with 10 to
 /// 100 replications, that interval covered the true value in 82–88 % of days, this one in
@@ -434,8 +436,9 @@ pub fn pivot_half_width(g: usize, s2_m: f64, s2_w: f64, draws: &[[f64; 3]]) -> f
     let gf = g as f64;
     let mut t: Vec<f64> = (draws.iter())
         .map(|&[z, u, v]| {
-            let r_m = s2_m / u;
+            // A pair mean varies at least by its routing noise: Rₘ ≥ R_w / 2.
             let r_w = s2_w / v;
+            let r_m = (s2_m / u).max(r_w / 2.0);
             let r_b = (r_m - r_w / 2.0).max(0.0);
             z.abs() * (r_b + r_m / gf).sqrt()
         })
@@ -455,8 +458,9 @@ pub fn pivot_one_sided(g: usize, s2_m: f64, s2_w: f64, level: f64) -> f64 {
     let gf = g as f64;
     let mut t: Vec<f64> = (pivot_draws(g).iter())
         .map(|&[z, u, v]| {
-            let r_m = s2_m / u;
-            let r_b = (r_m - s2_w / v / 2.0).max(0.0);
+            let r_w = s2_w / v;
+            let r_m = (s2_m / u).max(r_w / 2.0);
+            let r_b = (r_m - r_w / 2.0).max(0.0);
             z * (r_b + r_m / gf).sqrt()
         })
         .collect();

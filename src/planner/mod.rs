@@ -157,9 +157,9 @@ pub struct PlanResult {
     pub h2: f64,
     /// The scenario's seed.
     pub seed: u64,
-    /// The fewest nights, none breaking a constraint, that show a candidate feasible at this
-    /// plan's error rate per test (more looks, from a higher cap, need a few more); `None`
-    /// when every night must hold (`nights = 1`).
+    /// The least `max_replications` whose nights, none breaking a constraint, show a candidate
+    /// feasible at the error per test that cap gives (more looks, from a higher cap, need a
+    /// few more nights); `None` when every night must hold (`nights = 1`).
     pub feasible_needs: Option<u32>,
 }
 
@@ -238,9 +238,22 @@ pub fn plan(
     let cap = scenario.max_replications.max(n0);
     let all = all_of(&evaluated);
     let mut spent = extend(scenario, &spec, &mut evaluated, &all, n0, opts)?;
-    let looks = looks(n0, cap);
+    let looks = looks_of(n0, cap);
     let alpha_f = ALPHA / 2.0 / (evaluated.len() as f64 * looks.len() as f64);
-    let feasible_needs = nights_to_show(1.0 - spec.nights, alpha_f);
+    // With a higher cap come more looks and a smaller error per test: the least cap that
+    // suffices is a fixed point.
+    let needs_at = |c: u32| {
+        let a = ALPHA / 2.0 / (evaluated.len() as f64 * looks_of(n0, c).len() as f64);
+        nights_to_show(1.0 - spec.nights, a)
+    };
+    let feasible_needs = (0..20)
+        .try_fold(cap, |c, _| match needs_at(c) {
+            Some(n) if n <= c => Err(Some(c)),
+            Some(n) => Ok(n),
+            None => Err(None),
+        })
+        .err()
+        .flatten();
     let mut looked = vec![0u32; evaluated.len()];
     for i in 0..evaluated.len() {
         decide(&spec, &mut evaluated[i], &looks, &mut looked[i], alpha_f);
@@ -417,7 +430,7 @@ fn all_of(e: &[Evaluated]) -> Vec<usize> {
 }
 
 /// The replication counts at which feasibility is decided: `n0`, doubling, and the cap.
-pub fn looks(n0: u32, cap: u32) -> Vec<u32> {
+pub fn looks_of(n0: u32, cap: u32) -> Vec<u32> {
     let mut v = Vec::new();
     let mut n = n0.max(1);
     while n < cap {
@@ -834,9 +847,9 @@ mod tests {
 
     #[test]
     fn looks_double_up_to_the_cap() {
-        assert_eq!(looks(10, 400), vec![10, 20, 40, 80, 160, 320, 400]);
-        assert_eq!(looks(10, 10), vec![10]);
-        assert_eq!(looks(10, 16), vec![10, 16]);
+        assert_eq!(looks_of(10, 400), vec![10, 20, 40, 80, 160, 320, 400]);
+        assert_eq!(looks_of(10, 10), vec![10]);
+        assert_eq!(looks_of(10, 16), vec![10, 16]);
     }
 
     #[test]

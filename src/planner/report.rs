@@ -311,7 +311,7 @@ fn how_chosen(o: &mut String, p: &PlanResult) {
         p.first_stage,
         fixed(100.0 - eps, 1),
         fixed(eps, 1),
-        super::looks(p.first_stage, p.cap)
+        super::looks_of(p.first_stage, p.cap)
             .iter()
             .map(u32::to_string)
             .collect::<Vec<_>>()
@@ -378,7 +378,7 @@ fn recommendation(o: &mut String, p: &PlanResult) {
                 Some(n) => format!(
                     "its feasibility could not be decided within `max_replications` ({}): \
                      showing that fewer than {} % of nights break the plan takes at least {n} \
-                     nights without one, so raise `max_replications` above {n}",
+                     nights without one, so raise `max_replications` to {n} or more",
                     p.cap,
                     fixed(100.0 * (1.0 - p.spec.nights), 1)
                 ),
@@ -763,8 +763,10 @@ pub fn recommended_toml(p: &PlanResult) -> Option<String> {
         let _ = writeln!(
             o,
             "# - maintenance_s_mean <= {w}: the window, from this runbook's start to its close \
-             (mean {} here). Nights that all take as long give a confidence interval nothing to \
-             go on: they pass once nights that differ are shown rarer than 1 in 20 (59 nights).",
+             (mean {} here). Nights that all take as long pass once nights that take longer are \
+             shown rare enough that even one as long as the horizon would keep the mean within \
+             the window; nights that end exactly at its close, once nights that end after it are \
+             shown rarer than 1 in 20 (59 nights).",
             hm(mean(&maintenance(e)))
         );
     }
@@ -775,11 +777,12 @@ pub fn recommended_toml(p: &PlanResult) -> Option<String> {
     } else if b.mean == 0.0 {
         let _ = writeln!(
             o,
-            "# - blocked_in_maintenance_mean <= 1: no new session was blocked in the plan's \
-             nights; nights that block none pass once nights that block one are shown rarer \
-             than 1 in 20 (59 nights)."
+            "# - blocked_in_maintenance_mean = 0: no new session was blocked in the plan's \
+             nights; a claim about every night (\"never\"), shown once nights that block one \
+             are rarer than 1 in 20 (59 nights without one); the first night that blocks one \
+             fails it."
         );
-        Some("blocked_in_maintenance_mean = { max = 1, rarer_than = 0.05 }".to_string())
+        Some("blocked_in_maintenance_mean = { max = 0, rarer_than = 0.05 }".to_string())
     } else {
         let bound = p.spec.max_blocked_fraction.max(1.5 * b.high);
         let _ = writeln!(

@@ -126,6 +126,13 @@ fn rows() -> Vec<Row> {
             truth: false,
         },
         Row {
+            name: "rare large nights 1 in 300 × 30 (mean 0.1), max 0.05",
+            kind: Kind::NonNegative,
+            bound: max(0.05),
+            night: |r| if bernoulli(r, 1.0 / 300.0) { 30.0 } else { 0.0 },
+            truth: false,
+        },
+        Row {
             name: "zero-heavy 1 night in 20 × 10 (mean 0.5), min 1",
             kind: Kind::NonNegative,
             bound: min(1.0),

@@ -566,7 +566,7 @@ fn a_cap_too_low_to_show_feasibility_says_how_many_nights_it_takes() {
         .unwrap_or_else(|| panic!("no count of nights in:\n{md}"));
     assert!((100..400).contains(&needs), "{needs}");
     assert!(
-        md.contains(&format!("raise `max_replications` above {needs}")),
+        md.contains(&format!("raise `max_replications` to {needs} or more")),
         "{md}"
     );
 }

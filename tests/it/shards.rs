@@ -56,7 +56,7 @@ feature = "im"
 arrivals_mean = {{ min = 1 }}
 
 [[expect]]
-blocked_mean = {{ max = 0.5, rarer_than = 0.1 }}
+blocked_mean = {{ max = 0, rarer_than = 0.1 }}
 "#
     )
 }
@@ -345,7 +345,14 @@ fn faulty_shard_sets_are_refused_and_nothing_is_written() {
         &merge(&["s-0", "s-1", "seed8"]),
         "seed8: a shard of another run than s-0",
     );
-    dir.write("sweep.toml", &sweep(7).replace("max = 0.5", "max = 0.6"));
+    assert!(
+        sweep(7).contains("rarer_than = 0.1"),
+        "the edit below must change the text"
+    );
+    dir.write(
+        "sweep.toml",
+        &sweep(7).replace("rarer_than = 0.1", "rarer_than = 0.09"),
+    );
     ok(&drainsim(
         dir.path(),
         &[
