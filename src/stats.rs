@@ -433,18 +433,20 @@ pub fn pivot_half_width(g: usize, s2_m: f64, s2_w: f64, draws: &[[f64; 3]]) -> f
     if g < 2 || draws.is_empty() {
         return f64::NAN;
     }
-    let gf = g as f64;
     let mut t: Vec<f64> = (draws.iter())
-        .map(|&[z, u, v]| {
-            // A pair mean varies at least by its routing noise: Rₘ ≥ R_w / 2.
-            let r_w = s2_w / v;
-            let r_m = (s2_m / u).max(r_w / 2.0);
-            let r_b = (r_m - r_w / 2.0).max(0.0);
-            z.abs() * (r_b + r_m / gf).sqrt()
-        })
+        .map(|d| d[0].abs() * pivot_spread(g, s2_m, s2_w, d))
         .collect();
     t.sort_by(f64::total_cmp);
     quantile(&t, 0.95)
+}
+
+/// √(R_b + Rₘ / G) of one draw `[z, u, v]` of [`pivot_draws`]: the spread the pivot scales Z
+/// by, with Rₘ at least R_w / 2 (a pair mean varies at least by its routing noise).
+fn pivot_spread(g: usize, s2_m: f64, s2_w: f64, &[_, u, v]: &[f64; 3]) -> f64 {
+    let r_w = s2_w / v;
+    let r_m = (s2_m / u).max(r_w / 2.0);
+    let r_b = (r_m - r_w / 2.0).max(0.0);
+    (r_b + r_m / g as f64).sqrt()
 }
 
 /// The one-sided half-width at level `level` of the interval for the process's value of
@@ -455,14 +457,8 @@ pub fn pivot_one_sided(g: usize, s2_m: f64, s2_w: f64, level: f64) -> f64 {
     if g < 2 {
         return f64::NAN;
     }
-    let gf = g as f64;
     let mut t: Vec<f64> = (pivot_draws(g).iter())
-        .map(|&[z, u, v]| {
-            let r_w = s2_w / v;
-            let r_m = (s2_m / u).max(r_w / 2.0);
-            let r_b = (r_m - r_w / 2.0).max(0.0);
-            z * (r_b + r_m / gf).sqrt()
-        })
+        .map(|d| d[0] * pivot_spread(g, s2_m, s2_w, d))
         .collect();
     t.sort_by(f64::total_cmp);
     quantile(&t, level)
